@@ -1,0 +1,9 @@
+import type { ProviderEnv } from './providers/provider';
+
+/** The Worker's bindings and variables; provider keys are read by name (`GROQ_API_KEY`, …). */
+export type Bindings = ProviderEnv;
+
+export interface AppEnv {
+  Bindings: Bindings;
+  Variables: { requestId: string };
+}

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { GatewayError } from '../errors/gateway-error';
+import { formatPath } from '../schema/validation-error';
+
+const ms = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
+
+const aliasSchema = z.strictObject({
+  /** Tried in order: the next one is used when the previous fails before its first token. */
+  targets: z.array(z.string().regex(/^[^/\s]+\/\S+$/, "must be 'provider/model'")).min(1),
+});
+
+/** `GATEWAY_CONFIG`: JSON for what does not fit a flat variable. */
+export const gatewayConfigSchema = z.strictObject({
+  aliases: z.record(z.string().min(1), aliasSchema).default({}),
+});
+
+/** Every tunable the relay reads, from wrangler vars / `.dev.vars`, validated once per isolate. */
+export const settingsSchema = z.object({
+  /** From the request to the first upstream event (headers alone do not count). */
+  FIRST_BYTE_TIMEOUT_MS: ms(30_000),
+  /** Longest silence between content events; keep-alive comments do not reset it. */
+  STREAM_IDLE_TIMEOUT_MS: ms(30_000),
+  /** Extra attempts per target for 429, 5xx and network errors, before falling back. */
+  UPSTREAM_MAX_RETRIES: ms(2),
+  /** First backoff step; doubles per attempt, with jitter. */
+  UPSTREAM_RETRY_BASE_MS: ms(200),
+  /**
+   * When > 0, a streaming response is committed (200, SSE) if no upstream event arrived within
+   * this many ms, and an SSE comment is written at that interval until one does. This is how a
+   * client hang-up during a long prefill is noticed (workerd reports no cancellation before the
+   * response starts); the price is that a later failure becomes an error event instead of a status.
+   */
+  PREFILL_PROBE_MS: ms(0),
+  GATEWAY_CONFIG: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (!raw) return gatewayConfigSchema.parse({});
+      let json: unknown;
+      try {
+        json = JSON.parse(raw);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'is not valid JSON' });
+        return z.NEVER;
+      }
+      const parsed = gatewayConfigSchema.safeParse(json);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        ctx.addIssue({ code: 'custom', message: `${formatPath(issue?.path ?? [])}: ${issue?.message}` });
+        return z.NEVER;
+      }
+      return parsed.data;
+    }),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+const cache = new WeakMap<object, Settings>();
+
+/** A broken deployment config is the operator's problem: say what is wrong, without values. */
+export function settingsFor(env: object): Settings {
+  let settings = cache.get(env);
+  if (settings) return settings;
+  const parsed = settingsSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new GatewayError(500, 'server_error', `Gateway misconfigured: ${formatPath(issue?.path ?? [])} ${issue?.message}.`, {
+      code: 'gateway_misconfigured',
+    });
+  }
+  settings = parsed.data;
+  cache.set(env, settings);
+  return settings;
+}

@@ -1,0 +1,22 @@
+import type { GatewayError } from '../errors/gateway-error';
+import type { StreamEvent } from '../stream/events';
+
+/** Turns events into one client wire format. Returns text so one read's output is encoded once. */
+export interface Encoder {
+  readonly contentType: string;
+  event(event: StreamEvent): string;
+  /** The stream failed after it started: tell the client in its own format, then it ends. */
+  error(error: GatewayError): string;
+  /** A clean end. */
+  end(): string;
+  /** Sent while waiting for the first event, to notice a client that went away (SSE comment). */
+  probe(): string;
+}
+
+export interface ResponseMeta {
+  /** `chatcmpl-…`, the same id on every chunk. */
+  id: string;
+  /** The model as the client addressed it (`groq/llama-…` or an alias). */
+  model: string;
+  created: number;
+}

@@ -1,0 +1,28 @@
+import type { Emit } from '../providers/provider';
+import type { Connection } from './connect';
+import { composeStages, type Stage } from './stage';
+import { UpstreamPump } from './upstream-pump';
+
+/**
+ * The non-streaming path: the same pump and stages, run to the end before answering. Nothing
+ * has been sent when a failure happens, so it surfaces as a real status.
+ */
+export async function collect(
+  connection: Connection,
+  stages: readonly Stage[],
+  sink: Emit,
+  idleTimeoutMs: number,
+  clientSignal: AbortSignal,
+): Promise<UpstreamPump> {
+  const pipeline = composeStages(stages, sink);
+  const pump = new UpstreamPump(connection, pipeline.push, idleTimeoutMs);
+  const onAbort = () => pump.cancel('client_cancelled', clientSignal.reason);
+  clientSignal.addEventListener('abort', onAbort, { once: true });
+  try {
+    while (await pump.step()) {}
+    pipeline.end();
+    return pump;
+  } finally {
+    clientSignal.removeEventListener('abort', onAbort);
+  }
+}

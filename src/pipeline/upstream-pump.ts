@@ -1,0 +1,130 @@
+import type { GatewayError } from '../errors/gateway-error';
+import { idleTimeout, truncated, upstreamNetworkError, upstreamStreamError } from '../errors/upstream';
+import type { Emit } from '../providers/provider';
+import { isContent, type StreamEvent } from '../stream/events';
+import type { Connection } from './connect';
+
+export type PumpOutcome = 'finished' | 'client_cancelled' | 'upstream_error' | 'timeout' | 'truncated';
+
+export interface PumpStats {
+  /** ms from the pump's creation (≈ the commit) to the first content event; undefined if none. */
+  firstContentMs?: number;
+  contentEvents: number;
+}
+
+/**
+ * Moves a committed upstream forward one read at a time, pushing decoded events into `sink`.
+ * The caller decides when to read (stream pull or collect loop), so backpressure from the
+ * client reaches the upstream read. Enforces the idle timeout and tells a finished stream
+ * from a cut one.
+ */
+export class UpstreamPump {
+  outcome: PumpOutcome | undefined;
+  readonly stats: PumpStats = { contentEvents: 0 };
+  private finished = false;
+  private failure: GatewayError | undefined;
+  private lastContentAt: number;
+  private idleTimer: ReturnType<typeof setTimeout> | null = null;
+  private idleFired = false;
+  private readonly startedAt: number;
+  private readonly forward: Emit;
+
+  constructor(
+    private readonly connection: Connection,
+    sink: Emit,
+    private readonly idleTimeoutMs: number,
+  ) {
+    this.startedAt = this.lastContentAt = Date.now();
+    this.forward = (event: StreamEvent) => {
+      if (event.type === 'error') {
+        this.failure ??= upstreamStreamError(connection.provider.id, event.error.code);
+        return;
+      }
+      if (this.failure) return;
+      if (isContent(event)) {
+        this.lastContentAt = Date.now();
+        if (this.stats.contentEvents++ === 0) this.stats.firstContentMs = this.lastContentAt - this.startedAt;
+      } else if (event.type === 'finish') {
+        this.finished = true;
+      }
+      sink(event);
+    };
+    this.armIdleTimer(idleTimeoutMs);
+  }
+
+  /**
+   * Reads once and forwards what it decoded. Returns false when the stream is over. Throws a
+   * GatewayError when the upstream failed, after forwarding everything decoded before the failure.
+   */
+  async step(): Promise<boolean> {
+    if (this.outcome) return false;
+    const { initial, reader, decoder } = this.connection;
+    if (initial.length > 0) {
+      for (const event of initial.splice(0)) this.forward(event);
+      this.checkFailure();
+      return true;
+    }
+    let result: ReadableStreamReadResult<Uint8Array>;
+    try {
+      result = await reader.read();
+    } catch {
+      if (this.outcome) return false;
+      // After the finish only usage or [DONE] can follow: losing those is not worth an error.
+      if (this.finished) return this.close('finished'), false;
+      if (this.idleFired) throw this.fail('timeout', this.idleError());
+      throw this.fail('upstream_error', upstreamNetworkError(this.connection.provider.id));
+    }
+    if (this.outcome) return false;
+    if (result.done) {
+      if (this.idleFired && !this.finished) throw this.fail('timeout', this.idleError());
+      decoder.end(this.forward);
+      this.checkFailure();
+      if (!this.finished) throw this.fail('truncated', truncated(this.connection.provider.id));
+      this.close('finished');
+      return false;
+    }
+    try {
+      decoder.push(result.value, this.forward);
+    } catch {
+      // The SSE decoder refuses an unbounded line: treat it as a broken stream.
+      this.failure ??= upstreamStreamError(this.connection.provider.id, 'upstream_event_too_large');
+    }
+    this.checkFailure();
+    return true;
+  }
+
+  /** The client went away (or a stage stopped the stream): abort the upstream now. */
+  cancel(outcome: PumpOutcome = 'client_cancelled', reason?: unknown): void {
+    if (this.outcome) return;
+    this.close(outcome);
+    this.connection.abort(reason);
+  }
+
+  private checkFailure(): void {
+    if (this.failure) throw this.fail('upstream_error', this.failure);
+  }
+
+  private idleError(): GatewayError {
+    return idleTimeout(this.connection.provider.id, this.idleTimeoutMs);
+  }
+
+  private fail(outcome: PumpOutcome, error: GatewayError): GatewayError {
+    this.cancel(outcome);
+    return error;
+  }
+
+  private close(outcome: PumpOutcome): void {
+    this.outcome = outcome;
+    clearTimeout(this.idleTimer);
+  }
+
+  /** One timer per idle period, not per event: it re-arms itself for the time remaining. */
+  private armIdleTimer(delay: number): void {
+    this.idleTimer = setTimeout(() => {
+      const idle = Date.now() - this.lastContentAt;
+      if (idle < this.idleTimeoutMs) return this.armIdleTimer(this.idleTimeoutMs - idle);
+      this.idleFired = true;
+      this.connection.abort();
+    }, delay);
+  }
+}

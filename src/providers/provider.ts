@@ -1,0 +1,59 @@
+import type { ChatRequest } from '../schema/chat-request';
+import type { StreamEvent } from '../stream/events';
+
+export type Emit = (event: StreamEvent) => void;
+
+/**
+ * Turns one upstream body into events, synchronously, so decoding shares the relay's single
+ * stream hop. Fresh state per stream. A decoder never throws for bad provider data: it emits
+ * an `error` event instead.
+ */
+export interface EventDecoder {
+  push(bytes: Uint8Array, emit: Emit): void;
+  /** The upstream body ended. */
+  end(emit: Emit): void;
+}
+
+/** An upstream that has answered with a success status and is about to stream. */
+export interface UpstreamStream {
+  body: ReadableStream<Uint8Array>;
+  decoder: EventDecoder;
+}
+
+export interface Provider {
+  readonly id: string;
+  /** Models offered by `/v1/models`, without the `provider/` prefix. */
+  readonly models: readonly string[];
+  /**
+   * Opens the upstream stream for `model` (no provider prefix). Throws a GatewayError for a
+   * failure status (via upstreamHttpError) and rejects with the signal's reason when aborted.
+   */
+  open(request: ChatRequest, model: string, signal: AbortSignal): Promise<UpstreamStream>;
+}
+
+/** How the registry finds a provider: enabled by `create` returning one, or not offered. */
+export interface ProviderDefinition {
+  readonly id: string;
+  /** Named in the error a client gets when it asks for this provider while it is not configured. */
+  readonly requiredVariable: string;
+  create(env: ProviderEnv): Provider | undefined;
+}
+
+/** Bindings and variables the providers read. Provider keys are looked up by name. */
+export type ProviderEnv = Record<string, unknown> & { AI?: Ai };
+
+export function envString(env: ProviderEnv, name: string): string | undefined {
+  const value = env[name];
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
+/** `GROQ`, `WORKERS_AI`: the prefix of a provider's `<PROVIDER>_API_KEY` / `<PROVIDER>_BASE_URL`. */
+export function envPrefix(providerId: string): string {
+  return providerId.toUpperCase().replace(/-/g, '_');
+}
+
+/** `<PROVIDER>_MODELS` (comma-separated) replaces a provider's built-in model list. */
+export function modelList(env: ProviderEnv, providerId: string, defaults: readonly string[]): readonly string[] {
+  const configured = envString(env, `${envPrefix(providerId)}_MODELS`);
+  return configured ? configured.split(',').map((m) => m.trim()).filter(Boolean) : defaults;
+}

@@ -1,0 +1,111 @@
+import { textOf, maxOutputTokens, type ChatRequest } from '../schema/chat-request';
+import { createOpenAIChunkDecoder } from './openai-chunk-decoder';
+import { envString, type ProviderDefinition, type ProviderEnv } from './provider';
+
+/**
+ * The embedded default provider: needs no key and no network, so `npm start` streams at once.
+ * It produces real OpenAI wire bytes at a realistic pace and goes through the same decoder as
+ * any provider, so the default path exercises the real relay.
+ */
+const PASSAGE =
+  'Infe relays every token the moment the provider produces it. Filtering, structured parsing, ' +
+  'formatting and logging all happen while the stream flows, in a single pass, so the first ' +
+  'token reaches you without waiting for any stage. This reply comes from the built-in simulator, ' +
+  'which needs no keys: configure a real provider to talk to a model.';
+
+interface Pace {
+  ttftMs: number;
+  gapMs: number;
+}
+
+/** `default` paces like a hosted model; `fast` has no delays, for load tests of the gateway itself. */
+function paceFor(model: string, env: ProviderEnv): Pace {
+  if (model === 'fast') return { ttftMs: 0, gapMs: 0 };
+  const ttftMs = Number(envString(env, 'SIM_TTFT_MS') ?? 200);
+  const tokensPerSecond = Number(envString(env, 'SIM_TOKENS_PER_SECOND') ?? 40);
+  return { ttftMs: Math.max(0, ttftMs), gapMs: tokensPerSecond > 0 ? 1000 / tokensPerSecond : 0 };
+}
+
+const MAX_SIM_TOKENS = 100_000;
+
+/** Deterministic: the passage once, or exactly `max_tokens` words of it, cycled, when a cap is set. */
+export function simTokens(request: ChatRequest): string[] {
+  const words = PASSAGE.split(' ');
+  const count = Math.min(maxOutputTokens(request) ?? words.length, MAX_SIM_TOKENS);
+  const tokens: string[] = [];
+  for (let i = 0; i < count; i++) tokens.push((i === 0 ? '' : ' ') + words[i % words.length]);
+  return tokens;
+}
+
+const encoder = new TextEncoder();
+
+function chunk(id: string, delta: object | null, finish: string | null, usage?: object): Uint8Array {
+  const choices = delta ? [{ index: 0, delta, finish_reason: finish }] : [];
+  const body = { id, object: 'chat.completion.chunk', created: 0, model: 'sim', choices, ...(usage && { usage }) };
+  return encoder.encode(`data: ${JSON.stringify(body)}\n\n`);
+}
+
+function delay(ms: number, signal: AbortSignal, onTimer: (t: ReturnType<typeof setTimeout>) => void): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    onTimer(
+      setTimeout(() => {
+        signal.removeEventListener('abort', abort);
+        resolve();
+      }, ms),
+    );
+    signal.addEventListener('abort', abort, { once: true });
+  });
+}
+
+function simStream(request: ChatRequest, pace: Pace, signal: AbortSignal): ReadableStream<Uint8Array> {
+  const tokens = simTokens(request);
+  const cap = maxOutputTokens(request);
+  const lastUser = request.messages.findLast((m) => m.role === 'user');
+  const promptTokens = Math.ceil(textOf(lastUser?.content as Parameters<typeof textOf>[0]).length / 4);
+  const id = `sim-${crypto.randomUUID()}`;
+  let step = 0;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const track = (t: ReturnType<typeof setTimeout>) => {
+    timer = t;
+  };
+
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        if (step < tokens.length) {
+          await delay(step === 0 ? pace.ttftMs : pace.gapMs, signal, track);
+          if (step === 0) controller.enqueue(chunk(id, { role: 'assistant', content: '' }, null));
+          controller.enqueue(chunk(id, { content: tokens[step] }, null));
+        } else {
+          const usage = { prompt_tokens: promptTokens, completion_tokens: tokens.length, total_tokens: promptTokens + tokens.length };
+          controller.enqueue(chunk(id, {}, cap !== undefined ? 'length' : 'stop'));
+          controller.enqueue(chunk(id, null, null, usage));
+          controller.enqueue(encoder.encode('data: [DONE]\n\n'));
+          controller.close();
+        }
+        step++;
+      },
+      cancel() {
+        clearTimeout(timer);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+export const sim: ProviderDefinition = {
+  id: 'sim',
+  requiredVariable: 'SIM_DISABLED=false',
+  create(env) {
+    if (envString(env, 'SIM_DISABLED') === 'true') return undefined;
+    return {
+      id: 'sim',
+      models: ['default', 'fast'],
+      async open(request, model, signal) {
+        return { body: simStream(request, paceFor(model, env), signal), decoder: createOpenAIChunkDecoder() };
+      },
+    };
+  },
+};

@@ -1,0 +1,29 @@
+import { invalidRequest } from '../errors/gateway-error';
+import type { Settings } from '../config/settings';
+
+export interface Target {
+  providerId: string;
+  /** The provider's own model name, without the `provider/` prefix. */
+  model: string;
+}
+
+export function parseTarget(address: string): Target | undefined {
+  const slash = address.indexOf('/');
+  if (slash <= 0 || slash === address.length - 1) return undefined;
+  return { providerId: address.slice(0, slash), model: address.slice(slash + 1) };
+}
+
+/** `provider/model`, or an alias from the config naming an ordered list of them. */
+export function resolveTargets(model: string, settings: Settings): Target[] {
+  const alias = settings.GATEWAY_CONFIG.aliases[model];
+  if (alias) return alias.targets.map((t) => parseTarget(t) as Target);
+  const target = parseTarget(model);
+  if (!target) {
+    throw invalidRequest(
+      `Model '${model}' must be addressed as 'provider/model' (e.g. 'sim/default') or be a configured alias.`,
+      'model',
+      'invalid_model',
+    );
+  }
+  return [target];
+}

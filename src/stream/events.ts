@@ -1,0 +1,41 @@
+/**
+ * The one event vocabulary every provider decodes into and every stage and encoder consumes.
+ * Provider-specific shapes end at the adapter; nothing downstream knows which provider spoke.
+ */
+export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+}
+
+export interface StreamErrorInfo {
+  /** Stable machine-readable code, e.g. `upstream_overloaded`. */
+  code: string;
+  message: string;
+}
+
+export type StreamEvent =
+  /** The upstream accepted the request and is answering. */
+  | { type: 'start'; id?: string }
+  | { type: 'text'; text: string }
+  /** Thinking tokens some models stream apart from the answer (e.g. DeepSeek R1). */
+  | { type: 'reasoning'; text: string }
+  | { type: 'tool-call-start'; index: number; id: string; name: string }
+  | { type: 'tool-call-delta'; index: number; arguments: string }
+  | { type: 'usage'; usage: Usage }
+  | { type: 'finish'; reason: FinishReason }
+  /** An error the provider reported inside a stream that had already started (HTTP 200). */
+  | { type: 'error'; error: StreamErrorInfo };
+
+export type StreamEventType = StreamEvent['type'];
+
+/** Events that carry generated content: forwarding one commits the response to this attempt. */
+export function isContent(event: StreamEvent): boolean {
+  return (
+    event.type === 'text' ||
+    event.type === 'reasoning' ||
+    event.type === 'tool-call-start' ||
+    event.type === 'tool-call-delta'
+  );
+}

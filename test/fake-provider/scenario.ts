@@ -1,0 +1,163 @@
+// Scenario language for the fake provider. The gateway forwards `model`
+// verbatim, so tests steer the fake upstream through it: `fake;tokens=3;gap=10`.
+
+export type Scenario = {
+  id: string;
+  headerDelay: number;
+  ttft: number;
+  gap: number;
+  tokens: number;
+  status: number | null;
+  failTimes: number | null;
+  retryAfter: number | null;
+  resetAfter: number | null;
+  stallAfter: number | null;
+  keepalive: number | null;
+  malformedAt: number | null;
+  errorFirst: boolean;
+  errorAfter: number | null;
+  chunk: number | null;
+  noFinish: boolean;
+  noUsage: boolean;
+  tool: boolean;
+  big: number | null;
+  finish: string | null;
+};
+
+export type ParseResult = { ok: true; scenario: Scenario } | { ok: false; error: string };
+
+export const DEFAULT_SCENARIO: Scenario = {
+  id: 'default',
+  headerDelay: 0,
+  ttft: 0,
+  gap: 0,
+  tokens: 5,
+  status: null,
+  failTimes: null,
+  retryAfter: null,
+  resetAfter: null,
+  stallAfter: null,
+  keepalive: null,
+  malformedAt: null,
+  errorFirst: false,
+  errorAfter: null,
+  chunk: null,
+  noFinish: false,
+  noUsage: false,
+  tool: false,
+  big: null,
+  finish: null,
+};
+
+type Kind = 'int' | 'pos' | 'bool' | 'status' | 'id' | 'finish';
+
+const EXPECTED: Record<Kind, string> = {
+  int: 'an integer >= 0',
+  pos: 'an integer >= 1',
+  bool: '0 or 1',
+  status: 'an HTTP status 400-599',
+  id: '1-128 chars of [A-Za-z0-9_.:-]',
+  finish: 'lowercase letters and _',
+};
+
+// Maps wire key -> [Scenario field, value kind]. `pos` = integer >= 1.
+const KEYS: Record<string, [keyof Scenario, Kind]> = {
+  id: ['id', 'id'],
+  header_delay: ['headerDelay', 'int'],
+  ttft: ['ttft', 'int'],
+  gap: ['gap', 'int'],
+  tokens: ['tokens', 'int'],
+  status: ['status', 'status'],
+  fail_times: ['failTimes', 'int'],
+  retry_after: ['retryAfter', 'int'],
+  reset_after: ['resetAfter', 'int'],
+  stall_after: ['stallAfter', 'int'],
+  keepalive: ['keepalive', 'pos'],
+  malformed_at: ['malformedAt', 'int'],
+  error_first: ['errorFirst', 'bool'],
+  error_after: ['errorAfter', 'int'],
+  chunk: ['chunk', 'pos'],
+  no_finish: ['noFinish', 'bool'],
+  no_usage: ['noUsage', 'bool'],
+  tool: ['tool', 'bool'],
+  big: ['big', 'pos'],
+  finish: ['finish', 'finish'],
+};
+
+function convert(kind: Kind, raw: string): string | number | boolean | null {
+  switch (kind) {
+    case 'int':
+    case 'pos': {
+      if (!/^\d+$/.test(raw)) return null;
+      const n = Number(raw);
+      return kind === 'pos' && n < 1 ? null : n;
+    }
+    case 'status': {
+      const n = /^\d{3}$/.test(raw) ? Number(raw) : 0;
+      // Only failures make sense: a "status=200" would silently test nothing.
+      return n >= 400 && n <= 599 ? n : null;
+    }
+    case 'bool':
+      return raw === '1' ? true : raw === '0' ? false : null;
+    case 'id':
+      return /^[A-Za-z0-9_.:-]{1,128}$/.test(raw) ? raw : null;
+    case 'finish':
+      return /^[a-z_]{1,32}$/.test(raw) ? raw : null;
+  }
+}
+
+/** Anything that is not `fake` / `fake;...` gets the default scenario, so
+ * benchmarks can send arbitrary model names. */
+export function parseScenario(model: string): ParseResult {
+  if (model !== 'fake' && !model.startsWith('fake;')) return { ok: true, scenario: { ...DEFAULT_SCENARIO } };
+  const out: Record<string, unknown> = { ...DEFAULT_SCENARIO };
+  const seen = new Set<string>();
+  for (const part of model.split(';').slice(1)) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    if (eq <= 0) return { ok: false, error: `scenario part "${part}" is not key=value` };
+    const key = part.slice(0, eq);
+    const raw = part.slice(eq + 1);
+    const spec = KEYS[key];
+    if (spec === undefined) return { ok: false, error: `unknown scenario key "${key}" (known: ${Object.keys(KEYS).join(', ')})` };
+    if (seen.has(key)) return { ok: false, error: `scenario key "${key}" given twice` };
+    seen.add(key);
+    const value = convert(spec[1], raw);
+    if (value === null) return { ok: false, error: `invalid value "${raw}" for scenario key "${key}" (expected ${EXPECTED[spec[1]]})` };
+    out[spec[0]] = value;
+  }
+  const s = out as Scenario;
+  if (s.failTimes !== null && s.status === null) return { ok: false, error: 'fail_times needs status' };
+  if (s.retryAfter !== null && s.status === null) return { ok: false, error: 'retry_after needs status' };
+  return { ok: true, scenario: s };
+}
+
+/** Builds `fake;k=v;...`; keys are the wire keys (`header_delay`, not `headerDelay`). */
+export function scenario(opts: Partial<Record<string, string | number>>): string {
+  const parts = ['fake'];
+  for (const [k, v] of Object.entries(opts)) if (v !== undefined) parts.push(`${k}=${v}`);
+  return parts.join(';');
+}
+
+/** Token i's text; `big` pads it to exactly `big` chars (still ends in a space). */
+export function tokenText(i: number, big: number | null): string {
+  const base = `tok${i} `;
+  if (big === null) return base;
+  return `${`tok${i}`.padEnd(big - 1, '.').slice(0, big - 1)} `;
+}
+
+export const TOOL_NAME = 'get_weather';
+export const TOOL_ARGS = '{"city":"Paris"}';
+// Several pieces so tests see arguments assembled across deltas.
+export const TOOL_ARG_PIECES = ['{"ci', 'ty":', '"Par', 'is"}'];
+
+/** The streamed units: text tokens, or tool-argument pieces when `tool=1`. */
+export function contentUnits(s: Scenario): string[] {
+  if (s.tool) return [...TOOL_ARG_PIECES];
+  return Array.from({ length: s.tokens }, (_, i) => tokenText(i, s.big));
+}
+
+/** Full text a successful text scenario produces (for test assertions). */
+export function expectedText(s: Scenario): string {
+  return s.tool ? '' : contentUnits(s).join('');
+}

@@ -1,0 +1,175 @@
+// Fake OpenAI/Anthropic upstream on 127.0.0.1 for integration tests and the
+// benchmark. Behaviour is chosen per request by the `model` string (see scenario.ts).
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ANTHROPIC_REQUEST_ID, anthropicWire } from './anthropic-wire.ts';
+import { openaiWire } from './openai-wire.ts';
+import { Conn, drive } from './respond.ts';
+import { parseScenario } from './scenario.ts';
+import type { Wire, WireCtx } from './wire.ts';
+
+export { scenario } from './scenario.ts';
+
+export type FakeProvider = { url: string; port: number; close(): Promise<void> };
+
+export type RequestLog = {
+  requests: number;
+  /** Requests whose client disconnected before the server ended the response. */
+  hungUp: number;
+  lastHangupAt: number | null;
+  /** Responses the server ended normally (error statuses included). */
+  completed: number;
+  lastBody: unknown;
+  lastHeaders: Record<string, string>;
+};
+
+const emptyLog = (): RequestLog => ({ requests: 0, hungUp: 0, lastHangupAt: null, completed: 0, lastBody: null, lastHeaders: {} });
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function sendJson(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
+  res.end(body);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    req.on('data', (c: Buffer) => parts.push(c));
+    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function flatHeaders(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+// Roughly 4 chars per token, like real tokenizers on English; only needs to be stable.
+function promptTokens(body: Record<string, unknown>): number {
+  return Math.max(1, Math.ceil(JSON.stringify(body.messages ?? '').length / 4));
+}
+
+export async function startFakeProvider(port = 0): Promise<FakeProvider> {
+  const logs = new Map<string, RequestLog>();
+  const conns = new Set<Conn>();
+  let closing = false;
+  let seq = 0;
+
+  const logFor = (id: string): RequestLog => {
+    const existing = logs.get(id);
+    if (existing !== undefined) return existing;
+    const log = emptyLog();
+    logs.set(id, log);
+    return log;
+  };
+
+  async function generate(req: IncomingMessage, res: ServerResponse, wire: Wire, kind: 'openai' | 'anthropic'): Promise<void> {
+    const raw = await readBody(req);
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      return sendJson(res, 400, wire.errorBody(400, 'fake-provider: request body is not valid JSON'));
+    }
+    if (!isRecord(body) || typeof body.model !== 'string')
+      return sendJson(res, 400, wire.errorBody(400, 'fake-provider: body must be an object with a string `model`'));
+    const parsed = parseScenario(body.model);
+    if (!parsed.ok) return sendJson(res, 400, wire.errorBody(400, `fake-provider: ${parsed.error}`));
+    const s = parsed.scenario;
+
+    // Logged before header validation so tests can see what the gateway actually sent.
+    const log = logFor(s.id);
+    log.requests++;
+    log.lastBody = body;
+    log.lastHeaders = flatHeaders(req);
+    const attempt = log.requests;
+
+    const n = ++seq;
+    const headers: Record<string, string> = kind === 'openai' ? { 'x-request-id': `req_fake${n}` } : { 'request-id': ANTHROPIC_REQUEST_ID };
+    const conn = new Conn(res, s.chunk);
+    conns.add(conn);
+    res.on('finish', () => log.completed++);
+    res.on('close', () => {
+      conns.delete(conn);
+      conn.abort();
+      if (!res.writableEnded && !conn.selfDestroyed && !closing) {
+        log.hungUp++;
+        log.lastHangupAt = Date.now();
+      }
+    });
+
+    if (kind === 'anthropic' && typeof req.headers['anthropic-version'] !== 'string')
+      return sendJson(res, 400, wire.errorBody(400, 'anthropic-version: header is required'), headers);
+
+    const opts = isRecord(body.stream_options) ? body.stream_options : {};
+    const ctx: WireCtx = {
+      id: kind === 'openai' ? `chatcmpl-fake${n}` : `msg_fake${n}`,
+      toolId: kind === 'openai' ? `call_fake${n}` : `toolu_fake${n}`,
+      model: body.model,
+      created: Math.floor(Date.now() / 1000),
+      promptTokens: promptTokens(body),
+      tool: s.tool,
+      usage: !s.noUsage,
+      includeUsage: kind === 'openai' && opts.include_usage === true,
+      obfuscation: kind === 'openai' && opts.include_obfuscation !== false,
+    };
+    const fail = s.status !== null && (s.failTimes === null || attempt <= s.failTimes);
+    await drive(conn, { wire, ctx, scenario: s, stream: body.stream === true, fail, headers });
+  }
+
+  function control(req: IncomingMessage, res: ServerResponse, path: string): void {
+    const m = /^\/_control\/log\/([^/]+)$/.exec(path);
+    if (req.method === 'POST' && path === '/_control/reset') {
+      logs.clear();
+      sendJson(res, 200, '{"ok":true}');
+    } else if (req.method === 'GET' && m?.[1] !== undefined) {
+      sendJson(res, 200, JSON.stringify(logs.get(decodeURIComponent(m[1])) ?? emptyLog()));
+    } else {
+      sendJson(res, 404, JSON.stringify({ error: `no control route ${req.method} ${path}` }));
+    }
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://fake').pathname;
+    if (path.startsWith('/_control/')) return control(req, res, path);
+    if (req.method === 'POST' && path === '/v1/chat/completions') return generate(req, res, openaiWire, 'openai');
+    if (req.method === 'POST' && path === '/v1/messages') return generate(req, res, anthropicWire, 'anthropic');
+    if (req.method === 'GET' && path === '/v1/models') {
+      const model = (id: string) => ({ id, object: 'model', created: 1700000000, owned_by: 'fake-provider' });
+      return sendJson(res, 200, JSON.stringify({ object: 'list', data: [model('fake'), model('fake-large')] }));
+    }
+    sendJson(res, 404, openaiWire.errorBody(404, `fake-provider: no route ${req.method} ${path}`));
+  }
+
+  const server = createServer((req, res) => {
+    route(req, res).catch((err: unknown) => {
+      // A crash here is a fake-provider bug; surface it instead of hanging the test.
+      console.error('fake-provider: handler failed', err);
+      if (!res.headersSent) sendJson(res, 500, openaiWire.errorBody(500, `fake-provider crashed: ${String(err)}`));
+      else res.destroy();
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const actual = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://127.0.0.1:${actual}`,
+    port: actual,
+    async close(): Promise<void> {
+      closing = true;
+      for (const conn of conns) conn.abort();
+      conns.clear();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
