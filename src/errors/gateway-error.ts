@@ -52,7 +52,9 @@ export function errorBody(error: GatewayError): OpenAIErrorBody {
 
 export function errorResponse(error: GatewayError, headers?: HeadersInit): Response {
   const response = Response.json(errorBody(error), { status: error.status, headers });
-  if (error.retryAfter !== undefined) response.headers.set('retry-after', String(Math.ceil(error.retryAfter)));
+  // A 429 always says when to come back, even when the provider did not.
+  const retryAfter = error.retryAfter ?? (error.status === 429 ? 1 : undefined);
+  if (retryAfter !== undefined) response.headers.set('retry-after', String(Math.ceil(retryAfter)));
   return response;
 }
 

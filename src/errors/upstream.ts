@@ -21,7 +21,7 @@ export function upstreamHttpError(provider: string, status: number, headers: Hea
   if (status === 429) {
     return new GatewayError(429, 'rate_limit_error', `${where} is rate limiting requests.`, {
       code: 'upstream_rate_limited',
-      retryAfter: retryAfter ?? 1,
+      retryAfter,
       retryable: true,
     });
   }

@@ -4,7 +4,7 @@ import { settingsFor, type Settings } from '../config/settings';
 import { createCompletionAccumulator } from '../encoders/openai-completion';
 import { createOpenAISseEncoder } from '../encoders/openai-sse';
 import type { ResponseMeta } from '../encoders/encoder';
-import { asGatewayError, invalidRequest } from '../errors/gateway-error';
+import { asGatewayError, invalidRequest, type GatewayError } from '../errors/gateway-error';
 import { writeRequestLog, type RequestLogRecord } from '../observe/request-log';
 import { collect } from '../pipeline/collect';
 import { connect, type AttemptRecord, type ConnectOptions } from '../pipeline/connect';
@@ -33,6 +33,11 @@ async function parseRequest(c: Context<AppEnv>): Promise<ChatRequest> {
   const parsed = chatRequestSchema.safeParse(body);
   if (!parsed.success) throw validationError(parsed.error);
   return parsed.data;
+}
+
+function outcomeOf(error: GatewayError): string {
+  if (error.status === 504) return 'timeout';
+  return error.status < 500 && error.status !== 429 ? 'rejected' : 'upstream_error';
 }
 
 /** Stages run on every chat completion; the inline stages of later work plug in here. */
@@ -101,9 +106,8 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
     return new Response(body, { headers: SSE_HEADERS });
   } catch (error) {
     const failure = asGatewayError(error);
-    log(clientSignal.aborted ? 499 : failure.status, clientSignal.aborted ? 'client_cancelled' : 'upstream_error', {
-      error: failure.code,
-    });
+    if (clientSignal.aborted) log(499, 'client_cancelled', { error: failure.code });
+    else log(failure.status, outcomeOf(failure), { error: failure.code });
     throw failure;
   }
 });

@@ -1,0 +1,36 @@
+import { cloudflareTest } from '@cloudflare/vitest-plugin';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    // Request log lines are noise when a test passes and evidence when it fails.
+    silent: 'passed-only',
+    projects: [
+      {
+        // Unit tests beside their files and integration tests, all inside workerd.
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: './wrangler.jsonc', environment: 'dev' },
+            miniflare: { cfFetch: false },
+          }),
+        ],
+        test: {
+          name: 'workers',
+          include: ['src/**/*.test.ts', 'test/workers/**/*.test.ts'],
+          globalSetup: ['test/setup/fake-provider.global.ts'],
+        },
+      },
+      {
+        // Real HTTP against the Worker in workerd, and the official SDKs as clients.
+        test: {
+          name: 'node',
+          include: ['test/node/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/setup/fake-provider.global.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
