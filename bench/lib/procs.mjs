@@ -1,0 +1,204 @@
+// The processes the benchmark drives: the wrangler build, the fake provider and bare workerd.
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const bin = (name) => join(ROOT, 'node_modules', '.bin', name);
+
+/** Offline, quiet wrangler: no Request.cf download, no telemetry. */
+const WRANGLER_ENV = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false' };
+
+function run(cmd, args, opts) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}:\n${out}`))));
+  });
+}
+
+/** The exact bundle `wrangler deploy` would upload, so workerd runs what production runs. */
+export async function buildWorker(outdir, wranglerEnv) {
+  // process.execPath, not `node` from PATH: outside `npm run` PATH may hold an older Node.
+  await run(process.execPath, [bin('wrangler'), 'deploy', '--dry-run', '--outdir', outdir, '--env', wranglerEnv], {
+    cwd: ROOT,
+    env: WRANGLER_ENV,
+  });
+  const files = readdirSync(outdir);
+  if (!files.includes('index.js')) throw new Error(`wrangler wrote no index.js in ${outdir} (got: ${files.join(', ')})`);
+  // Extra modules (wasm, text) would each need an entry in the workerd config; fail loudly rather than run a broken Worker.
+  const extra = files.filter((f) => f !== 'index.js' && !f.endsWith('.map') && f !== 'README.md');
+  if (extra.length > 0) throw new Error(`bundle has modules this benchmark does not wire up: ${extra.join(', ')}`);
+  return 'index.js';
+}
+
+/** wrangler.jsonc allows comments and trailing commas; strip them without touching strings. */
+export function parseJsonc(text) {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '"') {
+      const start = i;
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+      out += text.slice(start, i + 1);
+    } else if (ch === '/' && text[i + 1] === '/') {
+      while (i < text.length && text[i] !== '\n') i++;
+      out += '\n';
+    } else if (ch === '/' && text[i + 1] === '*') {
+      i = text.indexOf('*/', i + 2) + 1;
+      if (i === 0) throw new Error('unterminated /* comment in JSONC');
+    } else out += ch;
+  }
+  return JSON.parse(out.replace(/,(\s*[}\]])/g, '$1'));
+}
+
+/** Compatibility settings and vars as wrangler resolves them for `--env <name>` (vars are not inherited). */
+export function wranglerSettings(envName) {
+  const cfg = parseJsonc(readFileSync(join(ROOT, 'wrangler.jsonc'), 'utf8'));
+  const env = cfg.env?.[envName] ?? {};
+  return {
+    compatibilityDate: env.compatibility_date ?? cfg.compatibility_date,
+    compatibilityFlags: env.compatibility_flags ?? cfg.compatibility_flags ?? [],
+    vars: env.vars ?? {},
+  };
+}
+
+export async function freePort() {
+  const srv = createServer();
+  await new Promise((resolve, reject) => srv.once('error', reject).listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address();
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
+}
+
+/** A child process whose output goes to files: a pipe nobody drains would eventually block it. */
+function spawnLogged(cmd, args, logPath, opts = {}) {
+  const fd = openSync(logPath, 'w');
+  const child = spawn(cmd, args, { ...opts, stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  let exited = null;
+  child.on('exit', (code, signal) => (exited = { code, signal }));
+  return {
+    child,
+    pid: child.pid,
+    log: () => (existsSync(logPath) ? readFileSync(logPath, 'utf8') : ''),
+    exited: () => exited,
+    async stop() {
+      if (exited) return;
+      const gone = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      if ((await Promise.race([gone.then(() => true), sleep(3000, false)])) === false) child.kill('SIGKILL');
+    },
+  };
+}
+
+/**
+ * The fake provider in its own process (its CLI, same code as startFakeProvider): in the client's
+ * process it would share one event loop with the measuring code and skew both paths.
+ */
+export async function startFakeProvider(dir) {
+  const proc = spawnLogged(process.execPath, [join(ROOT, 'test/fake-provider/cli.ts'), '0'], join(dir, 'fake-provider.log'));
+  for (let waited = 0; waited < 10_000; waited += 50) {
+    const url = /^(http:\/\/127\.0\.0\.1:\d+)$/m.exec(proc.log())?.[1];
+    if (url) return { ...proc, url };
+    if (proc.exited()) break;
+    await sleep(50);
+  }
+  await proc.stop();
+  throw new Error(`fake provider did not start:\n${proc.log()}`);
+}
+
+/** Cap'n Proto text literal; JSON escapes like \u00e9 are not capnp syntax, so use \xNN for control chars. */
+function capnpString(s) {
+  return `"${String(s).replace(/[\\"]/g, '\\$&').replace(/[\x00-\x1f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}"`;
+}
+
+/** `embed` paths are relative to the config file (a leading '/' means the -I import path), so the config sits beside the bundle. */
+export function workerdConfig({ bundleName, port, compatibilityDate, compatibilityFlags, bindings }) {
+  const bindingLines = Object.entries(bindings).map(([name, value]) =>
+    typeof value === 'string'
+      ? `    (name = ${capnpString(name)}, text = ${capnpString(value)}),`
+      : `    (name = ${capnpString(name)}, json = ${capnpString(JSON.stringify(value))}),`,
+  );
+  return `using Workerd = import "/workerd/workerd.capnp";
+
+const config :Workerd.Config = (
+  services = [
+    (name = "gateway", worker = .gateway),
+    # The default "internet" service only reaches public addresses; the fake provider is on loopback.
+    # "private" includes loopback and keeps the benchmark off the public internet.
+    (name = "loopback", network = (allow = ["private"])),
+  ],
+  sockets = [ (name = "http", address = ${capnpString(`127.0.0.1:${port}`)}, http = (), service = "gateway") ],
+);
+
+const gateway :Workerd.Worker = (
+  modules = [ (name = "index.js", esModule = embed ${capnpString(bundleName)}) ],
+  compatibilityDate = ${capnpString(compatibilityDate)},
+  compatibilityFlags = [${compatibilityFlags.map(capnpString).join(', ')}],
+  bindings = [
+${bindingLines.join('\n')}
+  ],
+  globalOutbound = "loopback",
+);
+`;
+}
+
+/** Bare `workerd serve`: no wrangler dev, no inspector proxy between the client and the Worker. */
+export async function startWorkerd(dir, configText, port) {
+  const configPath = join(dir, 'config.capnp');
+  writeFileSync(configPath, configText);
+  const proc = spawnLogged(bin('workerd'), ['serve', configPath], join(dir, 'workerd.log'), { cwd: dir });
+  for (let waited = 0; waited < 15_000; waited += 100) {
+    if (proc.exited()) break;
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(1000) });
+      await res.arrayBuffer();
+      if (res.ok) return { ...proc, url: `http://127.0.0.1:${port}` };
+    } catch {
+      // Not listening yet.
+    }
+    await sleep(100);
+  }
+  await proc.stop();
+  throw new Error(`workerd did not become healthy on port ${port}:\n${proc.log()}`);
+}
+
+export function workerdVersion() {
+  return execFileSync(bin('workerd'), ['--version'], { encoding: 'utf8' }).trim();
+}
+
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** User+system CPU of a whole process (all threads) in ms, from /proc; resolution is one clock tick (10 ms). */
+export function processCpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after "(comm)": state is field 3, utime field 14, stime field 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+export function gitRevision() {
+  try {
+    const rev = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'wrangler.jsonc'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    return dirty ? `${rev}+dirty` : rev;
+  } catch {
+    return 'unknown';
+  }
+}

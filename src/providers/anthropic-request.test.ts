@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { GatewayError } from '../errors/gateway-error';
+import { chatRequestSchema } from '../schema/chat-request';
+import { anthropicBody, DEFAULT_MAX_TOKENS } from './anthropic-request';
+
+const request = (body: Record<string, unknown>) => chatRequestSchema.parse({ model: 'anthropic/claude', ...body });
+
+describe('anthropicBody', () => {
+  it('moves system and developer messages to `system` and merges consecutive turns', () => {
+    const body = anthropicBody(
+      request({
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'developer', content: [{ type: 'text', text: 'Use metric units.' }] },
+          { role: 'user', content: 'Hi' },
+          { role: 'user', content: 'Weather?' },
+        ],
+      }),
+      'claude-sonnet-4-5',
+    );
+    expect(body).toMatchObject({
+      model: 'claude-sonnet-4-5',
+      stream: true,
+      max_tokens: DEFAULT_MAX_TOKENS,
+      system: 'Be brief.\n\nUse metric units.',
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }, { type: 'text', text: 'Weather?' }] }],
+    });
+  });
+
+  it('maps tool calls, tool results, tools and tool_choice', () => {
+    const body = anthropicBody(
+      request({
+        messages: [
+          { role: 'user', content: 'Weather in Paris?' },
+          { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+          { role: 'tool', tool_call_id: 'call_1', content: '18°C' },
+        ],
+        tools: [{ type: 'function', function: { name: 'get_weather', description: 'Weather', parameters: { type: 'object' } } }],
+        tool_choice: 'required',
+        parallel_tool_calls: false,
+        max_completion_tokens: 100,
+        stop: 'END',
+      }),
+      'claude',
+    );
+    expect(body.messages).toEqual([
+      { role: 'user', content: [{ type: 'text', text: 'Weather in Paris?' }] },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'call_1', name: 'get_weather', input: { city: 'Paris' } }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_1', content: '18°C' }] },
+    ]);
+    expect(body.tools).toEqual([{ name: 'get_weather', description: 'Weather', input_schema: { type: 'object' } }]);
+    expect(body.tool_choice).toEqual({ type: 'any', disable_parallel_tool_use: true });
+    expect(body.max_tokens).toBe(100);
+    expect(body.stop_sequences).toEqual(['END']);
+  });
+
+  it('maps image parts: data URLs to base64 sources, others to URL sources', () => {
+    const body = anthropicBody(
+      request({
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
+              { type: 'image_url', image_url: { url: 'https://example.com/cat.jpg' } },
+            ],
+          },
+        ],
+      }),
+      'claude',
+    );
+    expect((body.messages as any)[0].content).toEqual([
+      { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } },
+      { type: 'image', source: { type: 'url', url: 'https://example.com/cat.jpg' } },
+    ]);
+  });
+
+  it('rejects, by name, fields Anthropic cannot honour', () => {
+    const messages = [{ role: 'user', content: 'Hi' }];
+    for (const [field, value] of [
+      ['response_format', { type: 'json_object' }],
+      ['presence_penalty', 0.5],
+      ['frequency_penalty', 0.5],
+    ] as const) {
+      const call = () => anthropicBody(request({ messages, [field]: value }), 'claude');
+      expect(call).toThrow(GatewayError);
+      expect(call).toThrow(field);
+    }
+  });
+});

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import workersAIText from '../fixtures/workers-ai-text.sse?raw';
+import { callGateway, chat, contentOf, errorFrame, fakeEnv, readSse } from './gateway';
+
+/**
+ * Stands in for the `AI` binding (which needs a Cloudflare account): `run` returns the byte
+ * stream the real binding returns for `stream: true`, cut into uneven reads.
+ */
+function standInAI(wire: string) {
+  const calls: Array<{ model: string; inputs: any }> = [];
+  const ai = {
+    async run(model: string, inputs: unknown) {
+      calls.push({ model, inputs });
+      const bytes = new TextEncoder().encode(wire);
+      let offset = 0;
+      return new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (offset >= bytes.length) return controller.close();
+          const size = 1 + (offset % 7);
+          controller.enqueue(bytes.slice(offset, offset + size));
+          offset += size;
+        },
+      });
+    },
+  };
+  return { ai, calls };
+}
+
+describe('workers-ai provider (AI binding)', () => {
+  it('streams the binding output as OpenAI chunks with usage', async () => {
+    const { ai, calls } = standInAI(workersAIText);
+    const model = 'workers-ai/@cf/meta/llama-3.1-8b-instruct';
+    const res = await callGateway({
+      body: chat(model, { stream: true, stream_options: { include_usage: true }, max_tokens: 20, temperature: 0.3 }),
+      env: fakeEnv({ AI: ai }),
+    });
+    const frames = await readSse(res);
+    expect(contentOf(frames)).toBe('Hi there ☕');
+    expect(frames.at(-2)?.json.usage).toEqual({ prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 });
+    expect(calls[0]).toEqual({
+      model: '@cf/meta/llama-3.1-8b-instruct',
+      inputs: { messages: [{ role: 'user', content: 'Hello' }], stream: true, max_tokens: 20, temperature: 0.3 },
+    });
+  });
+
+  it('reports a binding stream that ends without [DONE] as truncated', async () => {
+    const { ai } = standInAI(workersAIText.replace('data: [DONE]\n\n', ''));
+    const frames = await readSse(await callGateway({ body: chat('workers-ai/@cf/x', { stream: true }), env: fakeEnv({ AI: ai }) }));
+    expect(errorFrame(frames)?.code).toBe('upstream_truncated');
+  });
+
+  it('is not offered without the binding, and says so', async () => {
+    const res = await callGateway({ body: chat('workers-ai/@cf/x') });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as any).error.message).toContain('AI');
+  });
+});
