@@ -13,9 +13,13 @@ console.log('Default model: sim/default (built in, no keys). Add provider keys t
 console.log(
   `Try: curl -N localhost:${port}/v1/chat/completions -d '{"model":"sim/default","stream":true,"messages":[{"role":"user","content":"hi"}]}'`,
 );
-const child = spawn('wrangler', ['dev', '--env', 'dev', '--port', port, '--ip', '127.0.0.1', ...process.argv.slice(2)], {
-  env,
-  stdio: 'inherit',
-});
+const child = spawn(
+  'wrangler',
+  ['dev', '--env', 'dev', '--port', port, '--ip', '127.0.0.1', ...process.argv.slice(2)],
+  {
+    env,
+    stdio: 'inherit',
+  },
+);
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));

@@ -35,6 +35,7 @@ app.notFound(() =>
 
 app.onError((error, c) => {
   const failure = asGatewayError(error);
-  if (failure.status >= 500 && !(error instanceof GatewayError)) console.error(JSON.stringify({ type: 'unhandled', requestId: c.get('requestId'), name: (error as Error)?.name }));
+  if (failure.status >= 500 && !(error instanceof GatewayError))
+    console.error(JSON.stringify({ type: 'unhandled', requestId: c.get('requestId'), name: (error as Error)?.name }));
   return errorResponse(failure, { 'x-request-id': c.get('requestId') });
 });

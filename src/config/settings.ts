@@ -64,9 +64,14 @@ export function settingsFor(env: object): Settings {
   const parsed = settingsSchema.safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new GatewayError(500, 'server_error', `Gateway misconfigured: ${formatPath(issue?.path ?? [])} ${issue?.message}.`, {
-      code: 'gateway_misconfigured',
-    });
+    throw new GatewayError(
+      500,
+      'server_error',
+      `Gateway misconfigured: ${formatPath(issue?.path ?? [])} ${issue?.message}.`,
+      {
+        code: 'gateway_misconfigured',
+      },
+    );
   }
   settings = parsed.data;
   cache.set(env, settings);

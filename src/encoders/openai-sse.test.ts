@@ -13,8 +13,15 @@ const frames = (text: string) =>
 describe('createOpenAISseEncoder', () => {
   it('opens with the role chunk whatever comes first, then one chunk per delta', () => {
     const encoder = createOpenAISseEncoder(meta, false);
-    const out = frames(encoder.event({ type: 'text', text: 'Hi' }) + encoder.event({ type: 'finish', reason: 'length' }) + encoder.end());
-    expect(out[0]).toMatchObject({ id: 'chatcmpl-1', object: 'chat.completion.chunk', model: 'groq/llama', choices: [{ delta: { role: 'assistant', content: '' } }] });
+    const out = frames(
+      encoder.event({ type: 'text', text: 'Hi' }) + encoder.event({ type: 'finish', reason: 'length' }) + encoder.end(),
+    );
+    expect(out[0]).toMatchObject({
+      id: 'chatcmpl-1',
+      object: 'chat.completion.chunk',
+      model: 'groq/llama',
+      choices: [{ delta: { role: 'assistant', content: '' } }],
+    });
     expect(out[1].choices[0]).toEqual({ index: 0, delta: { content: 'Hi' }, logprobs: null, finish_reason: null });
     expect(out[2].choices[0]).toMatchObject({ delta: {}, finish_reason: 'length' });
     expect(out[3]).toBe('[DONE]');
@@ -24,7 +31,10 @@ describe('createOpenAISseEncoder', () => {
     const usage = { type: 'usage', usage: { inputTokens: 3, outputTokens: 4 } } as const;
     const asked = createOpenAISseEncoder(meta, true);
     const out = frames(asked.event({ type: 'start' }) + asked.event(usage) + asked.end());
-    expect(out.at(-2)).toMatchObject({ choices: [], usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 } });
+    expect(out.at(-2)).toMatchObject({
+      choices: [],
+      usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 },
+    });
     const silent = createOpenAISseEncoder(meta, false);
     expect(silent.event(usage) + silent.end()).not.toContain('usage');
   });

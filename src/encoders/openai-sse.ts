@@ -1,4 +1,4 @@
-import { errorBody, type GatewayError } from '../errors/gateway-error';
+import { errorBody } from '../errors/gateway-error';
 import type { StreamEvent, Usage } from '../stream/events';
 import type { Encoder, ResponseMeta } from './encoder';
 
@@ -32,7 +32,9 @@ export function createOpenAISseEncoder(meta: ResponseMeta, includeUsage: boolean
         return delta({ reasoning_content: event.text });
       case 'tool-call-start':
         return delta({
-          tool_calls: [{ index: event.index, id: event.id, type: 'function', function: { name: event.name, arguments: '' } }],
+          tool_calls: [
+            { index: event.index, id: event.id, type: 'function', function: { name: event.name, arguments: '' } },
+          ],
         });
       case 'tool-call-delta':
         return delta({ tool_calls: [{ index: event.index, function: { arguments: event.arguments } }] });

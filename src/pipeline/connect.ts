@@ -3,7 +3,7 @@ import { firstByteTimeout, truncated, upstreamStreamError } from '../errors/upst
 import type { EventDecoder, Provider } from '../providers/provider';
 import type { ProviderRegistry } from '../providers/registry';
 import type { Target } from '../routing/resolve-targets';
-import { retryDelayMs, type RetryPolicy } from '../routing/retry-policy';
+import { type RetryPolicy, retryDelayMs } from '../routing/retry-policy';
 import type { ChatRequest } from '../schema/chat-request';
 import type { StreamEvent } from '../stream/events';
 
@@ -53,7 +53,8 @@ async function attempt(provider: Provider, target: Target, options: ConnectOptio
 
   const fail = (error: unknown): never => {
     abort(error);
-    if (controller.signal.reason instanceof FirstByteTimeout) throw firstByteTimeout(provider.id, options.firstByteTimeoutMs);
+    if (controller.signal.reason instanceof FirstByteTimeout)
+      throw firstByteTimeout(provider.id, options.firstByteTimeoutMs);
     if (options.clientSignal.aborted) throw options.clientSignal.reason;
     throw asGatewayError(error);
   };
@@ -96,7 +97,14 @@ async function attempt(provider: Provider, target: Target, options: ConnectOptio
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
     const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
   });
 
 /**
@@ -130,5 +138,7 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
       }
     }
   }
-  throw lastError ?? new GatewayError(502, 'upstream_error', 'No provider could serve the request.', { code: 'no_target' });
+  throw (
+    lastError ?? new GatewayError(502, 'upstream_error', 'No provider could serve the request.', { code: 'no_target' })
+  );
 }

@@ -1,8 +1,8 @@
-import { asGatewayError } from '../errors/gateway-error';
 import type { Encoder } from '../encoders/encoder';
+import { asGatewayError } from '../errors/gateway-error';
 import type { Connection } from './connect';
 import { composeStages, type Stage } from './stage';
-import { UpstreamPump, type PumpOutcome, type PumpStats } from './upstream-pump';
+import { type PumpOutcome, type PumpStats, UpstreamPump } from './upstream-pump';
 
 export interface RelayOptions {
   stages: readonly Stage[];

@@ -12,7 +12,10 @@ function holdAll(): Stage {
   let held = '';
   return {
     name: 'hold',
-    onEvent: (event, emit) => (event.type === 'text' ? (held += event.text) : emit(event)),
+    onEvent: (event, emit) => {
+      if (event.type === 'text') held += event.text;
+      else emit(event);
+    },
     onEnd: (emit) => emit({ type: 'text', text: held }),
   };
 }

@@ -31,5 +31,10 @@ export function composeStages(stages: readonly Stage[], sink: Emit): ComposedPip
       ends.unshift(() => onEnd(downstream));
     }
   }
-  return { push, end: () => ends.forEach((end) => end()) };
+  return {
+    push,
+    end: () => {
+      for (const end of ends) end();
+    },
+  };
 }

@@ -70,7 +70,10 @@ export class UpstreamPump {
     } catch {
       if (this.outcome) return false;
       // After the finish only usage or [DONE] can follow: losing those is not worth an error.
-      if (this.finished) return this.close('finished'), false;
+      if (this.finished) {
+        this.close('finished');
+        return false;
+      }
       if (this.idleFired) throw this.fail('timeout', this.idleError());
       throw this.fail('upstream_error', upstreamNetworkError(this.connection.provider.id));
     }

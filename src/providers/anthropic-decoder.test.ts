@@ -29,14 +29,18 @@ describe('createAnthropicDecoder', () => {
 
   it('maps stop reasons', () => {
     const stop = (reason: string) =>
-      decode(`event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"${reason}"},"usage":{"output_tokens":1}}\n\n`).at(-1);
+      decode(
+        `event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"${reason}"},"usage":{"output_tokens":1}}\n\n`,
+      ).at(-1);
     expect(stop('end_turn')).toEqual({ type: 'finish', reason: 'stop' });
     expect(stop('max_tokens')).toEqual({ type: 'finish', reason: 'length' });
     expect(stop('refusal')).toEqual({ type: 'finish', reason: 'content_filter' });
   });
 
   it('turns an error event into an error event, without the provider message', () => {
-    expect(decode('event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n')).toEqual([
+    expect(
+      decode('event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n'),
+    ).toEqual([
       { type: 'error', error: { code: 'upstream_overloaded_error', message: 'The provider reported an error.' } },
     ]);
   });

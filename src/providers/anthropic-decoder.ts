@@ -1,5 +1,5 @@
-import { createSseDecoder } from '../stream/sse-decoder';
 import type { FinishReason } from '../stream/events';
+import { createSseDecoder } from '../stream/sse-decoder';
 import type { Emit, EventDecoder } from './provider';
 
 const STOP_REASONS: Record<string, FinishReason> = {
@@ -39,7 +39,12 @@ export function createAnthropicDecoder(): EventDecoder {
         if (event.content_block?.type === 'tool_use') {
           const index = toolIndex.size;
           toolIndex.set(event.index ?? 0, index);
-          emit({ type: 'tool-call-start', index, id: event.content_block.id ?? `call_${index}`, name: event.content_block.name ?? '' });
+          emit({
+            type: 'tool-call-start',
+            index,
+            id: event.content_block.id ?? `call_${index}`,
+            name: event.content_block.name ?? '',
+          });
         }
         return;
       case 'content_block_delta': {
@@ -55,7 +60,10 @@ export function createAnthropicDecoder(): EventDecoder {
         if (event.usage) {
           emit({
             type: 'usage',
-            usage: { inputTokens: event.usage.input_tokens ?? inputTokens, outputTokens: event.usage.output_tokens ?? 0 },
+            usage: {
+              inputTokens: event.usage.input_tokens ?? inputTokens,
+              outputTokens: event.usage.output_tokens ?? 0,
+            },
           });
         }
         if (event.delta?.stop_reason) emit({ type: 'finish', reason: STOP_REASONS[event.delta.stop_reason] ?? 'stop' });
@@ -63,7 +71,10 @@ export function createAnthropicDecoder(): EventDecoder {
       case 'error':
         emit({
           type: 'error',
-          error: { code: `upstream_${event.error?.type ?? 'stream_error'}`, message: 'The provider reported an error.' },
+          error: {
+            code: `upstream_${event.error?.type ?? 'stream_error'}`,
+            message: 'The provider reported an error.',
+          },
         });
         return;
       default:
@@ -78,7 +89,10 @@ export function createAnthropicDecoder(): EventDecoder {
       try {
         event = JSON.parse(data) as AnthropicEventJson;
       } catch {
-        emit({ type: 'error', error: { code: 'upstream_malformed_event', message: 'The provider sent a malformed event.' } });
+        emit({
+          type: 'error',
+          error: { code: 'upstream_malformed_event', message: 'The provider sent a malformed event.' },
+        });
         return;
       }
       if (event !== null && typeof event === 'object') onEvent(event);

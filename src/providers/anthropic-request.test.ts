@@ -23,7 +23,15 @@ describe('anthropicBody', () => {
       stream: true,
       max_tokens: DEFAULT_MAX_TOKENS,
       system: 'Be brief.\n\nUse metric units.',
-      messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }, { type: 'text', text: 'Weather?' }] }],
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'Hi' },
+            { type: 'text', text: 'Weather?' },
+          ],
+        },
+      ],
     });
   });
 
@@ -32,10 +40,21 @@ describe('anthropicBody', () => {
       request({
         messages: [
           { role: 'user', content: 'Weather in Paris?' },
-          { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [
+              { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+            ],
+          },
           { role: 'tool', tool_call_id: 'call_1', content: '18°C' },
         ],
-        tools: [{ type: 'function', function: { name: 'get_weather', description: 'Weather', parameters: { type: 'object' } } }],
+        tools: [
+          {
+            type: 'function',
+            function: { name: 'get_weather', description: 'Weather', parameters: { type: 'object' } },
+          },
+        ],
         tool_choice: 'required',
         parallel_tool_calls: false,
         max_completion_tokens: 100,
@@ -45,7 +64,10 @@ describe('anthropicBody', () => {
     );
     expect(body.messages).toEqual([
       { role: 'user', content: [{ type: 'text', text: 'Weather in Paris?' }] },
-      { role: 'assistant', content: [{ type: 'tool_use', id: 'call_1', name: 'get_weather', input: { city: 'Paris' } }] },
+      {
+        role: 'assistant',
+        content: [{ type: 'tool_use', id: 'call_1', name: 'get_weather', input: { city: 'Paris' } }],
+      },
       { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_1', content: '18°C' }] },
     ]);
     expect(body.tools).toEqual([{ name: 'get_weather', description: 'Weather', input_schema: { type: 'object' } }]);

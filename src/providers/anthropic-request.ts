@@ -1,5 +1,5 @@
 import { invalidRequest } from '../errors/gateway-error';
-import { maxOutputTokens, textOf, type ChatMessage, type ChatRequest, type UserContent } from '../schema/chat-request';
+import { type ChatMessage, type ChatRequest, maxOutputTokens, textOf, type UserContent } from '../schema/chat-request';
 
 /** Anthropic requires max_tokens; this is used when the client sets no cap. */
 export const DEFAULT_MAX_TOKENS = 4096;
@@ -18,7 +18,9 @@ function imageBlock(url: string): ContentBlock {
 
 function userBlocks(content: UserContent): ContentBlock[] {
   if (typeof content === 'string') return [{ type: 'text', text: content }];
-  return content.map((part) => (part.type === 'text' ? { type: 'text', text: part.text } : imageBlock(part.image_url.url)));
+  return content.map((part) =>
+    part.type === 'text' ? { type: 'text', text: part.text } : imageBlock(part.image_url.url),
+  );
 }
 
 function parseToolInput(args: string, index: number): unknown {
@@ -41,7 +43,12 @@ function blocksOf(message: ChatMessage, index: number): ContentBlock[] {
       const text = textOf(message.content);
       const blocks: ContentBlock[] = text ? [{ type: 'text', text }] : [];
       for (const call of message.tool_calls ?? []) {
-        blocks.push({ type: 'tool_use', id: call.id, name: call.function.name, input: parseToolInput(call.function.arguments, index) });
+        blocks.push({
+          type: 'tool_use',
+          id: call.id,
+          name: call.function.name,
+          input: parseToolInput(call.function.arguments, index),
+        });
       }
       return blocks;
     }
@@ -82,7 +89,11 @@ function toolChoice(choice: ChatRequest['tool_choice'], parallel: boolean | unde
 export function anthropicBody(request: ChatRequest, model: string): Record<string, unknown> {
   for (const field of ['response_format', 'presence_penalty', 'frequency_penalty'] as const) {
     const value = request[field];
-    if (value !== undefined && value !== null && !(field === 'response_format' && request.response_format?.type === 'text')) {
+    if (
+      value !== undefined &&
+      value !== null &&
+      !(field === 'response_format' && request.response_format?.type === 'text')
+    ) {
       throw invalidRequest(`'${field}' is not supported by provider 'anthropic'.`, field, 'unsupported_for_provider');
     }
   }

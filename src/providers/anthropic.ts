@@ -1,5 +1,5 @@
-import { anthropicBody } from './anthropic-request';
 import { createAnthropicDecoder } from './anthropic-decoder';
+import { anthropicBody } from './anthropic-request';
 import { envString, modelList, type ProviderDefinition } from './provider';
 import { upstreamFetch } from './upstream-fetch';
 

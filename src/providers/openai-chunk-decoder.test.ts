@@ -58,7 +58,9 @@ describe('createOpenAIChunkDecoder', () => {
 
   it('turns an error chunk into an error event', () => {
     const events = decode('data: {"error":{"message":"secret detail","type":"server_error","code":"overloaded"}}\n\n');
-    expect(events).toEqual([{ type: 'error', error: { code: 'upstream_overloaded', message: 'The provider reported an error.' } }]);
+    expect(events).toEqual([
+      { type: 'error', error: { code: 'upstream_overloaded', message: 'The provider reported an error.' } },
+    ]);
   });
 
   it('turns a malformed chunk into an error event instead of throwing', () => {

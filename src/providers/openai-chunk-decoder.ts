@@ -1,5 +1,5 @@
-import { createSseDecoder } from '../stream/sse-decoder';
 import type { FinishReason } from '../stream/events';
+import { createSseDecoder } from '../stream/sse-decoder';
 import type { Emit, EventDecoder } from './provider';
 
 /** The slice of an OpenAI `chat.completion.chunk` we read; everything is optional on the wire. */
@@ -108,7 +108,10 @@ export function createOpenAIChunkDecoder(): EventDecoder {
       try {
         chunk = JSON.parse(data) as ChunkJson;
       } catch {
-        emit({ type: 'error', error: { code: 'upstream_malformed_event', message: 'The provider sent a malformed event.' } });
+        emit({
+          type: 'error',
+          error: { code: 'upstream_malformed_event', message: 'The provider sent a malformed event.' },
+        });
         return;
       }
       if (chunk !== null && typeof chunk === 'object') onChunk(chunk);
@@ -127,4 +130,3 @@ export function createOpenAIChunkDecoder(): EventDecoder {
     },
   };
 }
-

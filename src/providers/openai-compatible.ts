@@ -1,13 +1,6 @@
-import { maxOutputTokens, type ChatRequest } from '../schema/chat-request';
+import { type ChatRequest, maxOutputTokens } from '../schema/chat-request';
 import { createOpenAIChunkDecoder } from './openai-chunk-decoder';
-import {
-  envPrefix,
-  envString,
-  modelList,
-  type Provider,
-  type ProviderDefinition,
-  type ProviderEnv,
-} from './provider';
+import { envPrefix, envString, modelList, type Provider, type ProviderDefinition, type ProviderEnv } from './provider';
 import { upstreamFetch } from './upstream-fetch';
 
 /** One provider that speaks the OpenAI Chat Completions dialect, described rather than coded. */

@@ -55,5 +55,10 @@ export function envPrefix(providerId: string): string {
 /** `<PROVIDER>_MODELS` (comma-separated) replaces a provider's built-in model list. */
 export function modelList(env: ProviderEnv, providerId: string, defaults: readonly string[]): readonly string[] {
   const configured = envString(env, `${envPrefix(providerId)}_MODELS`);
-  return configured ? configured.split(',').map((m) => m.trim()).filter(Boolean) : defaults;
+  return configured
+    ? configured
+        .split(',')
+        .map((m) => m.trim())
+        .filter(Boolean)
+    : defaults;
 }

@@ -1,4 +1,4 @@
-import { textOf, maxOutputTokens, type ChatRequest } from '../schema/chat-request';
+import { type ChatRequest, maxOutputTokens, textOf } from '../schema/chat-request';
 import { createOpenAIChunkDecoder } from './openai-chunk-decoder';
 import { envString, type ProviderDefinition, type ProviderEnv } from './provider';
 
@@ -79,7 +79,11 @@ function simStream(request: ChatRequest, pace: Pace, signal: AbortSignal): Reada
           if (step === 0) controller.enqueue(chunk(id, { role: 'assistant', content: '' }, null));
           controller.enqueue(chunk(id, { content: tokens[step] }, null));
         } else {
-          const usage = { prompt_tokens: promptTokens, completion_tokens: tokens.length, total_tokens: promptTokens + tokens.length };
+          const usage = {
+            prompt_tokens: promptTokens,
+            completion_tokens: tokens.length,
+            total_tokens: promptTokens + tokens.length,
+          };
           controller.enqueue(chunk(id, {}, cap !== undefined ? 'length' : 'stop'));
           controller.enqueue(chunk(id, null, null, usage));
           controller.enqueue(encoder.encode('data: [DONE]\n\n'));

@@ -14,7 +14,7 @@ export async function upstreamFetch(
   let response: Response;
   try {
     response = await fetch(url, { method: 'POST', redirect: 'manual', ...init });
-  } catch (error) {
+  } catch {
     if (init.signal.aborted) throw init.signal.reason;
     throw upstreamNetworkError(provider);
   }

@@ -1,6 +1,6 @@
 import { invalidRequest } from '../errors/gateway-error';
 import { upstreamNetworkError } from '../errors/upstream';
-import { maxOutputTokens, textOf, type ChatRequest } from '../schema/chat-request';
+import { type ChatRequest, maxOutputTokens, textOf } from '../schema/chat-request';
 import { createOpenAIChunkDecoder } from './openai-chunk-decoder';
 import { modelList, type ProviderDefinition } from './provider';
 
@@ -10,7 +10,11 @@ export function workersAIInputs(request: ChatRequest): Record<string, unknown> {
     throw invalidRequest("'stop' is not supported by provider 'workers-ai'.", 'stop', 'unsupported_for_provider');
   }
   const messages = request.messages.map((message, index) => {
-    if (message.role === 'user' && Array.isArray(message.content) && message.content.some((p) => p.type === 'image_url')) {
+    if (
+      message.role === 'user' &&
+      Array.isArray(message.content) &&
+      message.content.some((p) => p.type === 'image_url')
+    ) {
       throw invalidRequest(
         "Image parts are not supported by provider 'workers-ai'.",
         `messages[${index}].content`,
@@ -23,7 +27,14 @@ export function workersAIInputs(request: ChatRequest): Record<string, unknown> {
   const inputs: Record<string, unknown> = { messages, stream: true };
   const maxTokens = maxOutputTokens(request);
   if (maxTokens !== undefined) inputs.max_tokens = maxTokens;
-  for (const field of ['temperature', 'top_p', 'seed', 'presence_penalty', 'frequency_penalty', 'response_format'] as const) {
+  for (const field of [
+    'temperature',
+    'top_p',
+    'seed',
+    'presence_penalty',
+    'frequency_penalty',
+    'response_format',
+  ] as const) {
     if (request[field] != null) inputs[field] = request[field];
   }
   if (request.tools?.length) inputs.tools = request.tools;
@@ -42,7 +53,10 @@ export const workersAI: ProviderDefinition = {
     if (!ai) return undefined;
     return {
       id: 'workers-ai',
-      models: modelList(env, 'workers-ai', ['@cf/meta/llama-3.3-70b-instruct-fp8-fast', '@cf/meta/llama-3.1-8b-instruct']),
+      models: modelList(env, 'workers-ai', [
+        '@cf/meta/llama-3.3-70b-instruct-fp8-fast',
+        '@cf/meta/llama-3.1-8b-instruct',
+      ]),
       async open(request, model, signal) {
         const inputs = workersAIInputs(request);
         let result: unknown;

@@ -1,19 +1,19 @@
-import { Hono, type Context } from 'hono';
+import { type Context, Hono } from 'hono';
 import type { AppEnv } from '../app-env';
-import { settingsFor, type Settings } from '../config/settings';
+import { type Settings, settingsFor } from '../config/settings';
+import type { ResponseMeta } from '../encoders/encoder';
 import { createCompletionAccumulator } from '../encoders/openai-completion';
 import { createOpenAISseEncoder } from '../encoders/openai-sse';
-import type { ResponseMeta } from '../encoders/encoder';
-import { asGatewayError, invalidRequest, type GatewayError } from '../errors/gateway-error';
-import { writeRequestLog, type RequestLogRecord } from '../observe/request-log';
+import { asGatewayError, type GatewayError, invalidRequest } from '../errors/gateway-error';
+import { type RequestLogRecord, writeRequestLog } from '../observe/request-log';
 import { collect } from '../pipeline/collect';
-import { connect, type AttemptRecord, type ConnectOptions } from '../pipeline/connect';
+import { type AttemptRecord, type ConnectOptions, connect } from '../pipeline/connect';
 import { relayStream } from '../pipeline/relay-stream';
 import type { Stage } from '../pipeline/stage';
 import type { PumpOutcome } from '../pipeline/upstream-pump';
 import { registryFor } from '../providers/registry';
 import { resolveTargets } from '../routing/resolve-targets';
-import { chatRequestSchema, type ChatRequest } from '../schema/chat-request';
+import { type ChatRequest, chatRequestSchema } from '../schema/chat-request';
 import { validationError } from '../schema/validation-error';
 
 export const SSE_HEADERS = {
@@ -48,7 +48,11 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   const request = await parseRequest(c);
   const settings: Settings = settingsFor(c.env);
   const requestId = c.get('requestId');
-  const meta: ResponseMeta = { id: `chatcmpl-${requestId}`, model: request.model, created: Math.floor(receivedAt / 1000) };
+  const meta: ResponseMeta = {
+    id: `chatcmpl-${requestId}`,
+    model: request.model,
+    created: Math.floor(receivedAt / 1000),
+  };
   const attempts: AttemptRecord[] = [];
   const clientSignal = c.req.raw.signal;
   const options: ConnectOptions = {
@@ -72,12 +76,14 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
       durationMs: Date.now() - receivedAt,
       ...extra,
     });
-  const onDone = (commitAt: number) => (outcome: PumpOutcome, stats?: { firstContentMs?: number; contentEvents: number }, error?: unknown) =>
-    log(200, outcome === 'finished' ? 'ok' : outcome, {
-      ttftMs: stats?.firstContentMs === undefined ? undefined : commitAt - receivedAt + stats.firstContentMs,
-      contentEvents: stats?.contentEvents,
-      error: error === undefined ? undefined : asGatewayError(error).code,
-    });
+  const onDone =
+    (commitAt: number) =>
+    (outcome: PumpOutcome, stats?: { firstContentMs?: number; contentEvents: number }, error?: unknown) =>
+      log(200, outcome === 'finished' ? 'ok' : outcome, {
+        ttftMs: stats?.firstContentMs === undefined ? undefined : commitAt - receivedAt + stats.firstContentMs,
+        contentEvents: stats?.contentEvents,
+        error: error === undefined ? undefined : asGatewayError(error).code,
+      });
 
   try {
     if (!request.stream) {

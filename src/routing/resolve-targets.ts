@@ -1,5 +1,5 @@
-import { invalidRequest } from '../errors/gateway-error';
 import type { Settings } from '../config/settings';
+import { invalidRequest } from '../errors/gateway-error';
 
 export interface Target {
   providerId: string;

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { invalidRequest, type GatewayError } from '../errors/gateway-error';
+import { type GatewayError, invalidRequest } from '../errors/gateway-error';
 
 /** `['messages', 0, 'content']` → `messages[0].content`, the notation OpenAI uses for `param`. */
 export function formatPath(path: ReadonlyArray<PropertyKey>): string {

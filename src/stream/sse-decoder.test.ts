@@ -21,7 +21,10 @@ describe('createSseDecoder', () => {
   });
 
   it('reports comment lines without producing messages', () => {
-    expect(decode([': keep-alive\n\n: ping\n\ndata: x\n\n'])).toEqual({ messages: [{ event: undefined, data: 'x' }], comments: 2 });
+    expect(decode([': keep-alive\n\n: ping\n\ndata: x\n\n'])).toEqual({
+      messages: [{ event: undefined, data: 'x' }],
+      comments: 2,
+    });
   });
 
   it('decodes multi-byte UTF-8 split across reads at every byte', () => {

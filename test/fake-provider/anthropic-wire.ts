@@ -24,7 +24,12 @@ function startUsage(ctx: WireCtx): Record<string, unknown> {
 }
 
 function finalUsage(ctx: WireCtx, output: number): Record<string, unknown> {
-  return { input_tokens: ctx.promptTokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: output };
+  return {
+    input_tokens: ctx.promptTokens,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: 0,
+    output_tokens: output,
+  };
 }
 
 /** Accepts OpenAI-style names in `finish=` so one scenario string works for both wires. */
@@ -61,7 +66,11 @@ function errorMessage(type: string): string {
 export const anthropicWire: Wire = {
   errorBody(status, message) {
     const type = errorType(status);
-    return JSON.stringify({ type: 'error', error: { type, message: message ?? errorMessage(type) }, request_id: ANTHROPIC_REQUEST_ID });
+    return JSON.stringify({
+      type: 'error',
+      error: { type, message: message ?? errorMessage(type) },
+      request_id: ANTHROPIC_REQUEST_ID,
+    });
   },
 
   preamble(ctx) {
@@ -77,10 +86,16 @@ export const anthropicWire: Wire = {
     };
     if (ctx.usage) message.usage = startUsage(ctx);
     let out = event('message_start', { message });
-    if (!ctx.tool) return out + event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }) + PING;
-    out += event('content_block_start', { index: 0, content_block: { type: 'tool_use', id: ctx.toolId, name: TOOL_NAME, input: {} } });
+    if (!ctx.tool)
+      return out + event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }) + PING;
+    out += event('content_block_start', {
+      index: 0,
+      content_block: { type: 'tool_use', id: ctx.toolId, name: TOOL_NAME, input: {} },
+    });
     // The real API opens tool input with an empty partial_json before the ping.
-    return out + event('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: '' } }) + PING;
+    return (
+      out + event('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: '' } }) + PING
+    );
   },
 
   unit(ctx, _i, text) {

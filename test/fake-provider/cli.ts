@@ -11,7 +11,9 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 const provider = await startFakeProvider(port);
 // Plain URL on stdout so scripts can capture it; everything else goes to stderr.
 console.log(provider.url);
-console.error(`fake-provider listening; POST ${provider.url}/v1/chat/completions or /v1/messages with model "fake;tokens=5;gap=10"`);
+console.error(
+  `fake-provider listening; POST ${provider.url}/v1/chat/completions or /v1/messages with model "fake;tokens=5;gap=10"`,
+);
 
 const shutdown = (): void => {
   provider.close().then(

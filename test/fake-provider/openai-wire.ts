@@ -55,10 +55,26 @@ function reasonOf(ctx: WireCtx, reason: string | null): string {
 
 // Error `type`/`code` per status as OpenAI reports them.
 function errorInfo(status: number): { type: string; code: string | null; message: string } {
-  if (status === 401) return { type: 'invalid_request_error', code: 'invalid_api_key', message: 'Incorrect API key provided.' };
-  if (status === 404) return { type: 'invalid_request_error', code: 'model_not_found', message: 'The model does not exist or you do not have access to it.' };
-  if (status === 429) return { type: 'requests', code: 'rate_limit_exceeded', message: 'Rate limit reached for requests. Please try again later.' };
-  if (status >= 500) return { type: 'server_error', code: null, message: 'The server had an error while processing your request. Sorry about that!' };
+  if (status === 401)
+    return { type: 'invalid_request_error', code: 'invalid_api_key', message: 'Incorrect API key provided.' };
+  if (status === 404)
+    return {
+      type: 'invalid_request_error',
+      code: 'model_not_found',
+      message: 'The model does not exist or you do not have access to it.',
+    };
+  if (status === 429)
+    return {
+      type: 'requests',
+      code: 'rate_limit_exceeded',
+      message: 'Rate limit reached for requests. Please try again later.',
+    };
+  if (status >= 500)
+    return {
+      type: 'server_error',
+      code: null,
+      message: 'The server had an error while processing your request. Sorry about that!',
+    };
   return { type: 'invalid_request_error', code: null, message: `Request failed with status ${status}.` };
 }
 
@@ -93,7 +109,11 @@ export const openaiWire: Wire = {
   },
 
   streamError() {
-    const error = { message: 'The server is overloaded. Please try again later.', type: 'server_error', code: 'overloaded' };
+    const error = {
+      message: 'The server is overloaded. Please try again later.',
+      type: 'server_error',
+      code: 'overloaded',
+    };
     return `data: ${JSON.stringify({ error })}\n\n`;
   },
 

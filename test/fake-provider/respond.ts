@@ -51,7 +51,8 @@ export class Conn {
       const wake = (): void => done(false);
       this.wakers.add(wake);
       if (Number.isFinite(ms)) owned.push(setTimeout(() => done(true), ms));
-      if (keepalive !== null) owned.push(setInterval(() => void this.write(KEEPALIVE_COMMENT).catch(() => {}), keepalive));
+      if (keepalive !== null)
+        owned.push(setInterval(() => void this.write(KEEPALIVE_COMMENT).catch(() => {}), keepalive));
       for (const t of owned) this.timers.add(t);
     });
     if (!ok) throw ABORTED;
@@ -138,7 +139,11 @@ async function run(conn: Conn, o: DriveOpts): Promise<void> {
   const units = contentUnits(s);
   if (!o.stream) return runJson(conn, o, units);
 
-  conn.res.writeHead(200, { ...o.headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+  conn.res.writeHead(200, {
+    ...o.headers,
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+  });
   conn.res.flushHeaders();
   await conn.sleep(s.ttft, s.keepalive);
   if (s.errorFirst) {
@@ -183,7 +188,11 @@ async function runJson(conn: Conn, o: DriveOpts, units: string[]): Promise<void>
   if (s.stallAfter !== null) return conn.sleep(Number.POSITIVE_INFINITY);
   const body =
     s.malformedAt !== null ? '{not json' : o.wire.complete(o.ctx, s.tool ? '' : units.join(''), s.finish, units.length);
-  conn.res.writeHead(200, { ...o.headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
+  conn.res.writeHead(200, {
+    ...o.headers,
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(body)),
+  });
   await conn.write(body);
   return conn.end();
 }

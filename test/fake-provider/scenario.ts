@@ -119,11 +119,13 @@ export function parseScenario(model: string): ParseResult {
     const key = part.slice(0, eq);
     const raw = part.slice(eq + 1);
     const spec = KEYS[key];
-    if (spec === undefined) return { ok: false, error: `unknown scenario key "${key}" (known: ${Object.keys(KEYS).join(', ')})` };
+    if (spec === undefined)
+      return { ok: false, error: `unknown scenario key "${key}" (known: ${Object.keys(KEYS).join(', ')})` };
     if (seen.has(key)) return { ok: false, error: `scenario key "${key}" given twice` };
     seen.add(key);
     const value = convert(spec[1], raw);
-    if (value === null) return { ok: false, error: `invalid value "${raw}" for scenario key "${key}" (expected ${EXPECTED[spec[1]]})` };
+    if (value === null)
+      return { ok: false, error: `invalid value "${raw}" for scenario key "${key}" (expected ${EXPECTED[spec[1]]})` };
     out[spec[0]] = value;
   }
   const s = out as Scenario;

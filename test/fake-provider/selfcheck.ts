@@ -11,7 +11,8 @@ const post = (path: string, body: unknown, headers: Record<string, string> = {},
     signal: signal ?? null,
   });
 const anth = { 'anthropic-version': '2023-06-01' };
-const log = async (id: string) => (await (await fetch(`${fp.url}/_control/log/${id}`)).json()) as Record<string, unknown>;
+const log = async (id: string) =>
+  (await (await fetch(`${fp.url}/_control/log/${id}`)).json()) as Record<string, unknown>;
 const msgs = [{ role: 'user', content: 'hi' }];
 
 /** Reads a body to the end, counting reads; resolves with the error instead of throwing. */
@@ -33,18 +34,34 @@ async function drain(res: Response): Promise<{ text: string; reads: number; erro
 }
 
 const dataLines = (sse: string) =>
-  sse.split('\n\n').filter((e) => e.startsWith('data: ')).map((e) => e.slice(6));
+  sse
+    .split('\n\n')
+    .filter((e) => e.startsWith('data: '))
+    .map((e) => e.slice(6));
 
 try {
   // OpenAI streaming with usage.
   {
-    const res = await post('/v1/chat/completions', { model: scenario({ tokens: 3, id: 'oa' }), messages: msgs, stream: true, stream_options: { include_usage: true } });
+    const res = await post('/v1/chat/completions', {
+      model: scenario({ tokens: 3, id: 'oa' }),
+      messages: msgs,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream/);
     const { text } = await drain(res);
     const data = dataLines(text);
     assert.equal(data.at(-1), '[DONE]');
-    const chunks = data.slice(0, -1).map((d) => JSON.parse(d) as { choices: { delta: { content?: string; role?: string }; finish_reason: string | null }[]; usage: unknown });
+    const chunks = data
+      .slice(0, -1)
+      .map(
+        (d) =>
+          JSON.parse(d) as {
+            choices: { delta: { content?: string; role?: string }; finish_reason: string | null }[];
+            usage: unknown;
+          },
+      );
     assert.equal(chunks[0]?.choices[0]?.delta.role, 'assistant');
     assert.equal(chunks.map((c) => c.choices[0]?.delta.content ?? '').join(''), 'tok0 tok1 tok2 ');
     assert.equal(chunks.at(-2)?.choices[0]?.finish_reason, 'stop');
@@ -55,10 +72,26 @@ try {
   }
   // Anthropic streaming: event order and text.
   {
-    const res = await post('/v1/messages', { model: scenario({ tokens: 2 }), max_tokens: 10, messages: msgs, stream: true }, anth);
+    const res = await post(
+      '/v1/messages',
+      { model: scenario({ tokens: 2 }), max_tokens: 10, messages: msgs, stream: true },
+      anth,
+    );
     const { text } = await drain(res);
-    const events = text.split('\n\n').filter(Boolean).map((e) => /^event: (\w+)/.exec(e)?.[1]);
-    assert.deepEqual(events, ['message_start', 'content_block_start', 'ping', 'content_block_delta', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop']);
+    const events = text
+      .split('\n\n')
+      .filter(Boolean)
+      .map((e) => /^event: (\w+)/.exec(e)?.[1]);
+    assert.deepEqual(events, [
+      'message_start',
+      'content_block_start',
+      'ping',
+      'content_block_delta',
+      'content_block_delta',
+      'content_block_stop',
+      'message_delta',
+      'message_stop',
+    ]);
     assert.match(text, /"text":"tok0 "/);
     assert.match(text, /"stop_reason":"end_turn"/);
   }
@@ -72,9 +105,14 @@ try {
   }
   // Non-streaming bodies.
   {
-    const oa = (await (await post('/v1/chat/completions', { model: scenario({ tokens: 2 }), messages: msgs })).json()) as { choices: { message: { content: string } }[] };
+    const oa = (await (
+      await post('/v1/chat/completions', { model: scenario({ tokens: 2 }), messages: msgs })
+    ).json()) as { choices: { message: { content: string } }[] };
     assert.equal(oa.choices[0]?.message.content, 'tok0 tok1 ');
-    const an = (await (await post('/v1/messages', { model: scenario({ tool: 1 }), messages: msgs }, anth)).json()) as { content: { input: unknown }[]; stop_reason: string };
+    const an = (await (await post('/v1/messages', { model: scenario({ tool: 1 }), messages: msgs }, anth)).json()) as {
+      content: { input: unknown }[];
+      stop_reason: string;
+    };
     assert.deepEqual(an.content[0]?.input, { city: 'Paris' });
     assert.equal(an.stop_reason, 'tool_use');
   }
@@ -101,7 +139,11 @@ try {
   }
   // reset_after=2: two tokens arrive, then the connection dies without [DONE].
   {
-    const res = await post('/v1/chat/completions', { model: scenario({ reset_after: 2, id: 'reset' }), messages: msgs, stream: true });
+    const res = await post('/v1/chat/completions', {
+      model: scenario({ reset_after: 2, id: 'reset' }),
+      messages: msgs,
+      stream: true,
+    });
     const { text, error } = await drain(res);
     assert.ok(error, 'expected a read error after reset');
     assert.match(text, /tok1 /);
@@ -111,7 +153,12 @@ try {
   // Stall + client abort is logged as a hang-up; keep-alive comments flow meanwhile.
   {
     const ac = new AbortController();
-    const res = await post('/v1/chat/completions', { model: scenario({ stall_after: 1, keepalive: 20, id: 'stall' }), messages: msgs, stream: true }, {}, ac.signal);
+    const res = await post(
+      '/v1/chat/completions',
+      { model: scenario({ stall_after: 1, keepalive: 20, id: 'stall' }), messages: msgs, stream: true },
+      {},
+      ac.signal,
+    );
     const reader = (res.body as ReadableStream<Uint8Array>).getReader();
     let seen = '';
     while (!seen.includes(': keep-alive')) seen += new TextDecoder().decode((await reader.read()).value);
@@ -127,12 +174,19 @@ try {
     const body = { messages: msgs, stream: true, stream_options: { include_obfuscation: false } };
     const a = await drain(await post('/v1/chat/completions', { ...body, model: scenario({ tokens: 3, chunk: 1 }) }));
     const b = await drain(await post('/v1/chat/completions', { ...body, model: scenario({ tokens: 3 }) }));
-    const norm = (t: string) => t.replace(/chatcmpl-fake\d+/g, 'ID').replace(/"created":\d+/g, '').replaceAll(';chunk=1', '');
+    const norm = (t: string) =>
+      t
+        .replace(/chatcmpl-fake\d+/g, 'ID')
+        .replace(/"created":\d+/g, '')
+        .replaceAll(';chunk=1', '');
     assert.equal(norm(a.text), norm(b.text));
     assert.ok(a.reads > 20, `expected many reads with chunk=1, got ${a.reads}`);
   }
   // close() must not hang on a stalled response.
-  void post('/v1/chat/completions', { model: scenario({ stall_after: 0 }), messages: msgs, stream: true }).then(drain, () => {});
+  void post('/v1/chat/completions', { model: scenario({ stall_after: 0 }), messages: msgs, stream: true }).then(
+    drain,
+    () => {},
+  );
   await new Promise((r) => setTimeout(r, 30));
   console.log('fake-provider selfcheck: ok');
 } finally {

@@ -23,14 +23,25 @@ export type RequestLog = {
   lastHeaders: Record<string, string>;
 };
 
-const emptyLog = (): RequestLog => ({ requests: 0, hungUp: 0, lastHangupAt: null, completed: 0, lastBody: null, lastHeaders: {} });
+const emptyLog = (): RequestLog => ({
+  requests: 0,
+  hungUp: 0,
+  lastHangupAt: null,
+  completed: 0,
+  lastBody: null,
+  lastHeaders: {},
+});
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function sendJson(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(body)),
+  });
   res.end(body);
 }
 
@@ -68,7 +79,12 @@ export async function startFakeProvider(port = 0): Promise<FakeProvider> {
     return log;
   };
 
-  async function generate(req: IncomingMessage, res: ServerResponse, wire: Wire, kind: 'openai' | 'anthropic'): Promise<void> {
+  async function generate(
+    req: IncomingMessage,
+    res: ServerResponse,
+    wire: Wire,
+    kind: 'openai' | 'anthropic',
+  ): Promise<void> {
     const raw = await readBody(req);
     let body: unknown;
     try {
@@ -90,7 +106,8 @@ export async function startFakeProvider(port = 0): Promise<FakeProvider> {
     const attempt = log.requests;
 
     const n = ++seq;
-    const headers: Record<string, string> = kind === 'openai' ? { 'x-request-id': `req_fake${n}` } : { 'request-id': ANTHROPIC_REQUEST_ID };
+    const headers: Record<string, string> =
+      kind === 'openai' ? { 'x-request-id': `req_fake${n}` } : { 'request-id': ANTHROPIC_REQUEST_ID };
     const conn = new Conn(res, s.chunk);
     conns.add(conn);
     res.on('finish', () => log.completed++);

@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scenario } from '../fake-provider/scenario.ts';
 import { fakeLog, fakeUrl, uniqueId, waitFor } from './fake-control';
-import { startGateway, type RunningGateway } from './worker-in-workerd';
+import { type RunningGateway, startGateway } from './worker-in-workerd';
 
 /**
  * Real sockets: a client that hangs up must make the gateway abort its upstream request.
@@ -21,7 +21,10 @@ afterAll(async () => {
 /** Opens a streaming request; `hangUp` destroys the socket from the client side. */
 function openStream(gatewayUrl: string, model: string) {
   const body = JSON.stringify({ model, stream: true, messages: [{ role: 'user', content: 'Hi' }] });
-  const req = request(`${gatewayUrl}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' } });
+  const req = request(`${gatewayUrl}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+  });
   const firstBytes = new Promise<string>((resolve, reject) => {
     req.on('response', (res) => res.once('data', (chunk: Buffer) => resolve(chunk.toString())));
     req.on('error', reject);
@@ -36,7 +39,10 @@ describe('a client that hangs up', () => {
     const stream = openStream(plain.url, `local/${scenario({ id, tokens: 200, gap: 20 })}`);
     expect(await stream.firstBytes).toContain('data: ');
     stream.hangUp();
-    const log = await waitFor(() => fakeLog(id), (l) => l.hungUp === 1);
+    const log = await waitFor(
+      () => fakeLog(id),
+      (l) => l.hungUp === 1,
+    );
     expect(log).toMatchObject({ hungUp: 1, completed: 0 });
   });
 
@@ -45,7 +51,11 @@ describe('a client that hangs up', () => {
     const stream = openStream(probing.url, `local/${scenario({ id, ttft: 4000, tokens: 3 })}`);
     expect(await stream.firstBytes).toMatch(/^: /);
     stream.hangUp();
-    const log = await waitFor(() => fakeLog(id), (l) => l.hungUp === 1, 3000);
+    const log = await waitFor(
+      () => fakeLog(id),
+      (l) => l.hungUp === 1,
+      3000,
+    );
     expect(log).toMatchObject({ hungUp: 1, completed: 0 });
   });
 });

@@ -3,7 +3,11 @@ import { inject } from 'vitest';
 export const fakeUrl = () => inject('fakeProviderUrl');
 
 export async function fakeLog(id: string): Promise<{ requests: number; hungUp: number; completed: number }> {
-  return (await fetch(`${fakeUrl()}/_control/log/${id}`)).json() as Promise<{ requests: number; hungUp: number; completed: number }>;
+  return (await fetch(`${fakeUrl()}/_control/log/${id}`)).json() as Promise<{
+    requests: number;
+    hungUp: number;
+    completed: number;
+  }>;
 }
 
 /** Bounded polling for an effect that lands asynchronously (an upstream noticing a hang-up). */

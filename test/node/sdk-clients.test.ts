@@ -4,7 +4,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scenario } from '../fake-provider/scenario.ts';
 import { fakeUrl, uniqueId } from './fake-control';
-import { startGateway, type RunningGateway } from './worker-in-workerd';
+import { type RunningGateway, startGateway } from './worker-in-workerd';
 
 let gateway: RunningGateway;
 beforeAll(async () => {
@@ -70,7 +70,10 @@ describe('the Vercel AI SDK (OpenAI-compatible provider) against the gateway', (
   const infe = () => createOpenAICompatible({ name: 'infe', baseURL: `${gateway.url}/v1`, includeUsage: true });
 
   it('streams text', async () => {
-    const result = streamText({ model: infe()(`local/${scenario({ id: uniqueId('ai'), tokens: 4 })}`), prompt: 'Hello' });
+    const result = streamText({
+      model: infe()(`local/${scenario({ id: uniqueId('ai'), tokens: 4 })}`),
+      prompt: 'Hello',
+    });
     let text = '';
     for await (const delta of result.textStream) text += delta;
     expect(text).toBe('tok0 tok1 tok2 tok3 ');
@@ -79,7 +82,10 @@ describe('the Vercel AI SDK (OpenAI-compatible provider) against the gateway', (
   });
 
   it('generates text without streaming', async () => {
-    const { text } = await generateText({ model: infe()(`local/${scenario({ id: uniqueId('ai-json'), tokens: 2 })}`), prompt: 'Hi' });
+    const { text } = await generateText({
+      model: infe()(`local/${scenario({ id: uniqueId('ai-json'), tokens: 2 })}`),
+      prompt: 'Hi',
+    });
     expect(text).toBe('tok0 tok1 ');
   });
 });

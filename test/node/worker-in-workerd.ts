@@ -7,7 +7,10 @@ import { convertV4MiniflareOptions, Miniflare } from 'miniflare';
 /** Compatibility settings come from wrangler.jsonc so the tests run what deploys. */
 async function compatibility() {
   const jsonc = await readFile(new URL('../../wrangler.jsonc', import.meta.url), 'utf8');
-  const config = JSON.parse(jsonc.replace(/^\s*\/\/.*$/gm, '')) as { compatibility_date: string; compatibility_flags: string[] };
+  const config = JSON.parse(jsonc.replace(/^\s*\/\/.*$/gm, '')) as {
+    compatibility_date: string;
+    compatibility_flags: string[];
+  };
   return { compatibilityDate: config.compatibility_date, compatibilityFlags: config.compatibility_flags };
 }
 

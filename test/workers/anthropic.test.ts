@@ -7,7 +7,10 @@ const anthropic = (opts: Record<string, string | number>) => `anthropic/${scenar
 describe('anthropic provider (Messages API upstream, OpenAI shape to the client)', () => {
   it('streams text with usage and the mapped finish reason', async () => {
     const res = await callGateway({
-      body: chat(anthropic({ id: uniqueId('a-text'), tokens: 3 }), { stream: true, stream_options: { include_usage: true } }),
+      body: chat(anthropic({ id: uniqueId('a-text'), tokens: 3 }), {
+        stream: true,
+        stream_options: { include_usage: true },
+      }),
     });
     expect(res.status).toBe(200);
     const frames = await readSse(res);
@@ -46,19 +49,32 @@ describe('anthropic provider (Messages API upstream, OpenAI shape to the client)
 
   it('turns tool_use blocks into OpenAI tool calls', async () => {
     const tools = [{ type: 'function', function: { name: TOOL_NAME, parameters: { type: 'object' } } }];
-    const body = (await (await callGateway({ body: chat(anthropic({ id: uniqueId('a-tool'), tool: 1 }), { tools }) })).json()) as any;
+    const body = (await (
+      await callGateway({ body: chat(anthropic({ id: uniqueId('a-tool'), tool: 1 }), { tools }) })
+    ).json()) as any;
     expect(body.choices[0].finish_reason).toBe('tool_calls');
-    expect(body.choices[0].message.tool_calls[0]).toMatchObject({ type: 'function', function: { name: TOOL_NAME, arguments: TOOL_ARGS } });
+    expect(body.choices[0].message.tool_calls[0]).toMatchObject({
+      type: 'function',
+      function: { name: TOOL_NAME, arguments: TOOL_ARGS },
+    });
   });
 
   it('relays an error event mid-stream as an error, not a clean end', async () => {
-    const frames = await readSse(await callGateway({ body: chat(anthropic({ id: uniqueId('a-err'), tokens: 5, error_after: 2 }), { stream: true }) }));
+    const frames = await readSse(
+      await callGateway({
+        body: chat(anthropic({ id: uniqueId('a-err'), tokens: 5, error_after: 2 }), { stream: true }),
+      }),
+    );
     expect(contentOf(frames)).toBe('tok0 tok1 ');
     expect(errorFrame(frames)?.code).toBe('upstream_overloaded_error');
   });
 
   it('reports a stream cut before message_stop as truncated', async () => {
-    const frames = await readSse(await callGateway({ body: chat(anthropic({ id: uniqueId('a-cut'), tokens: 4, reset_after: 2 }), { stream: true }) }));
+    const frames = await readSse(
+      await callGateway({
+        body: chat(anthropic({ id: uniqueId('a-cut'), tokens: 4, reset_after: 2 }), { stream: true }),
+      }),
+    );
     expect(contentOf(frames)).toBe('tok0 tok1 ');
     expect(errorFrame(frames)?.code).toMatch(/^upstream_(truncated|unreachable)$/);
   });

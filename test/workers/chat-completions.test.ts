@@ -19,7 +19,9 @@ describe('POST /v1/chat/completions through an OpenAI-dialect provider', () => {
   });
 
   it('relays a stream the provider writes one byte at a time unchanged', async () => {
-    const res = await callGateway({ body: chat(`local/${scenario({ id: uniqueId('bytes'), tokens: 6, chunk: 1 })}`, { stream: true }) });
+    const res = await callGateway({
+      body: chat(`local/${scenario({ id: uniqueId('bytes'), tokens: 6, chunk: 1 })}`, { stream: true }),
+    });
     const frames = await readSse(res);
     expect(contentOf(frames)).toBe('tok0 tok1 tok2 tok3 tok4 tok5 ');
     expect(frames.at(-1)?.data).toBe('[DONE]');
@@ -27,7 +29,9 @@ describe('POST /v1/chat/completions through an OpenAI-dialect provider', () => {
 
   it('sends the usage chunk before [DONE] only when stream_options.include_usage is set', async () => {
     const model = `local/${scenario({ id: uniqueId('usage'), tokens: 3 })}`;
-    const withUsage = await readSse(await callGateway({ body: chat(model, { stream: true, stream_options: { include_usage: true } }) }));
+    const withUsage = await readSse(
+      await callGateway({ body: chat(model, { stream: true, stream_options: { include_usage: true } }) }),
+    );
     const usageFrame = withUsage.at(-2)?.json;
     expect(usageFrame.choices).toEqual([]);
     expect(usageFrame.usage).toMatchObject({ completion_tokens: 3 });
@@ -74,7 +78,13 @@ describe('POST /v1/chat/completions through an OpenAI-dialect provider', () => {
       response_format: { type: 'json_object' },
       messages: [
         { role: 'system', content: 'Be brief.' },
-        { role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'What is this?' },
+            { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } },
+          ],
+        },
       ],
     });
     await readSse(await callGateway({ body: request }));

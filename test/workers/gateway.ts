@@ -1,4 +1,4 @@
-import { createExecutionContext, env as baseEnv, waitOnExecutionContext } from 'cloudflare:test';
+import { env as baseEnv, createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { inject } from 'vitest';
 import { app } from '../../src/app';
 
@@ -42,7 +42,13 @@ export async function callGateway(call: GatewayCall): Promise<Response> {
 
 export async function fakeLog(id: string) {
   const res = await fetch(`${inject('fakeProviderUrl')}/_control/log/${id}`);
-  return (await res.json()) as { requests: number; hungUp: number; completed: number; lastBody: unknown; lastHeaders: Record<string, string> };
+  return (await res.json()) as {
+    requests: number;
+    hungUp: number;
+    completed: number;
+    lastBody: unknown;
+    lastHeaders: Record<string, string>;
+  };
 }
 
 /** A unique scenario id per test, so the shared fake provider's logs never mix. */
@@ -78,7 +84,11 @@ export function contentOf(frames: SseFrame[]): string {
 }
 
 /** Polls the fake provider until `check` holds; bounded, for effects that land asynchronously. */
-export async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 3000): Promise<T> {
+export async function eventually<T>(
+  read: () => Promise<T>,
+  check: (value: T) => boolean,
+  timeoutMs = 3000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let value = await read();
   while (!check(value) && Date.now() < deadline) {

@@ -53,7 +53,11 @@ describe('before the first token: retry, fall back, honest status', () => {
     const env = fakeEnv({
       UPSTREAM_MAX_RETRIES: '0',
       GATEWAY_CONFIG: JSON.stringify({
-        aliases: { resilient: { targets: [local({ id: first, status: 503 }), `anthropic/${scenario({ id: second, tokens: 2 })}`] } },
+        aliases: {
+          resilient: {
+            targets: [local({ id: first, status: 503 }), `anthropic/${scenario({ id: second, tokens: 2 })}`],
+          },
+        },
       }),
     });
     const res = await callGateway({ body: chat('resilient', { stream: true }), env });
@@ -71,7 +75,14 @@ describe('before the first token: retry, fall back, honest status', () => {
     const res = await callGateway({ body: chat(local({ id, ttft: 5000, keepalive: 20 }), { stream: true }), env });
     expect(res.status).toBe(504);
     expect(((await res.json()) as any).error.code).toBe('first_byte_timeout');
-    expect((await eventually(() => fakeLog(id), (log) => log.hungUp === 1)).hungUp).toBe(1);
+    expect(
+      (
+        await eventually(
+          () => fakeLog(id),
+          (log) => log.hungUp === 1,
+        )
+      ).hungUp,
+    ).toBe(1);
   });
 
   it('applies the first-byte timeout to a provider that delays its headers', async () => {
@@ -99,18 +110,30 @@ describe('after the first token: no retry, an error event, never a clean end', (
   it('cuts a stalled stream after STREAM_IDLE_TIMEOUT_MS even when the provider sends keep-alives', async () => {
     const id = uniqueId('stall');
     const env = fakeEnv({ STREAM_IDLE_TIMEOUT_MS: '200' });
-    const res = await callGateway({ body: chat(local({ id, tokens: 10, stall_after: 2, keepalive: 30 }), { stream: true }), env });
+    const res = await callGateway({
+      body: chat(local({ id, tokens: 10, stall_after: 2, keepalive: 30 }), { stream: true }),
+      env,
+    });
     expect(res.status).toBe(200);
     const frames = await readSse(res);
     expect(contentOf(frames)).toBe('tok0 tok1 ');
     expect(errorFrame(frames)).toMatchObject({ code: 'stream_idle_timeout', type: 'timeout_error' });
     expect(frames.some((f) => f.data === '[DONE]')).toBe(false);
-    expect((await eventually(() => fakeLog(id), (log) => log.hungUp === 1)).hungUp).toBe(1);
+    expect(
+      (
+        await eventually(
+          () => fakeLog(id),
+          (log) => log.hungUp === 1,
+        )
+      ).hungUp,
+    ).toBe(1);
     expect((await fakeLog(id)).requests).toBe(1);
   });
 
   it('reports a connection reset mid-stream as truncated, not as a clean end', async () => {
-    const res = await callGateway({ body: chat(local({ id: uniqueId('reset'), tokens: 10, reset_after: 3 }), { stream: true }) });
+    const res = await callGateway({
+      body: chat(local({ id: uniqueId('reset'), tokens: 10, reset_after: 3 }), { stream: true }),
+    });
     const frames = await readSse(res);
     expect(contentOf(frames)).toBe('tok0 tok1 tok2 ');
     expect(errorFrame(frames)?.code).toMatch(/^upstream_(truncated|unreachable)$/);
@@ -118,20 +141,28 @@ describe('after the first token: no retry, an error event, never a clean end', (
   });
 
   it('reports a stream that ends without a finish as truncated', async () => {
-    const frames = await readSse(await callGateway({ body: chat(local({ id: uniqueId('nofinish'), tokens: 3, no_finish: 1 }), { stream: true }) }));
+    const frames = await readSse(
+      await callGateway({ body: chat(local({ id: uniqueId('nofinish'), tokens: 3, no_finish: 1 }), { stream: true }) }),
+    );
     expect(contentOf(frames)).toBe('tok0 tok1 tok2 ');
     expect(errorFrame(frames)?.code).toBe('upstream_truncated');
   });
 
   it('stops at a malformed event with an error instead of skipping content', async () => {
-    const frames = await readSse(await callGateway({ body: chat(local({ id: uniqueId('malformed'), tokens: 5, malformed_at: 2 }), { stream: true }) }));
+    const frames = await readSse(
+      await callGateway({
+        body: chat(local({ id: uniqueId('malformed'), tokens: 5, malformed_at: 2 }), { stream: true }),
+      }),
+    );
     expect(contentOf(frames)).toBe('tok0 tok1 ');
     expect(errorFrame(frames)?.code).toBe('upstream_malformed_event');
   });
 
   it('relays a provider error event mid-stream and does not retry', async () => {
     const id = uniqueId('err-mid');
-    const frames = await readSse(await callGateway({ body: chat(local({ id, tokens: 5, error_after: 2 }), { stream: true }) }));
+    const frames = await readSse(
+      await callGateway({ body: chat(local({ id, tokens: 5, error_after: 2 }), { stream: true }) }),
+    );
     expect(contentOf(frames)).toBe('tok0 tok1 ');
     expect(errorFrame(frames)?.type).toBe('upstream_error');
     expect((await fakeLog(id)).requests).toBe(1);
@@ -152,7 +183,10 @@ describe('client goes away', () => {
     const first = await reader.read();
     expect(new TextDecoder().decode(first.value)).toContain('data: ');
     await reader.cancel();
-    const log = await eventually(() => fakeLog(id), (l) => l.hungUp === 1);
+    const log = await eventually(
+      () => fakeLog(id),
+      (l) => l.hungUp === 1,
+    );
     expect(log.hungUp).toBe(1);
     expect(log.completed).toBe(0);
   });
@@ -161,10 +195,20 @@ describe('client goes away', () => {
     const id = uniqueId('cancel-early');
     const controller = new AbortController();
     const pending = callGateway({ body: chat(local({ id, ttft: 5000 }), { stream: true }), signal: controller.signal });
-    await eventually(() => fakeLog(id), (l) => l.requests === 1);
+    await eventually(
+      () => fakeLog(id),
+      (l) => l.requests === 1,
+    );
     controller.abort();
     await pending.catch(() => undefined);
-    expect((await eventually(() => fakeLog(id), (l) => l.hungUp === 1)).hungUp).toBe(1);
+    expect(
+      (
+        await eventually(
+          () => fakeLog(id),
+          (l) => l.hungUp === 1,
+        )
+      ).hungUp,
+    ).toBe(1);
   });
 
   it('with PREFILL_PROBE_MS, commits the stream early and probes with comments until the first token', async () => {
@@ -181,7 +225,10 @@ describe('client goes away', () => {
 
   it('with PREFILL_PROBE_MS, a failure before the first token becomes an error event', async () => {
     const env = fakeEnv({ PREFILL_PROBE_MS: '20', UPSTREAM_MAX_RETRIES: '0' });
-    const res = await callGateway({ body: chat(local({ id: uniqueId('probe-fail'), header_delay: 100, status: 500 }), { stream: true }), env });
+    const res = await callGateway({
+      body: chat(local({ id: uniqueId('probe-fail'), header_delay: 100, status: 500 }), { stream: true }),
+      env,
+    });
     expect(res.status).toBe(200);
     expect(errorFrame(await readSse(res))?.code).toBe('upstream_http_500');
   });

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { callGateway, chat, fakeEnv } from './gateway';
 
-async function expectError(res: Response, status: number, error: { param?: string | null; code?: string; type?: string }) {
+async function expectError(
+  res: Response,
+  status: number,
+  error: { param?: string | null; code?: string; type?: string },
+) {
   expect(res.status).toBe(status);
   const body = (await res.json()) as any;
   expect(Object.keys(body.error).sort()).toEqual(['code', 'message', 'param', 'type']);
@@ -19,7 +23,9 @@ describe('request validation', () => {
   });
 
   it('names a field of the wrong type by its path', async () => {
-    await expectError(await callGateway({ body: chat('sim/default', { temperature: 'hot' }) }), 400, { param: 'temperature' });
+    await expectError(await callGateway({ body: chat('sim/default', { temperature: 'hot' }) }), 400, {
+      param: 'temperature',
+    });
     await expectError(
       await callGateway({ body: { model: 'sim/default', messages: [{ role: 'user', content: 42 }] } }),
       400,
@@ -44,7 +50,10 @@ describe('request validation', () => {
   });
 
   it('answers 404 for an unknown provider', async () => {
-    await expectError(await callGateway({ body: chat('nope/model') }), 404, { param: 'model', code: 'model_not_found' });
+    await expectError(await callGateway({ body: chat('nope/model') }), 404, {
+      param: 'model',
+      code: 'model_not_found',
+    });
   });
 
   it('tells which variable to set for a provider that is not configured', async () => {
@@ -58,7 +67,9 @@ describe('request validation', () => {
     const big = 'x'.repeat(10 * 1024 * 1024 + 1);
     const body = new ReadableStream({
       start(controller) {
-        controller.enqueue(new TextEncoder().encode(`{"model":"sim/default","messages":[{"role":"user","content":"${big}"}]}`));
+        controller.enqueue(
+          new TextEncoder().encode(`{"model":"sim/default","messages":[{"role":"user","content":"${big}"}]}`),
+        );
         controller.close();
       },
     });
@@ -72,7 +83,9 @@ describe('request validation', () => {
 
   it('rejects an invalid gateway configuration with a 500 that names the field, not the value', async () => {
     const env = fakeEnv({ STREAM_IDLE_TIMEOUT_MS: 'soon' });
-    const error = await expectError(await callGateway({ body: chat('sim/fast'), env }), 500, { code: 'gateway_misconfigured' });
+    const error = await expectError(await callGateway({ body: chat('sim/fast'), env }), 500, {
+      code: 'gateway_misconfigured',
+    });
     expect(error.message).toContain('STREAM_IDLE_TIMEOUT_MS');
   });
 });

@@ -45,7 +45,9 @@ describe('workers-ai provider (AI binding)', () => {
 
   it('reports a binding stream that ends without [DONE] as truncated', async () => {
     const { ai } = standInAI(workersAIText.replace('data: [DONE]\n\n', ''));
-    const frames = await readSse(await callGateway({ body: chat('workers-ai/@cf/x', { stream: true }), env: fakeEnv({ AI: ai }) }));
+    const frames = await readSse(
+      await callGateway({ body: chat('workers-ai/@cf/x', { stream: true }), env: fakeEnv({ AI: ai }) }),
+    );
     expect(errorFrame(frames)?.code).toBe('upstream_truncated');
   });
 
