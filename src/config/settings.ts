@@ -16,7 +16,7 @@ export const gatewayConfigSchema = z.strictObject({
 
 /** Every tunable the relay reads, from wrangler vars / `.dev.vars`, validated once per isolate. */
 export const settingsSchema = z.object({
-  /** From the request to the first upstream event (headers alone do not count). */
+  /** Per attempt, to the provider's first content, finish or error event (headers, role chunks and keep-alives do not count). */
   FIRST_BYTE_TIMEOUT_MS: ms(30_000),
   /** Longest silence between content events; keep-alive comments do not reset it. */
   STREAM_IDLE_TIMEOUT_MS: ms(30_000),

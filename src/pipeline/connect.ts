@@ -14,7 +14,7 @@ export interface AttemptRecord {
   error?: string;
 }
 
-/** An upstream that has produced its first event: from here on the response is committed to it. */
+/** An upstream that has produced its first content (or finish): the response is committed to it. */
 export interface Connection {
   provider: Provider;
   model: string;
@@ -40,7 +40,11 @@ export interface ConnectOptions {
 
 class FirstByteTimeout extends Error {}
 
-/** One try at one target: open, then read until the first event (or failure) is known. */
+/**
+ * One try at one target: open, then read until the first decisive event. A bare `start`
+ * (Anthropic's message_start, OpenAI's role chunk) carries nothing for the client, so an
+ * error that follows it during prefill can still be retried, fall back, or get a status.
+ */
 async function attempt(provider: Provider, target: Target, options: ConnectOptions): Promise<Connection> {
   const controller = new AbortController();
   const onClientAbort = () => controller.abort(options.clientSignal.reason);
@@ -65,19 +69,22 @@ async function attempt(provider: Provider, target: Target, options: ConnectOptio
     reader = upstream.body.getReader();
     if (controller.signal.aborted) fail(controller.signal.reason);
     const initial: StreamEvent[] = [];
-    const collect = (event: StreamEvent) => initial.push(event);
-    while (initial.length === 0) {
+    let decisive: StreamEvent | undefined;
+    const collect = (event: StreamEvent) => {
+      initial.push(event);
+      if (event.type !== 'start') decisive ??= event;
+    };
+    while (!decisive) {
       const { done, value } = await reader.read();
       if (controller.signal.aborted) fail(controller.signal.reason);
       if (done) {
         upstream.decoder.end(collect);
-        if (initial.length === 0) fail(truncated(provider.id));
+        if (!decisive) fail(truncated(provider.id));
         break;
       }
       upstream.decoder.push(value, collect);
     }
-    const first = initial[0];
-    if (first?.type === 'error') fail(upstreamStreamError(provider.id, first.error.code));
+    if (decisive?.type === 'error') fail(upstreamStreamError(provider.id, decisive.error.code));
     return {
       provider,
       model: target.model,

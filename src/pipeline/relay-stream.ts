@@ -92,7 +92,11 @@ export function relayStream(source: Connection | PendingConnection, options: Rel
       },
       cancel(reason) {
         if (pump) pump.cancel('client_cancelled', reason);
-        else pending?.abort();
+        else if (pending) {
+          pending.abort();
+          // The connection may have been made just as the client left: abort it too.
+          pending.connection.then((connection) => connection.abort(reason), () => {});
+        }
         finish('client_cancelled');
       },
     },

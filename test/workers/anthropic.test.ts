@@ -79,6 +79,14 @@ describe('anthropic provider (Messages API upstream, OpenAI shape to the client)
     expect(errorFrame(frames)?.code).toMatch(/^upstream_(truncated|unreachable)$/);
   });
 
+  it('still retries an error that follows message_start but precedes any content', async () => {
+    const id = uniqueId('a-prefill');
+    const res = await callGateway({ body: chat(anthropic({ id, error_after: 0 }), { stream: true }) });
+    expect(res.status).toBe(502);
+    expect(((await res.json()) as any).error.code).toBe('upstream_overloaded_error');
+    expect((await fakeLog(id)).requests).toBe(3);
+  });
+
   it('retries an overloaded first event and then reports a 502', async () => {
     const id = uniqueId('a-first');
     const res = await callGateway({ body: chat(anthropic({ id, error_first: 1 }), { stream: true }) });
