@@ -95,7 +95,10 @@ export function relayStream(source: Connection | PendingConnection, options: Rel
         else if (pending) {
           pending.abort();
           // The connection may have been made just as the client left: abort it too.
-          pending.connection.then((connection) => connection.abort(reason), () => {});
+          pending.connection.then(
+            (connection) => connection.abort(reason),
+            () => {},
+          );
         }
         finish('client_cancelled');
       },

@@ -53,15 +53,13 @@ try {
     const { text } = await drain(res);
     const data = dataLines(text);
     assert.equal(data.at(-1), '[DONE]');
-    const chunks = data
-      .slice(0, -1)
-      .map(
-        (d) =>
-          JSON.parse(d) as {
-            choices: { delta: { content?: string; role?: string }; finish_reason: string | null }[];
-            usage: unknown;
-          },
-      );
+    const chunks = data.slice(0, -1).map(
+      (d) =>
+        JSON.parse(d) as {
+          choices: { delta: { content?: string; role?: string }; finish_reason: string | null }[];
+          usage: unknown;
+        },
+    );
     assert.equal(chunks[0]?.choices[0]?.delta.role, 'assistant');
     assert.equal(chunks.map((c) => c.choices[0]?.delta.content ?? '').join(''), 'tok0 tok1 tok2 ');
     assert.equal(chunks.at(-2)?.choices[0]?.finish_reason, 'stop');
