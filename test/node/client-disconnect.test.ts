@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scenario } from '../fake-provider/scenario.ts';
-import { fakeLog, fakeUrl, uniqueId, waitFor } from './fake-control';
+import { fakeUrl, uniqueId, untilHungUp } from '../support/fake-control';
 import { type RunningGateway, startGateway } from './worker-in-workerd';
 
 /**
@@ -39,10 +39,7 @@ describe('a client that hangs up', () => {
     const stream = openStream(plain.url, `local/${scenario({ id, tokens: 200, gap: 20 })}`);
     expect(await stream.firstBytes).toContain('data: ');
     stream.hangUp();
-    const log = await waitFor(
-      () => fakeLog(id),
-      (l) => l.hungUp === 1,
-    );
+    const log = await untilHungUp(id);
     expect(log).toMatchObject({ hungUp: 1, completed: 0 });
   });
 
@@ -51,11 +48,7 @@ describe('a client that hangs up', () => {
     const stream = openStream(probing.url, `local/${scenario({ id, ttft: 4000, tokens: 3 })}`);
     expect(await stream.firstBytes).toMatch(/^: /);
     stream.hangUp();
-    const log = await waitFor(
-      () => fakeLog(id),
-      (l) => l.hungUp === 1,
-      3000,
-    );
+    const log = await untilHungUp(id);
     expect(log).toMatchObject({ hungUp: 1, completed: 0 });
   });
 });

@@ -3,7 +3,7 @@ import { generateText, streamText } from 'ai';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scenario } from '../fake-provider/scenario.ts';
-import { fakeUrl, uniqueId } from './fake-control';
+import { fakeUrl, uniqueId } from '../support/fake-control';
 import { type RunningGateway, startGateway } from './worker-in-workerd';
 
 let gateway: RunningGateway;

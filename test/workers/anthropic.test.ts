@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { scenario, TOOL_ARGS, TOOL_NAME } from '../fake-provider/scenario.ts';
-import { callGateway, chat, contentOf, errorFrame, fakeLog, readSse, uniqueId } from './gateway';
+import { fakeLog, uniqueId } from '../support/fake-control';
+import { callGateway, chat, contentOf, errorFrame, readSse } from './gateway';
 
 const anthropic = (opts: Record<string, string | number>) => `anthropic/${scenario(opts)}`;
 

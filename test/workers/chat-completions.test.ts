@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { scenario, TOOL_ARGS, TOOL_NAME } from '../fake-provider/scenario.ts';
-import { callGateway, chat, contentOf, fakeLog, readSse, uniqueId } from './gateway';
+import { fakeLog, uniqueId } from '../support/fake-control';
+import { callGateway, chat, contentOf, readSse } from './gateway';
 
 describe('POST /v1/chat/completions through an OpenAI-dialect provider', () => {
   it('streams every token, then the finish chunk and [DONE]', async () => {

@@ -1,10 +1,10 @@
 import { env as baseEnv, createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
-import { inject } from 'vitest';
 import { app } from '../../src/app';
+import { fakeUrl } from '../support/fake-control';
 
 /** The fake provider as the `local` (OpenAI dialect) and `anthropic` providers. */
 export function fakeEnv(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  const url = inject('fakeProviderUrl');
+  const url = fakeUrl();
   return {
     ...baseEnv,
     LOCAL_BASE_URL: `${url}/v1`,
@@ -40,20 +40,6 @@ export async function callGateway(call: GatewayCall): Promise<Response> {
   return response;
 }
 
-export async function fakeLog(id: string) {
-  const res = await fetch(`${inject('fakeProviderUrl')}/_control/log/${id}`);
-  return (await res.json()) as {
-    requests: number;
-    hungUp: number;
-    completed: number;
-    lastBody: unknown;
-    lastHeaders: Record<string, string>;
-  };
-}
-
-/** A unique scenario id per test, so the shared fake provider's logs never mix. */
-export const uniqueId = (label: string) => `${label}-${crypto.randomUUID().slice(0, 8)}`;
-
 export function chat(model: string, extra: Record<string, unknown> = {}) {
   return { model, messages: [{ role: 'user', content: 'Hello' }], ...extra };
 }
@@ -81,21 +67,6 @@ export async function readSse(response: Response): Promise<SseFrame[]> {
 
 export function contentOf(frames: SseFrame[]): string {
   return frames.map((f) => f.json?.choices?.[0]?.delta?.content ?? '').join('');
-}
-
-/** Polls the fake provider until `check` holds; bounded, for effects that land asynchronously. */
-export async function eventually<T>(
-  read: () => Promise<T>,
-  check: (value: T) => boolean,
-  timeoutMs = 3000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!check(value) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    value = await read();
-  }
-  return value;
 }
 
 export function errorFrame(frames: SseFrame[]) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { scenario } from '../fake-provider/scenario.ts';
-import { callGateway, chat, contentOf, errorFrame, eventually, fakeEnv, fakeLog, readSse, uniqueId } from './gateway';
+import { eventually, fakeLog, uniqueId, untilHungUp } from '../support/fake-control';
+import { callGateway, chat, contentOf, errorFrame, fakeEnv, readSse } from './gateway';
 
 const local = (opts: Record<string, string | number>) => `local/${scenario(opts)}`;
 
@@ -75,14 +76,7 @@ describe('before the first token: retry, fall back, honest status', () => {
     const res = await callGateway({ body: chat(local({ id, ttft: 5000, keepalive: 20 }), { stream: true }), env });
     expect(res.status).toBe(504);
     expect(((await res.json()) as any).error.code).toBe('first_byte_timeout');
-    expect(
-      (
-        await eventually(
-          () => fakeLog(id),
-          (log) => log.hungUp === 1,
-        )
-      ).hungUp,
-    ).toBe(1);
+    expect((await untilHungUp(id)).hungUp).toBe(1);
   });
 
   it('applies the first-byte timeout to a provider that delays its headers', async () => {
@@ -119,14 +113,7 @@ describe('after the first token: no retry, an error event, never a clean end', (
     expect(contentOf(frames)).toBe('tok0 tok1 ');
     expect(errorFrame(frames)).toMatchObject({ code: 'stream_idle_timeout', type: 'timeout_error' });
     expect(frames.some((f) => f.data === '[DONE]')).toBe(false);
-    expect(
-      (
-        await eventually(
-          () => fakeLog(id),
-          (log) => log.hungUp === 1,
-        )
-      ).hungUp,
-    ).toBe(1);
+    expect((await untilHungUp(id)).hungUp).toBe(1);
     expect((await fakeLog(id)).requests).toBe(1);
   });
 
@@ -183,10 +170,7 @@ describe('client goes away', () => {
     const first = await reader.read();
     expect(new TextDecoder().decode(first.value)).toContain('data: ');
     await reader.cancel();
-    const log = await eventually(
-      () => fakeLog(id),
-      (l) => l.hungUp === 1,
-    );
+    const log = await untilHungUp(id);
     expect(log.hungUp).toBe(1);
     expect(log.completed).toBe(0);
   });
@@ -201,14 +185,7 @@ describe('client goes away', () => {
     );
     controller.abort();
     await pending.catch(() => undefined);
-    expect(
-      (
-        await eventually(
-          () => fakeLog(id),
-          (l) => l.hungUp === 1,
-        )
-      ).hungUp,
-    ).toBe(1);
+    expect((await untilHungUp(id)).hungUp).toBe(1);
   });
 
   it('with PREFILL_PROBE_MS, commits the stream early and probes with comments until the first token', async () => {
