@@ -7,8 +7,8 @@ import type { Connection } from './connect';
 export type PumpOutcome = 'finished' | 'client_cancelled' | 'upstream_error' | 'timeout' | 'truncated';
 
 export interface PumpStats {
-  /** ms from the pump's creation (≈ the commit) to the first content event; undefined if none. */
-  firstContentMs?: number;
+  /** Epoch ms of the first content event; undefined if none came. */
+  firstContentAt?: number;
   contentEvents: number;
 }
 
@@ -26,7 +26,6 @@ export class UpstreamPump {
   private lastContentAt: number;
   private idleTimer: ReturnType<typeof setTimeout> | null = null;
   private idleFired = false;
-  private readonly startedAt: number;
   private readonly forward: Emit;
 
   constructor(
@@ -34,7 +33,7 @@ export class UpstreamPump {
     sink: Emit,
     private readonly idleTimeoutMs: number,
   ) {
-    this.startedAt = this.lastContentAt = Date.now();
+    this.lastContentAt = Date.now();
     this.forward = (event: StreamEvent) => {
       if (event.type === 'error') {
         this.failure ??= upstreamStreamError(connection.provider.id, event.error.code);
@@ -43,7 +42,7 @@ export class UpstreamPump {
       if (this.failure) return;
       if (isContent(event)) {
         this.lastContentAt = Date.now();
-        if (this.stats.contentEvents++ === 0) this.stats.firstContentMs = this.lastContentAt - this.startedAt;
+        if (this.stats.contentEvents++ === 0) this.stats.firstContentAt = this.lastContentAt;
       } else if (event.type === 'finish') {
         this.finished = true;
       }

@@ -10,7 +10,7 @@ import { collect } from '../pipeline/collect';
 import { type AttemptRecord, type ConnectOptions, connect } from '../pipeline/connect';
 import { relayStream } from '../pipeline/relay-stream';
 import type { Stage } from '../pipeline/stage';
-import type { PumpOutcome } from '../pipeline/upstream-pump';
+import type { PumpOutcome, PumpStats } from '../pipeline/upstream-pump';
 import { registryFor } from '../providers/registry';
 import { resolveTargets } from '../routing/resolve-targets';
 import { type ChatRequest, chatRequestSchema } from '../schema/chat-request';
@@ -76,22 +76,19 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
       durationMs: Date.now() - receivedAt,
       ...extra,
     });
-  const onDone =
-    (commitAt: number) =>
-    (outcome: PumpOutcome, stats?: { firstContentMs?: number; contentEvents: number }, error?: unknown) =>
-      log(200, outcome === 'finished' ? 'ok' : outcome, {
-        ttftMs: stats?.firstContentMs === undefined ? undefined : commitAt - receivedAt + stats.firstContentMs,
-        contentEvents: stats?.contentEvents,
-        error: error === undefined ? undefined : asGatewayError(error).code,
-      });
+  const onDone = (outcome: PumpOutcome, stats?: PumpStats, error?: unknown) =>
+    log(200, outcome === 'finished' ? 'ok' : outcome, {
+      ttftMs: stats?.firstContentAt === undefined ? undefined : stats.firstContentAt - receivedAt,
+      contentEvents: stats?.contentEvents,
+      error: error === undefined ? undefined : asGatewayError(error).code,
+    });
 
   try {
     if (!request.stream) {
       const connection = await connect(options);
-      const commitAt = Date.now();
       const completion = createCompletionAccumulator(meta);
       const pump = await collect(connection, STAGES, completion.event, settings.STREAM_IDLE_TIMEOUT_MS, clientSignal);
-      onDone(commitAt)(pump.outcome ?? 'finished', pump.stats);
+      onDone(pump.outcome ?? 'finished', pump.stats);
       return c.json(completion.result());
     }
 
@@ -103,13 +100,13 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
       connection.catch(() => {});
       const body = relayStream(
         { connection, abort: () => stop.abort(), probeMs: settings.PREFILL_PROBE_MS },
-        { ...relay, onDone: onDone(receivedAt) },
+        { ...relay, onDone },
       );
-      return new Response(body, { headers: SSE_HEADERS });
+      return new Response(body, { headers: { ...SSE_HEADERS, 'x-request-id': requestId } });
     }
     const connection = await connect(options);
-    const body = relayStream(connection, { ...relay, onDone: onDone(Date.now()) });
-    return new Response(body, { headers: SSE_HEADERS });
+    const body = relayStream(connection, { ...relay, onDone });
+    return new Response(body, { headers: { ...SSE_HEADERS, 'x-request-id': requestId } });
   } catch (error) {
     const failure = asGatewayError(error);
     if (clientSignal.aborted) log(499, 'client_cancelled', { error: failure.code });
