@@ -121,11 +121,16 @@ async function abba(ctx, spec) {
       errors: measured.filter((r) => !r.ok).length + bs.flatMap((b) => b.ramp).filter((r) => !r.ok).length,
       rampStreams: bs.reduce((a, b) => a + b.ramp.length, 0),
       ttftSamples: measured.filter((r) => r.ok).map((r) => r.ttftMs),
+      // How long a whole stream took: when the gateway cannot keep up, this stretches past the scenario's own length.
+      streamMs: summarize(measured.filter((r) => r.ok).map((r) => r.totalMs)),
       events,
       wallS: sum('wallMs') / 1000,
       eventsPerS: events / (sum('wallMs') / 1000),
       workerdCpuMs: sum('workerdCpuMs'),
       workerdCpuUsPerEvent: (sum('workerdCpuMs') * 1000) / events,
+      workerdCpuMsPerStream: sum('workerdCpuMs') / (measured.length + bs.reduce((a, b) => a + b.ramp.length, 0)),
+      // workerd runs the isolate on one thread: near 100% means the Worker, not the network, sets the pace.
+      workerdCpuPercent: (100 * sum('workerdCpuMs')) / sum('wallMs'),
       fakeCpuMs: sum('fakeCpuMs'),
       clientCpuMs: sum('clientCpuMs'),
     };
@@ -245,7 +250,8 @@ async function main() {
     };
 
     console.log(`\nInfe gateway vs direct, bare workerd (${result.workerd}), ${result.revision}, ${os.cpus().length} CPUs, load ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
-    console.log(`TTFT scenario "${scenario(CONFIG.ttftScenario)}": send → first non-empty delta.content, ms; added = gateway − direct; n and errors are gateway/direct\n`);
+    console.log(`TTFT scenario "${scenario(CONFIG.ttftScenario)}": send → first non-empty delta.content, ms; added = gateway − direct (difference of percentiles).`);
+    console.log('n, errors and stream ms are gateway/direct; workerd CPU is its share of one core during the gateway blocks, and per gateway stream.\n');
     console.log(ttftTable(ttft));
     console.log(`\nLong replies "${scenario(CONFIG.throughputScenario)}": events delivered per wall second; workerd CPU from /proc (10 ms ticks) over events relayed\n`);
     console.log(throughputTable(throughput));

@@ -30,7 +30,7 @@ function table(header, rows) {
 }
 
 export function ttftTable(phases) {
-  const header = ['TTFT ms', 'n', 'direct p50', 'p99', 'gateway p50', 'p99', 'added p50', 'added p99', 'errors', 'workerd CPU µs/event'];
+  const header = ['TTFT ms', 'n', 'direct p50', 'p99', 'gateway p50', 'p99', 'added p50', 'added p99', 'errors', 'stream ms p50', 'workerd CPU', 'ms/stream'];
   const rows = phases.map((p) => [
     `c=${p.concurrency}`,
     `${p.gateway.ttft.n}/${p.direct.ttft.n}`,
@@ -41,13 +41,15 @@ export function ttftTable(phases) {
     signed(p.added.p50),
     signed(p.added.p99),
     `${p.gateway.errors}/${p.direct.errors}`,
-    fmt(p.gateway.workerdCpuUsPerEvent, 1),
+    `${fmt(p.gateway.streamMs.p50, 0)}/${fmt(p.direct.streamMs.p50, 0)}`,
+    `${fmt(p.gateway.workerdCpuPercent, 0)}%`,
+    fmt(p.gateway.workerdCpuMsPerStream, 2),
   ]);
   return table(header, rows);
 }
 
 export function throughputTable(runs) {
-  const header = ['long replies', 'streams', 'events', 'direct s', 'events/s', 'gateway s', 'events/s', 'gw/direct', 'workerd CPU s', 'µs/event', 'errors'];
+  const header = ['long replies', 'streams', 'events', 'direct s', 'events/s', 'gateway s', 'events/s', 'gw/direct', 'workerd CPU s', 'CPU %', 'µs/event', 'errors'];
   const rows = runs.map((r) => [
     `c=${r.concurrency}`,
     r.gateway.streams,
@@ -58,6 +60,7 @@ export function throughputTable(runs) {
     fmt(r.gateway.eventsPerS, 0),
     `${fmt(r.gateway.wallS / r.direct.wallS, 1)}x`,
     fmt(r.gateway.workerdCpuMs / 1000, 2),
+    `${fmt(r.gateway.workerdCpuPercent, 0)}%`,
     fmt(r.gateway.workerdCpuUsPerEvent, 1),
     `${r.gateway.errors}/${r.direct.errors}`,
   ]);
