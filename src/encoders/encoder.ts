@@ -13,10 +13,26 @@ export interface Encoder {
   probe(): string;
 }
 
+/** The non-streaming counterpart: gathers every event, then renders one response body. */
+export interface Collector {
+  event(event: StreamEvent): void;
+  result(): unknown;
+}
+
 export interface ResponseMeta {
   /** `chatcmpl-…`, the same id on every chunk. */
   id: string;
   /** The model as the client addressed it (`groq/llama-…` or an alias). */
   model: string;
   created: number;
+}
+
+/** One client API's wire formats, chosen per request by the route. */
+export interface ClientFormat {
+  /** Route name for the log record. */
+  route: string;
+  encoder(meta: ResponseMeta): Encoder;
+  collector(meta: ResponseMeta): Collector;
+  /** How this API shows an error that happens before the response started. */
+  errorResponse(error: GatewayError, requestId: string): Response;
 }

@@ -13,9 +13,12 @@ export function openAIUsage(usage: Usage) {
 /**
  * OpenAI `chat.completion.chunk` SSE, as the official SDKs parse it. The constant head of
  * every chunk is serialised once per stream; per event only the delta is stringified.
+ * Gateway annotations go out only when `annotations` is on, as chunks with no choices and an
+ * `infe` field, which SDK clients iterate past safely.
  */
-export function createOpenAISseEncoder(meta: ResponseMeta, includeUsage: boolean): Encoder {
-  const head = `data: {"id":${JSON.stringify(meta.id)},"object":"chat.completion.chunk","created":${meta.created},"model":${JSON.stringify(meta.model)},"choices":[{"index":0,"delta":`;
+export function createOpenAISseEncoder(meta: ResponseMeta, includeUsage: boolean, annotations = false): Encoder {
+  const chunkHead = `data: {"id":${JSON.stringify(meta.id)},"object":"chat.completion.chunk","created":${meta.created},"model":${JSON.stringify(meta.model)},`;
+  const head = `${chunkHead}"choices":[{"index":0,"delta":`;
   const open = `${head}{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]}\n\n`;
   const delta = (d: object, finish: string | null = null) =>
     `${head}${JSON.stringify(d)},"logprobs":null,"finish_reason":${finish ? `"${finish}"` : 'null'}}]}\n\n`;
@@ -45,6 +48,8 @@ export function createOpenAISseEncoder(meta: ResponseMeta, includeUsage: boolean
         return '';
       case 'error':
         return '';
+      default:
+        return annotations ? `${chunkHead}"choices":[],"infe":${JSON.stringify(event)}}\n\n` : '';
     }
   };
 

@@ -1,6 +1,6 @@
 import type { Emit } from '../providers/provider';
 import type { Connection } from './connect';
-import { composeStages, type Stage } from './stage';
+import { composeStages, type Stage, type StageControl } from './stage';
 import { UpstreamPump } from './upstream-pump';
 
 /**
@@ -13,9 +13,10 @@ export async function collect(
   sink: Emit,
   idleTimeoutMs: number,
   clientSignal: AbortSignal,
+  control: StageControl,
 ): Promise<UpstreamPump> {
   const pipeline = composeStages(stages, sink);
-  const pump = new UpstreamPump(connection, pipeline.push, idleTimeoutMs);
+  const pump = new UpstreamPump(connection, pipeline.push, idleTimeoutMs, control);
   const onAbort = () => pump.cancel('client_cancelled', clientSignal.reason);
   clientSignal.addEventListener('abort', onAbort, { once: true });
   try {

@@ -1,11 +1,12 @@
 import type { Encoder } from '../encoders/encoder';
 import { asGatewayError } from '../errors/gateway-error';
 import type { Connection } from './connect';
-import { composeStages, type Stage } from './stage';
+import { composeStages, type Stage, type StageControl } from './stage';
 import { type PumpOutcome, type PumpStats, UpstreamPump } from './upstream-pump';
 
 export interface RelayOptions {
   stages: readonly Stage[];
+  control: StageControl;
   encoder: Encoder;
   idleTimeoutMs: number;
   /** Called once when the stream is over, however it ended. */
@@ -37,7 +38,7 @@ export function relayStream(source: Connection | PendingConnection, options: Rel
   let pump: UpstreamPump | undefined;
   let done = false;
   const pending = 'probeMs' in source ? source : undefined;
-  if (!pending) pump = new UpstreamPump(source as Connection, pipeline.push, options.idleTimeoutMs);
+  if (!pending) pump = new UpstreamPump(source as Connection, pipeline.push, options.idleTimeoutMs, options.control);
   let racing: Promise<Connection> | undefined = pending?.connection;
 
   const finish = (outcome: PumpOutcome, error?: unknown) => {
@@ -56,7 +57,7 @@ export function relayStream(source: Connection | PendingConnection, options: Rel
     const winner = await Promise.race([racing, timeout]).finally(() => clearTimeout(timer));
     if (winner === PROBE_TIMEOUT) return encoder.probe();
     racing = undefined;
-    pump = new UpstreamPump(winner, pipeline.push, options.idleTimeoutMs);
+    pump = new UpstreamPump(winner, pipeline.push, options.idleTimeoutMs, options.control);
     return pump;
   };
 
@@ -70,7 +71,7 @@ export function relayStream(source: Connection | PendingConnection, options: Rel
             if (!(await current.step())) break;
           }
           if (current.outcome === 'client_cancelled') return;
-          if (current.outcome === 'finished') {
+          if (current.outcome === 'finished' || current.outcome === 'stopped') {
             pipeline.end();
             out += encoder.end();
           }

@@ -9,8 +9,48 @@ import type { StreamEvent } from '../stream/events';
 export interface Stage {
   readonly name: string;
   onEvent(event: StreamEvent, emit: Emit): void;
-  /** The upstream finished: release anything held back. */
+  /** The upstream finished (or a stage stopped it): release anything held back. */
   onEnd?(emit: Emit): void;
+}
+
+/** What a stage may do beyond emitting: end the generation, and add to the request's log record. */
+export interface StageContext {
+  /**
+   * Ends the generation after the current event: the upstream is aborted and the stream closes
+   * cleanly. The stage emits its own final events (e.g. `finish: content_filter`) before calling it.
+   */
+  stop(): void;
+  /** Adds an entry to the request's log record under the stage's name. */
+  record(stage: string, entry: unknown): void;
+}
+
+export type StageFactory = (context: StageContext) => Stage;
+
+/** The per-request StageContext; the relay binds `stop` to its upstream once it has one. */
+export class StageControl implements StageContext {
+  stopped = false;
+  readonly records: Record<string, unknown[]> = {};
+  private onStop: (() => void) | undefined;
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.onStop?.();
+  }
+
+  record(stage: string, entry: unknown): void {
+    let entries = this.records[stage];
+    if (!entries) {
+      entries = [];
+      this.records[stage] = entries;
+    }
+    entries.push(entry);
+  }
+
+  bind(onStop: () => void): void {
+    this.onStop = onStop;
+    if (this.stopped) onStop();
+  }
 }
 
 export interface ComposedPipeline {

@@ -3,8 +3,10 @@ import { idleTimeout, truncated, upstreamNetworkError, upstreamStreamError } fro
 import type { Emit } from '../providers/provider';
 import { isContent, type StreamEvent } from '../stream/events';
 import type { Connection } from './connect';
+import type { StageControl } from './stage';
 
-export type PumpOutcome = 'finished' | 'client_cancelled' | 'upstream_error' | 'timeout' | 'truncated';
+/** `stopped`: a stage ended the generation on purpose (a guard block, an early structured stop). */
+export type PumpOutcome = 'finished' | 'stopped' | 'client_cancelled' | 'upstream_error' | 'timeout' | 'truncated';
 
 export interface PumpStats {
   /** Epoch ms of the first content event; undefined if none came. */
@@ -32,6 +34,7 @@ export class UpstreamPump {
     private readonly connection: Connection,
     sink: Emit,
     private readonly idleTimeoutMs: number,
+    control?: StageControl,
   ) {
     this.lastContentAt = Date.now();
     this.forward = (event: StreamEvent) => {
@@ -49,6 +52,7 @@ export class UpstreamPump {
       sink(event);
     };
     this.armIdleTimer(idleTimeoutMs);
+    control?.bind(() => this.cancel('stopped'));
   }
 
   /**

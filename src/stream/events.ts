@@ -26,7 +26,32 @@ export type StreamEvent =
   | { type: 'usage'; usage: Usage }
   | { type: 'finish'; reason: FinishReason }
   /** An error the provider reported inside a stream that had already started (HTTP 200). */
-  | { type: 'error'; error: StreamErrorInfo };
+  | { type: 'error'; error: StreamErrorInfo }
+  | GatewayAnnotation;
+
+/**
+ * Events stages add about the stream, never decoded from a provider. Encoders pass them on only
+ * to clients that opted in, in a shape that plain SDK clients skip safely.
+ */
+export type GatewayAnnotation =
+  /** A guard rule matched: `redact` replaced text with a placeholder, `block` ended the stream. */
+  | { type: 'guard'; action: 'redact' | 'block' | 'flag'; rule: string }
+  /** Withdraw the last `chars` characters already sent (a moderation verdict came after them). */
+  | { type: 'retract'; chars: number; reason: string }
+  /** The structured output parsed so far. */
+  | { type: 'partial-object'; value: unknown }
+  /** The structured output's final check against its schema. */
+  | { type: 'structured-result'; valid: boolean; errors: string[]; stoppedEarly: boolean }
+  /** End-of-stream timings for the client. */
+  | { type: 'metrics'; ttftMs: number; tokensPerSecond: number; outputTokens: number };
+
+export const ANNOTATION_TYPES = new Set<StreamEvent['type']>([
+  'guard',
+  'retract',
+  'partial-object',
+  'structured-result',
+  'metrics',
+]);
 
 export type StreamEventType = StreamEvent['type'];
 
