@@ -21,6 +21,7 @@ export async function collect(
   clientSignal.addEventListener('abort', onAbort, { once: true });
   try {
     while (await pump.step()) {}
+    await pipeline.settle();
     pipeline.end();
     return pump;
   } finally {

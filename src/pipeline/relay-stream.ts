@@ -72,6 +72,7 @@ export function relayStream(source: Connection | PendingConnection, options: Rel
           }
           if (current.outcome === 'client_cancelled') return;
           if (current.outcome === 'finished' || current.outcome === 'stopped') {
+            await pipeline.settle();
             pipeline.end();
             out += encoder.end();
           }

@@ -9,6 +9,11 @@ import type { StreamEvent } from '../stream/events';
 export interface Stage {
   readonly name: string;
   onEvent(event: StreamEvent, emit: Emit): void;
+  /**
+   * Work still running beside the stream (e.g. a moderation check of the last sentence) that the
+   * stream's end must wait for. Awaited once, before `onEnd`, on a finished or stopped stream.
+   */
+  settle?(): Promise<void>;
   /** The upstream finished (or a stage stopped it): release anything held back. */
   onEnd?(emit: Emit): void;
 }
@@ -55,6 +60,8 @@ export class StageControl implements StageContext {
 
 export interface ComposedPipeline {
   push: Emit;
+  /** Waits for every stage's pending side work; resolves at once when there is none. */
+  settle(): Promise<void>;
   end(): void;
 }
 
@@ -71,8 +78,12 @@ export function composeStages(stages: readonly Stage[], sink: Emit): ComposedPip
       ends.unshift(() => onEnd(downstream));
     }
   }
+  const settling = stages.filter((stage) => stage.settle);
   return {
     push,
+    settle: async () => {
+      if (settling.length > 0) await Promise.all(settling.map((stage) => stage.settle?.()));
+    },
     end: () => {
       for (const end of ends) end();
     },
