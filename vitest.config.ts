@@ -1,4 +1,4 @@
-import { cloudflareTest } from '@cloudflare/vitest-plugin';
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -9,15 +9,19 @@ export default defineConfig({
       {
         // Unit tests beside their files and integration tests, all inside workerd.
         plugins: [
-          cloudflareTest({
+          cloudflareTest(async () => ({
             wrangler: { configPath: './wrangler.jsonc', environment: 'dev' },
-            miniflare: { cfFetch: false },
-          }),
+            miniflare: {
+              cfFetch: false,
+              bindings: { TEST_MIGRATIONS: await readD1Migrations('./migrations') },
+            },
+          })),
         ],
         test: {
           name: 'workers',
           include: ['src/**/*.test.ts', 'test/workers/**/*.test.ts'],
           globalSetup: ['test/setup/fake-provider.global.ts'],
+          setupFiles: ['test/setup/apply-migrations.ts'],
         },
       },
       {

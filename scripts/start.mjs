@@ -1,5 +1,5 @@
 // `npm start`: the gateway on http://localhost:8787 with the embedded simulator, offline.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 
 const port = process.env.PORT ?? '8787';
 const env = {
@@ -13,6 +13,15 @@ console.log('Default model: sim/default (built in, no keys). Add provider keys t
 console.log(
   `Try: curl -N localhost:${port}/v1/chat/completions -d '{"model":"sim/default","stream":true,"messages":[{"role":"user","content":"hi"}]}'`,
 );
+// The local request-log database needs its tables before the first request is logged.
+const migrate = spawnSync('wrangler', ['d1', 'migrations', 'apply', 'infe-logs', '--local', '--env', 'dev'], {
+  env,
+  encoding: 'utf8',
+});
+if (migrate.status !== 0) {
+  process.stderr.write(migrate.stdout + migrate.stderr);
+  process.exit(migrate.status ?? 1);
+}
 const child = spawn(
   'wrangler',
   ['dev', '--env', 'dev', '--port', port, '--ip', '127.0.0.1', ...process.argv.slice(2)],

@@ -4,6 +4,7 @@ import { requestId } from 'hono/request-id';
 import type { AppEnv } from './app-env';
 import { asGatewayError, errorResponse, GatewayError } from './errors/gateway-error';
 import { chatCompletions } from './routes/chat-completions';
+import { logs } from './routes/logs';
 import { models } from './routes/models';
 
 /** Large enough for a few inline images; bigger bodies are refused before any upstream call. */
@@ -28,6 +29,7 @@ app.use(
 app.get('/healthz', (c) => c.json({ status: 'ok' }));
 app.route('/v1/chat/completions', chatCompletions);
 app.route('/v1/models', models);
+app.route('/v1/logs', logs);
 
 app.notFound(() =>
   errorResponse(new GatewayError(404, 'not_found_error', 'No such route.', { code: 'route_not_found' })),

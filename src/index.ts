@@ -1,3 +1,9 @@
 import { app } from './app';
+import { consumeLogBatch } from './observe/log-consumer';
+import type { RequestLogRecord } from './observe/request-log';
 
-export default app;
+export default {
+  fetch: app.fetch,
+  /** The request-log queue's consumer: batches records into D1. */
+  queue: (batch: MessageBatch<RequestLogRecord>, env: Record<string, unknown>) => consumeLogBatch(batch, env),
+} satisfies ExportedHandler<Record<string, unknown>, RequestLogRecord>;

@@ -31,6 +31,11 @@ export const settingsSchema = z.object({
    * response starts); the price is that a later failure becomes an error event instead of a status.
    */
   PREFILL_PROBE_MS: ms(0),
+  /** Log prompts and completions (after the guard's redaction) with each request record. */
+  LOG_PAYLOADS: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   GATEWAY_CONFIG: z
     .string()
     .optional()

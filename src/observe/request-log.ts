@@ -1,24 +1,58 @@
 import type { AttemptRecord } from '../pipeline/connect';
+import type { FinishReason } from '../stream/events';
+import type { StageTiming } from './stage-timing';
+
+/** `ok`: finished (or ended on purpose by a stage); `rejected`: a 4xx before any upstream stream. */
+export type Outcome = 'ok' | 'client_cancelled' | 'upstream_error' | 'timeout' | 'blocked' | 'truncated' | 'rejected';
 
 /**
- * One record per request. Written as a single structured console line today; the Queue → D1
- * sink builds on the same record. It never holds prompts, completions or credentials.
+ * One record per request: the row the Queue consumer writes to D1 and the structured console
+ * line. Prompt and completion appear only when payload logging is on, after the guard's
+ * redaction; credentials never appear.
  */
 export interface RequestLogRecord {
   requestId: string;
+  /** Epoch ms the request arrived. */
+  ts: number;
+  /** The gateway key that made the request; null while gateway auth is off. */
+  keyId: string | null;
   route: string;
+  /** As the client addressed it: `provider/model` or an alias. */
   model: string;
+  /** The provider and model of the attempt that served the stream, if one did. */
+  provider?: string;
+  providerModel?: string;
   stream: boolean;
   status: number;
-  outcome: string;
+  outcome: Outcome;
   attempts: AttemptRecord[];
-  /** Upstream TTFT: request received → first content event from the provider. */
-  ttftMs?: number;
-  durationMs: number;
-  contentEvents?: number;
+  retries: number;
+  fallbacks: number;
+  /** Request arrival → first content event from the provider. */
+  upstreamTtftMs?: number;
+  /** Request arrival → first content event handed to the client's encoder (after every stage). */
+  clientTtftMs?: number;
+  interTokenMs?: { p50: number; p95: number; max: number };
+  tokens: { input?: number; output?: number; estimated: boolean };
+  finishReason?: FinishReason;
+  guard?: unknown[];
+  structured?: unknown;
+  stages?: Record<string, StageTiming>;
   error?: string;
+  durationMs: number;
+  prompt?: string;
+  completion?: string;
 }
 
-export function writeRequestLog(record: RequestLogRecord): void {
-  console.log(JSON.stringify({ type: 'request', ...record }));
+/** Fallbacks are attempts on a target other than the first; retries are repeats of one target. */
+export function countAttempts(attempts: readonly AttemptRecord[]): { retries: number; fallbacks: number } {
+  let retries = 0;
+  let fallbacks = 0;
+  attempts.forEach((attempt, i) => {
+    const previous = attempts[i - 1];
+    if (!previous) return;
+    if (previous.provider === attempt.provider && previous.model === attempt.model) retries++;
+    else fallbacks++;
+  });
+  return { retries, fallbacks };
 }

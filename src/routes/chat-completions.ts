@@ -4,6 +4,7 @@ import type { ClientFormat } from '../encoders/encoder';
 import { createCompletionAccumulator } from '../encoders/openai-completion';
 import { createOpenAISseEncoder } from '../encoders/openai-sse';
 import { errorResponse, invalidRequest } from '../errors/gateway-error';
+import { StageControl } from '../pipeline/stage';
 import { type ChatRequest, chatRequestSchema } from '../schema/chat-request';
 import { validationError } from '../schema/validation-error';
 import { serveChat } from './serve-chat';
@@ -35,5 +36,9 @@ function openAIFormat(request: ChatRequest, annotations: boolean): ClientFormat 
 export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   const request = await parseRequest(c);
   const annotations = /^(1|true)$/i.test(c.req.header(ANNOTATIONS_HEADER) ?? '');
-  return serveChat(c, request, openAIFormat(request, annotations));
+  return serveChat(c, request, openAIFormat(request, annotations), {
+    stages: [],
+    control: new StageControl(),
+    emitMetrics: annotations,
+  });
 });

@@ -3,11 +3,15 @@ import type { AppEnv } from '../app-env';
 import { settingsFor } from '../config/settings';
 import type { ClientFormat, ResponseMeta } from '../encoders/encoder';
 import { asGatewayError, type GatewayError } from '../errors/gateway-error';
-import { type RequestLogRecord, writeRequestLog } from '../observe/request-log';
+import { writeRequestLog } from '../observe/log-sink';
+import { Observation } from '../observe/observation';
+import { countAttempts, type Outcome, type RequestLogRecord } from '../observe/request-log';
+import { timeStages } from '../observe/stage-timing';
 import { collect } from '../pipeline/collect';
 import { type AttemptRecord, type ConnectOptions, connect } from '../pipeline/connect';
+import { CHARS_PER_TOKEN, createObserveStage } from '../pipeline/observe-stage';
 import { relayStream } from '../pipeline/relay-stream';
-import { type Stage, StageControl } from '../pipeline/stage';
+import type { Stage, StageControl } from '../pipeline/stage';
 import type { PumpOutcome, PumpStats } from '../pipeline/upstream-pump';
 import { registryFor } from '../providers/registry';
 import { resolveTargets } from '../routing/resolve-targets';
@@ -19,16 +23,39 @@ export const SSE_HEADERS = {
   'x-accel-buffering': 'no',
 };
 
-function outcomeOf(error: GatewayError): string {
+export interface ServeOptions {
+  /** The request's inline stages, in order; observation is added after them. */
+  stages: Stage[];
+  control: StageControl;
+  /** Send the end-of-stream metrics annotation. */
+  emitMetrics: boolean;
+}
+
+function failureOutcome(error: GatewayError): Outcome {
   if (error.status === 504) return 'timeout';
+  if (error.code === 'upstream_truncated') return 'truncated';
   return error.status < 500 && error.status !== 429 ? 'rejected' : 'upstream_error';
+}
+
+function streamOutcome(outcome: PumpOutcome, control: StageControl): Outcome {
+  if (outcome === 'finished') return 'ok';
+  if (outcome === 'stopped') {
+    const blocked = (control.records.guard ?? []).some((entry) => (entry as { action?: string }).action === 'block');
+    return blocked || control.records.moderation ? 'blocked' : 'ok';
+  }
+  return outcome;
 }
 
 /**
  * Serves one validated chat request in the client's format, streaming or not: connect (retries,
- * fallback), then relay through the stages in one stream hop, and one log record at the end.
+ * fallback), relay through the stages in one stream hop, and write one log record at the end.
  */
-export async function serveChat(c: Context<AppEnv>, request: ChatRequest, format: ClientFormat): Promise<Response> {
+export async function serveChat(
+  c: Context<AppEnv>,
+  request: ChatRequest,
+  format: ClientFormat,
+  serve: ServeOptions,
+): Promise<Response> {
   const receivedAt = Date.now();
   const settings = settingsFor(c.env);
   const requestId = c.get('requestId');
@@ -39,8 +66,10 @@ export async function serveChat(c: Context<AppEnv>, request: ChatRequest, format
   };
   const attempts: AttemptRecord[] = [];
   const clientSignal = c.req.raw.signal;
-  const control = new StageControl();
-  const stages: Stage[] = [];
+  const { control } = serve;
+  const observation = new Observation(settings.LOG_PAYLOADS);
+  const timed = timeStages(serve.stages);
+  const stages = [...timed.stages, createObserveStage(observation, { emitMetrics: serve.emitMetrics, receivedAt })];
   const options: ConnectOptions = {
     registry: registryFor(c.env),
     targets: resolveTargets(request.model, settings),
@@ -50,24 +79,45 @@ export async function serveChat(c: Context<AppEnv>, request: ChatRequest, format
     retry: { maxRetries: settings.UPSTREAM_MAX_RETRIES, baseDelayMs: settings.UPSTREAM_RETRY_BASE_MS },
     attempts,
   };
-  const log = (status: number, outcome: string, extra: Partial<RequestLogRecord> = {}) =>
-    writeRequestLog({
+
+  const log = (status: number, outcome: Outcome, stats?: PumpStats, error?: unknown) => {
+    const served = stats ? attempts.at(-1) : undefined;
+    const usage = observation.usage;
+    const p50 = observation.gaps.percentile(0.5);
+    const record: RequestLogRecord = {
       requestId,
+      ts: receivedAt,
+      keyId: null,
       route: format.route,
       model: request.model,
+      provider: served?.provider,
+      providerModel: served?.model,
       stream: request.stream === true,
       status,
       outcome,
       attempts,
-      durationMs: Date.now() - receivedAt,
-      ...extra,
-    });
-  const onDone = (outcome: PumpOutcome, stats?: PumpStats, error?: unknown) =>
-    log(200, outcome === 'finished' || outcome === 'stopped' ? 'ok' : outcome, {
-      ttftMs: stats?.firstContentAt === undefined ? undefined : stats.firstContentAt - receivedAt,
-      contentEvents: stats?.contentEvents,
+      ...countAttempts(attempts),
+      upstreamTtftMs: stats?.firstContentAt === undefined ? undefined : stats.firstContentAt - receivedAt,
+      clientTtftMs: observation.firstContentAt === undefined ? undefined : observation.firstContentAt - receivedAt,
+      interTokenMs:
+        p50 === undefined
+          ? undefined
+          : { p50, p95: observation.gaps.percentile(0.95) ?? p50, max: observation.gaps.max },
+      tokens: usage
+        ? { input: usage.inputTokens, output: usage.outputTokens, estimated: false }
+        : { output: Math.ceil(observation.outputChars / CHARS_PER_TOKEN), estimated: true },
+      finishReason: observation.finishReason,
+      guard: control.records.guard,
+      structured: control.records.structured?.at(-1),
+      stages: timed.timings,
       error: error === undefined ? undefined : asGatewayError(error).code,
-    });
+      durationMs: Date.now() - receivedAt,
+      completion: settings.LOG_PAYLOADS ? observation.completion : undefined,
+    };
+    writeRequestLog(record, c.env, (promise) => c.executionCtx.waitUntil(promise));
+  };
+  const onDone = (outcome: PumpOutcome, stats?: PumpStats, error?: unknown) =>
+    log(200, streamOutcome(outcome, control), stats, error);
 
   try {
     if (!request.stream) {
@@ -99,8 +149,8 @@ export async function serveChat(c: Context<AppEnv>, request: ChatRequest, format
     return new Response(relayStream(connection, relay), { headers });
   } catch (error) {
     const failure = asGatewayError(error);
-    if (clientSignal.aborted) log(499, 'client_cancelled', { error: failure.code });
-    else log(failure.status, outcomeOf(failure), { error: failure.code });
+    if (clientSignal.aborted) log(499, 'client_cancelled', undefined, failure);
+    else log(failure.status, failureOutcome(failure), undefined, failure);
     return format.errorResponse(failure, requestId);
   }
 }

@@ -22,6 +22,7 @@ export interface GatewayCall {
   method?: string;
   signal?: AbortSignal;
   rawBody?: string;
+  headers?: Record<string, string>;
 }
 
 /** Calls the Worker's fetch handler inside workerd, as the runtime would. */
@@ -29,7 +30,7 @@ export async function callGateway(call: GatewayCall): Promise<Response> {
   const ctx = createExecutionContext();
   const init: RequestInit = {
     method: call.method ?? (call.body === undefined && call.rawBody === undefined ? 'GET' : 'POST'),
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...call.headers },
     signal: call.signal,
   };
   if (call.rawBody !== undefined) init.body = call.rawBody;

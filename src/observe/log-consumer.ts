@@ -1,0 +1,45 @@
+import type { RequestLogRecord } from './request-log';
+
+export interface LogStoreBindings {
+  LOGS_DB?: D1Database;
+}
+
+const INSERT = `INSERT OR IGNORE INTO request_logs
+  (request_id, ts, key_id, route, model, provider, outcome, status, upstream_ttft_ms, duration_ms, record)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+/**
+ * The Queue consumer: writes a batch of records to D1 in one round trip. `OR IGNORE` makes a
+ * redelivered message harmless; a failed write retries the whole batch.
+ */
+export async function consumeLogBatch(batch: MessageBatch<RequestLogRecord>, env: LogStoreBindings): Promise<void> {
+  const db = env.LOGS_DB;
+  if (!db) {
+    console.error(JSON.stringify({ type: 'log_store_missing', dropped: batch.messages.length }));
+    batch.ackAll();
+    return;
+  }
+  const insert = db.prepare(INSERT);
+  const statements = batch.messages.map(({ body: r }) =>
+    insert.bind(
+      r.requestId,
+      r.ts,
+      r.keyId,
+      r.route,
+      r.model,
+      r.provider ?? null,
+      r.outcome,
+      r.status,
+      r.upstreamTtftMs ?? null,
+      r.durationMs,
+      JSON.stringify(r),
+    ),
+  );
+  try {
+    await db.batch(statements);
+    batch.ackAll();
+  } catch (error) {
+    console.error(JSON.stringify({ type: 'log_store_failed', error: String(error), messages: batch.messages.length }));
+    batch.retryAll({ delaySeconds: 5 });
+  }
+}

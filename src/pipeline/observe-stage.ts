@@ -1,0 +1,39 @@
+import type { Observation } from '../observe/observation';
+import type { Stage } from './stage';
+
+export interface ObserveOptions {
+  /** Send the client an end-of-stream `metrics` annotation (opt-in). */
+  emitMetrics: boolean;
+  /** When the request arrived (epoch ms), for TTFT. */
+  receivedAt: number;
+  now?: () => number;
+}
+
+/** 4 characters a token is the usual English estimate, used when the provider reports no usage. */
+export const CHARS_PER_TOKEN = 4;
+
+/**
+ * The last stage: records what the client is sent (first content, gaps, finish, usage) without
+ * touching it, and optionally ends the stream with a metrics annotation.
+ */
+export function createObserveStage(observation: Observation, options: ObserveOptions): Stage {
+  const now = options.now ?? Date.now;
+  return {
+    name: 'observe',
+    onEvent(event, emit) {
+      observation.see(event, now());
+      emit(event);
+    },
+    onEnd(emit) {
+      if (!options.emitMetrics || observation.firstContentAt === undefined) return;
+      const outputTokens = observation.usage?.outputTokens ?? Math.ceil(observation.outputChars / CHARS_PER_TOKEN);
+      const seconds = Math.max(0.001, (now() - observation.firstContentAt) / 1000);
+      emit({
+        type: 'metrics',
+        ttftMs: observation.firstContentAt - options.receivedAt,
+        tokensPerSecond: Math.round((outputTokens / seconds) * 10) / 10,
+        outputTokens,
+      });
+    },
+  };
+}
