@@ -11,9 +11,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { expectedText, parseScenario, scenario } from '../test/fake-provider/scenario.ts';
-import { keepAliveAgent, runPool, streamOnce } from './lib/client.mjs';
+import { scenario } from '../test/fake-provider/scenario.ts';
+import { keepAliveAgent } from './lib/client.mjs';
 import * as procs from './lib/procs.mjs';
+import { abba, block, ErrorLog } from './lib/runner.mjs';
 import { summarize, throughputTable, ttftTable } from './lib/stats.mjs';
 
 const { values: opts } = parseArgs({
@@ -31,9 +32,9 @@ if (opts.help) {
   console.log('usage: npm run bench -- [--quick] [--streams N] [--tokens N] [--gap MS] [--budget SECONDS] [--keep]');
   process.exit(0);
 }
-const int = (name, v) => {
+const int = (name, v, min = 1) => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer (got ${v})`);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min} (got ${v})`);
   return n;
 };
 
@@ -41,10 +42,18 @@ const STREAMS = opts.streams !== undefined ? int('streams', opts.streams) : opts
 const CONFIG = {
   streams: STREAMS,
   // gap=5 is 200 tokens/s per stream, a fast real model; 50 of them make 10k events/s through one isolate.
-  ttftScenario: { tokens: int('tokens', opts.tokens), gap: Number(opts.gap) },
+  ttftScenario: { tokens: int('tokens', opts.tokens), gap: int('gap', opts.gap, 0) },
   ttftConcurrency: [1, 50],
   throughputScenario: { tokens: 2000, gap: 0 },
-  throughput: opts.quick ? [{ concurrency: 1, streams: 2 }, { concurrency: 10, streams: 10 }] : [{ concurrency: 1, streams: 4 }, { concurrency: 10, streams: 20 }],
+  throughput: opts.quick
+    ? [
+        { concurrency: 1, streams: 2 },
+        { concurrency: 10, streams: 10 },
+      ]
+    : [
+        { concurrency: 1, streams: 4 },
+        { concurrency: 10, streams: 20 },
+      ],
   warmup: 20,
   // ABBA order (direct, gateway, gateway, direct, ...) so drift over the run hits both paths alike.
   rounds: opts.quick ? 2 : 4,
@@ -56,93 +65,28 @@ const BINDINGS_OVERRIDE = { FIRST_BYTE_TIMEOUT_MS: '30000', STREAM_IDLE_TIMEOUT_
 
 // One deadline for the whole run: a hung stream or a wedged workerd ends the benchmark, not the machine's afternoon.
 const budget = new AbortController();
-const budgetTimer = setTimeout(() => budget.abort(new Error(`budget of ${CONFIG.budgetS}s exhausted`)), CONFIG.budgetS * 1000);
+const budgetTimer = setTimeout(
+  () => budget.abort(new Error(`budget of ${CONFIG.budgetS}s exhausted`)),
+  CONFIG.budgetS * 1000,
+);
 budgetTimer.unref();
 for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => budget.abort(new Error(`interrupted by ${sig}`)));
 
 const log = (msg) => console.error(`[bench] ${msg}`);
-const errorSamples = [];
-let errorCount = 0;
-
-function noteErrors(label, results) {
-  for (const r of results) {
-    if (r.ok) continue;
-    errorCount++;
-    if (errorSamples.length < 20) errorSamples.push({ where: label, status: r.status, events: r.events, error: r.error });
-  }
-}
-
-/** One block of streams on one path, with the CPU each process spent meanwhile. */
-async function block(ctx, path, { model, count, concurrency, ramp, spreadMs, label }) {
-  const target = ctx.targets[path];
-  const expected = expectedText(parseScenario(model).scenario);
-  const cpu0 = { workerd: procs.processCpuMs(ctx.workerd.pid), fake: procs.processCpuMs(ctx.fake.pid), client: process.cpuUsage() };
-  const t0 = performance.now();
-  const { measured, ramp: rampResults } = await runPool({
-    count,
-    concurrency,
-    ramp,
-    spreadMs,
-    signal: budget.signal,
-    one: () =>
-      streamOnce({ url: target.url, agent: target.agent, model: target.prefix + model, expectedText: expected, signal: budget.signal, timeoutMs: CONFIG.streamTimeoutMs }),
-  });
-  const wallMs = performance.now() - t0;
-  const client = process.cpuUsage(cpu0.client);
-  noteErrors(`${label} ${path}`, [...measured, ...rampResults]);
-  return {
-    measured,
-    ramp: rampResults,
-    wallMs,
-    events: [...measured, ...rampResults].reduce((a, r) => a + r.events, 0),
-    workerdCpuMs: procs.processCpuMs(ctx.workerd.pid) - cpu0.workerd,
-    fakeCpuMs: procs.processCpuMs(ctx.fake.pid) - cpu0.fake,
-    clientCpuMs: (client.user + client.system) / 1000,
-  };
-}
-
-/** Runs `rounds` blocks per path in ABBA order and merges each path's blocks. */
-async function abba(ctx, spec) {
-  const perRound = Math.ceil(spec.count / spec.rounds);
-  const blocks = { direct: [], gateway: [] };
-  for (let i = 0; i < spec.rounds; i++) {
-    const order = i % 2 === 0 ? ['direct', 'gateway'] : ['gateway', 'direct'];
-    for (const path of order) {
-      const count = Math.min(perRound, spec.count - blocks[path].reduce((a, b) => a + b.measured.length, 0));
-      if (count > 0 && !budget.signal.aborted) blocks[path].push(await block(ctx, path, { ...spec, count }));
-    }
-  }
-  const merge = (bs) => {
-    const measured = bs.flatMap((b) => b.measured);
-    const sum = (k) => bs.reduce((a, b) => a + b[k], 0);
-    const events = sum('events');
-    return {
-      streams: measured.length,
-      errors: measured.filter((r) => !r.ok).length + bs.flatMap((b) => b.ramp).filter((r) => !r.ok).length,
-      rampStreams: bs.reduce((a, b) => a + b.ramp.length, 0),
-      ttftSamples: measured.filter((r) => r.ok).map((r) => r.ttftMs),
-      // How long a whole stream took: when the gateway cannot keep up, this stretches past the scenario's own length.
-      streamMs: summarize(measured.filter((r) => r.ok).map((r) => r.totalMs)),
-      events,
-      wallS: sum('wallMs') / 1000,
-      eventsPerS: events / (sum('wallMs') / 1000),
-      workerdCpuMs: sum('workerdCpuMs'),
-      workerdCpuUsPerEvent: (sum('workerdCpuMs') * 1000) / events,
-      workerdCpuMsPerStream: sum('workerdCpuMs') / (measured.length + bs.reduce((a, b) => a + b.ramp.length, 0)),
-      // workerd runs the isolate on one thread: near 100% means the Worker, not the network, sets the pace.
-      workerdCpuPercent: (100 * sum('workerdCpuMs')) / sum('wallMs'),
-      fakeCpuMs: sum('fakeCpuMs'),
-      clientCpuMs: sum('clientCpuMs'),
-    };
-  };
-  return { direct: merge(blocks.direct), gateway: merge(blocks.gateway) };
-}
+const errors = new ErrorLog();
 
 async function warmUp(ctx, model, concurrency) {
   for (const path of ['direct', 'gateway']) {
     // At least `concurrency` requests at that concurrency, so both keep-alive pools (and workerd's
     // outbound pool) already hold enough open sockets before anything is measured.
-    await block(ctx, path, { model, count: Math.max(CONFIG.warmup, concurrency), concurrency, ramp: false, spreadMs: 0, label: `warm-up c=${concurrency}` });
+    await block(ctx, path, {
+      model,
+      count: Math.max(CONFIG.warmup, concurrency),
+      concurrency,
+      ramp: false,
+      spreadMs: 0,
+      label: `warm-up c=${concurrency}`,
+    });
   }
 }
 
@@ -151,11 +95,23 @@ async function ttftPhase(ctx, concurrency) {
   log(`TTFT: ${CONFIG.streams} streams per path at concurrency ${concurrency}, model "${model}"`);
   await warmUp(ctx, model, concurrency);
   const streamMs = (CONFIG.ttftScenario.tokens - 1) * CONFIG.ttftScenario.gap;
-  const r = await abba(ctx, { model, count: CONFIG.streams, concurrency, ramp: concurrency > 1, spreadMs: streamMs, rounds: CONFIG.rounds, label: `ttft c=${concurrency}` });
+  const r = await abba(ctx, {
+    model,
+    count: CONFIG.streams,
+    concurrency,
+    ramp: concurrency > 1,
+    spreadMs: streamMs,
+    rounds: CONFIG.rounds,
+    label: `ttft c=${concurrency}`,
+  });
   const out = { concurrency, model };
   for (const path of ['direct', 'gateway']) {
     const { ttftSamples, ...rest } = r[path];
-    out[path] = { ...rest, ttft: summarize(ttftSamples), ttftSamples: ttftSamples.map((v) => Math.round(v * 1000) / 1000) };
+    out[path] = {
+      ...rest,
+      ttft: summarize(ttftSamples),
+      ttftSamples: ttftSamples.map((v) => Math.round(v * 1000) / 1000),
+    };
   }
   // Difference of the quantiles, not a quantile of differences: the two paths' streams are not paired.
   out.added = { p50: out.gateway.ttft.p50 - out.direct.ttft.p50, p99: out.gateway.ttft.p99 - out.direct.ttft.p99 };
@@ -165,29 +121,17 @@ async function ttftPhase(ctx, concurrency) {
 async function throughputPhase(ctx, { concurrency, streams }) {
   const model = scenario(CONFIG.throughputScenario);
   log(`long replies: ${streams} streams per path at concurrency ${concurrency}, model "${model}"`);
-  const r = await abba(ctx, { model, count: streams, concurrency, ramp: false, spreadMs: 0, rounds: 2, label: `long c=${concurrency}` });
+  const r = await abba(ctx, {
+    model,
+    count: streams,
+    concurrency,
+    ramp: false,
+    spreadMs: 0,
+    rounds: 2,
+    label: `long c=${concurrency}`,
+  });
   for (const path of ['direct', 'gateway']) delete r[path].ttftSamples;
   return { concurrency, model, ...r };
-}
-
-/** The gateway's own per-request log lines (stdout of workerd), counted by outcome. */
-function workerdLogSummary(text) {
-  const outcomes = {};
-  const other = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      const rec = JSON.parse(line);
-      if (rec.type === 'request') {
-        outcomes[rec.outcome] = (outcomes[rec.outcome] ?? 0) + 1;
-        continue;
-      }
-    } catch {
-      // Not a request record: keep it, it is probably a workerd warning or an uncaught error.
-    }
-    if (other.length < 20) other.push(line.slice(0, 500));
-  }
-  return { outcomes, otherLines: other };
 }
 
 async function main() {
@@ -203,12 +147,21 @@ async function main() {
     stops.push(() => fake.stop());
     const port = await procs.freePort();
     const bindings = { ...settings.vars, ...BINDINGS_OVERRIDE, LOCAL_BASE_URL: `${fake.url}/v1` };
-    const config = procs.workerdConfig({ bundleName, port, compatibilityDate: settings.compatibilityDate, compatibilityFlags: settings.compatibilityFlags, bindings });
+    const config = procs.workerdConfig({
+      bundleName,
+      port,
+      compatibilityDate: settings.compatibilityDate,
+      compatibilityFlags: settings.compatibilityFlags,
+      bindings,
+    });
     const workerd = await procs.startWorkerd(dir, config, port);
     stops.push(() => workerd.stop());
     log(`fake provider ${fake.url} (pid ${fake.pid}); workerd ${workerd.url} (pid ${workerd.pid})`);
 
     const ctx = {
+      signal: budget.signal,
+      streamTimeoutMs: CONFIG.streamTimeoutMs,
+      errors,
       fake,
       workerd,
       targets: {
@@ -217,7 +170,9 @@ async function main() {
         gateway: { url: workerd.url, agent: keepAliveAgent(), prefix: 'local/' },
       },
     };
-    stops.push(async () => Object.values(ctx.targets).forEach((t) => t.agent.destroy()));
+    stops.push(async () => {
+      for (const t of Object.values(ctx.targets)) t.agent.destroy();
+    });
 
     const startedAt = new Date();
     const loadBefore = os.loadavg();
@@ -228,9 +183,9 @@ async function main() {
 
     const workerdExit = workerd.exited();
     await workerd.stop();
-    const wlog = workerdLogSummary(workerd.log());
+    const wlog = procs.workerdLogSummary(workerd.log());
     const incomplete = budget.signal.aborted ? String(budget.signal.reason?.message ?? budget.signal.reason) : null;
-    failed = errorCount > 0 || incomplete !== null || workerdExit !== null;
+    failed = errors.count > 0 || incomplete !== null || workerdExit !== null;
 
     const result = {
       startedAt: startedAt.toISOString(),
@@ -239,27 +194,44 @@ async function main() {
       node: process.version,
       workerd: procs.workerdVersion(),
       compatibility: { date: settings.compatibilityDate, flags: settings.compatibilityFlags },
-      machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, loadavgBefore: loadBefore, loadavgAfter: os.loadavg() },
+      machine: {
+        cpus: os.cpus().length,
+        model: os.cpus()[0]?.model,
+        loadavgBefore: loadBefore,
+        loadavgAfter: os.loadavg(),
+      },
       config: CONFIG,
       ttft,
       throughput,
-      errors: { count: errorCount, samples: errorSamples },
+      errors: { count: errors.count, samples: errors.samples },
       incomplete,
       workerdExitedEarly: workerdExit,
       workerdLog: wlog,
     };
 
-    console.log(`\nInfe gateway vs direct, bare workerd (${result.workerd}), ${result.revision}, ${os.cpus().length} CPUs, load ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
-    console.log(`TTFT scenario "${scenario(CONFIG.ttftScenario)}": send → first non-empty delta.content, ms; added = gateway − direct (difference of percentiles).`);
-    console.log('n, errors and stream ms are gateway/direct; workerd CPU is its share of one core during the gateway blocks, and per gateway stream.\n');
+    console.log(
+      `\nInfe gateway vs direct, bare workerd (${result.workerd}), ${result.revision}, ${os.cpus().length} CPUs, load ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`,
+    );
+    console.log(
+      `TTFT scenario "${scenario(CONFIG.ttftScenario)}": send → first non-empty delta.content, ms; added = gateway − direct (difference of percentiles).`,
+    );
+    console.log(
+      'n, errors and stream ms are gateway/direct; workerd CPU is its share of one core during the gateway blocks, and per gateway stream.\n',
+    );
     console.log(ttftTable(ttft));
-    console.log(`\nLong replies "${scenario(CONFIG.throughputScenario)}": events delivered per wall second; workerd CPU from /proc (10 ms ticks) over events relayed\n`);
+    console.log(
+      `\nLong replies "${scenario(CONFIG.throughputScenario)}": events delivered per wall second; workerd CPU from /proc (10 ms ticks) over events relayed\n`,
+    );
     console.log(throughputTable(throughput));
     console.log(`\nworkerd request log outcomes: ${JSON.stringify(wlog.outcomes)}`);
     if (wlog.otherLines.length) console.log(`workerd other output:\n  ${wlog.otherLines.join('\n  ')}`);
-    if (errorCount) console.log(`\n${errorCount} stream(s) failed, first ones:\n${errorSamples.map((e) => `  ${e.where}: ${e.error}`).join('\n')}`);
+    if (errors.count)
+      console.log(
+        `\n${errors.count} stream(s) failed, first ones:\n${errors.samples.map((e) => `  ${e.where}: ${e.error}`).join('\n')}`,
+      );
     if (incomplete) console.log(`\nINCOMPLETE: ${incomplete}`);
-    if (workerdExit) console.log(`\nworkerd exited during the run: ${JSON.stringify(workerdExit)}\n${workerd.log().slice(-3000)}`);
+    if (workerdExit)
+      console.log(`\nworkerd exited during the run: ${JSON.stringify(workerdExit)}\n${workerd.log().slice(-3000)}`);
 
     const resultsDir = new URL('./results/', import.meta.url).pathname;
     mkdirSync(resultsDir, { recursive: true });
@@ -273,7 +245,10 @@ async function main() {
     for (const stop of stops.reverse()) await stop().catch((e) => console.error(`[bench] cleanup: ${e}`));
     clearTimeout(budgetTimer);
     // Keep the build, config and process logs when something went wrong: they are the evidence.
-    if (failed || opts.keep) console.error(`[bench] kept ${dir} (config.capnp, workerd.log, fake-provider.log)`);
+    if (failed || opts.keep)
+      console.error(
+        `[bench] kept ${dir} for inspection (build, config.capnp, workerd.log, fake-provider.log as far as it got)`,
+      );
     else rmSync(dir, { recursive: true, force: true });
   }
   process.exitCode = failed ? 1 : 0;

@@ -27,10 +27,12 @@ export function streamOnce({ url, agent, model, expectedText, signal, timeoutMs 
     const finish = (error) => {
       if (settled) return;
       settled = true;
-      if (error && requestSignal.aborted) error = `aborted (${requestSignal.reason?.name ?? 'abort'}) after ${result.events} events: ${error}`;
+      if (error && requestSignal.aborted)
+        error = `aborted (${requestSignal.reason?.name ?? 'abort'}) after ${result.events} events: ${error}`;
       result.totalMs = performance.now() - t0;
       if (!error && !done) error = 'stream ended without data: [DONE]';
-      if (!error && text !== expectedText) error = `text mismatch: got ${text.length} chars, expected ${expectedText.length} (starts ${JSON.stringify(text.slice(0, 40))})`;
+      if (!error && text !== expectedText)
+        error = `text mismatch: got ${text.length} chars, expected ${expectedText.length} (starts ${JSON.stringify(text.slice(0, 40))})`;
       result.error = error ?? null;
       result.ok = !error;
       resolve(result);
@@ -58,8 +60,7 @@ export function streamOnce({ url, agent, model, expectedText, signal, timeoutMs 
       res.on('data', (chunk) => {
         const now = performance.now();
         pending += chunk;
-        let nl;
-        while ((nl = pending.indexOf('\n')) !== -1) {
+        for (let nl = pending.indexOf('\n'); nl !== -1; nl = pending.indexOf('\n')) {
           const line = pending.slice(0, nl).replace(/\r$/, '');
           pending = pending.slice(nl + 1);
           if (!line.startsWith('data:')) continue;

@@ -18,7 +18,9 @@ function run(cmd, args, opts) {
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}:\n${out}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}:\n${out}`)),
+    );
   });
 }
 
@@ -30,7 +32,8 @@ export async function buildWorker(outdir, wranglerEnv) {
     env: WRANGLER_ENV,
   });
   const files = readdirSync(outdir);
-  if (!files.includes('index.js')) throw new Error(`wrangler wrote no index.js in ${outdir} (got: ${files.join(', ')})`);
+  if (!files.includes('index.js'))
+    throw new Error(`wrangler wrote no index.js in ${outdir} (got: ${files.join(', ')})`);
   // Extra modules (wasm, text) would each need an entry in the workerd config; fail loudly rather than run a broken Worker.
   const extra = files.filter((f) => f !== 'index.js' && !f.endsWith('.map') && f !== 'README.md');
   if (extra.length > 0) throw new Error(`bundle has modules this benchmark does not wire up: ${extra.join(', ')}`);
@@ -102,7 +105,11 @@ function spawnLogged(cmd, args, logPath, opts = {}) {
  * process it would share one event loop with the measuring code and skew both paths.
  */
 export async function startFakeProvider(dir) {
-  const proc = spawnLogged(process.execPath, [join(ROOT, 'test/fake-provider/cli.ts'), '0'], join(dir, 'fake-provider.log'));
+  const proc = spawnLogged(
+    process.execPath,
+    [join(ROOT, 'test/fake-provider/cli.ts'), '0'],
+    join(dir, 'fake-provider.log'),
+  );
   for (let waited = 0; waited < 10_000; waited += 50) {
     const url = /^(http:\/\/127\.0\.0\.1:\d+)$/m.exec(proc.log())?.[1];
     if (url) return { ...proc, url };
@@ -115,7 +122,14 @@ export async function startFakeProvider(dir) {
 
 /** Cap'n Proto text literal; JSON escapes like \u00e9 are not capnp syntax, so use \xNN for control chars. */
 function capnpString(s) {
-  return `"${String(s).replace(/[\\"]/g, '\\$&').replace(/[\x00-\x1f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}"`;
+  let out = '"';
+  for (const ch of String(s)) {
+    const code = ch.charCodeAt(0);
+    if (ch === '\\' || ch === '"') out += `\\${ch}`;
+    else if (code < 0x20) out += `\\x${code.toString(16).padStart(2, '0')}`;
+    else out += ch;
+  }
+  return `${out}"`;
 }
 
 /** `embed` paths are relative to the config file (a leading '/' means the -I import path), so the config sits beside the bundle. */
@@ -196,9 +210,32 @@ export function processCpuMs(pid) {
 export function gitRevision() {
   try {
     const rev = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'wrangler.jsonc'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'wrangler.jsonc'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    }).trim();
     return dirty ? `${rev}+dirty` : rev;
   } catch {
     return 'unknown';
   }
+}
+
+/** The gateway's own per-request log lines (stdout of workerd), counted by outcome. */
+export function workerdLogSummary(text) {
+  const outcomes = {};
+  const other = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const rec = JSON.parse(line);
+      if (rec.type === 'request') {
+        outcomes[rec.outcome] = (outcomes[rec.outcome] ?? 0) + 1;
+        continue;
+      }
+    } catch {
+      // Not a request record: keep it, it is probably a workerd warning or an uncaught error.
+    }
+    if (other.length < 20) other.push(line.slice(0, 500));
+  }
+  return { outcomes, otherLines: other };
 }

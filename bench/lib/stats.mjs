@@ -25,12 +25,26 @@ const signed = (v, digits = 2) => (Number.isFinite(v) ? `${v >= 0 ? '+' : ''}${v
 
 function table(header, rows) {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (cells) => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
+  const line = (cells) =>
+    cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
 export function ttftTable(phases) {
-  const header = ['TTFT ms', 'n', 'direct p50', 'p99', 'gateway p50', 'p99', 'added p50', 'added p99', 'errors', 'stream ms p50', 'workerd CPU', 'ms/stream'];
+  const header = [
+    'TTFT ms',
+    'n',
+    'direct p50',
+    'p99',
+    'gateway p50',
+    'p99',
+    'added p50',
+    'added p99',
+    'errors',
+    'stream ms p50',
+    'workerd CPU',
+    'ms/stream',
+  ];
   const rows = phases.map((p) => [
     `c=${p.concurrency}`,
     `${p.gateway.ttft.n}/${p.direct.ttft.n}`,
@@ -49,7 +63,20 @@ export function ttftTable(phases) {
 }
 
 export function throughputTable(runs) {
-  const header = ['long replies', 'streams', 'events', 'direct s', 'events/s', 'gateway s', 'events/s', 'gw/direct', 'workerd CPU s', 'CPU %', 'µs/event', 'errors'];
+  const header = [
+    'long replies',
+    'streams',
+    'events',
+    'direct s',
+    'events/s',
+    'gateway s',
+    'events/s',
+    'gw/direct',
+    'workerd CPU s',
+    'CPU %',
+    'µs/event',
+    'errors',
+  ];
   const rows = runs.map((r) => [
     `c=${r.concurrency}`,
     r.gateway.streams,

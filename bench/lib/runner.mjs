@@ -1,0 +1,92 @@
+// Blocks of streams on one path, timed and CPU-accounted, and the ABBA schedule over both paths.
+
+import { expectedText, parseScenario } from '../../test/fake-provider/scenario.ts';
+import { runPool, streamOnce } from './client.mjs';
+import { processCpuMs } from './procs.mjs';
+import { summarize } from './stats.mjs';
+
+/** Every failed stream, warm-up and ramp included: any of them makes the run fail. */
+export class ErrorLog {
+  count = 0;
+  samples = [];
+  note(where, results) {
+    for (const r of results) {
+      if (r.ok) continue;
+      this.count++;
+      if (this.samples.length < 20) this.samples.push({ where, status: r.status, events: r.events, error: r.error });
+    }
+  }
+}
+
+/** One block of streams on one path, with the CPU each process spent meanwhile. */
+export async function block(ctx, path, { model, count, concurrency, ramp, spreadMs, label }) {
+  const target = ctx.targets[path];
+  const expected = expectedText(parseScenario(model).scenario);
+  const cpu0 = { workerd: processCpuMs(ctx.workerd.pid), fake: processCpuMs(ctx.fake.pid), client: process.cpuUsage() };
+  const t0 = performance.now();
+  const { measured, ramp: rampResults } = await runPool({
+    count,
+    concurrency,
+    ramp,
+    spreadMs,
+    signal: ctx.signal,
+    one: () =>
+      streamOnce({
+        url: target.url,
+        agent: target.agent,
+        model: target.prefix + model,
+        expectedText: expected,
+        signal: ctx.signal,
+        timeoutMs: ctx.streamTimeoutMs,
+      }),
+  });
+  const wallMs = performance.now() - t0;
+  const client = process.cpuUsage(cpu0.client);
+  ctx.errors.note(`${label} ${path}`, [...measured, ...rampResults]);
+  return {
+    measured,
+    ramp: rampResults,
+    wallMs,
+    events: [...measured, ...rampResults].reduce((a, r) => a + r.events, 0),
+    workerdCpuMs: processCpuMs(ctx.workerd.pid) - cpu0.workerd,
+    fakeCpuMs: processCpuMs(ctx.fake.pid) - cpu0.fake,
+    clientCpuMs: (client.user + client.system) / 1000,
+  };
+}
+
+/** Runs `rounds` blocks per path in ABBA order and merges each path's blocks. */
+export async function abba(ctx, spec) {
+  const perRound = Math.ceil(spec.count / spec.rounds);
+  const blocks = { direct: [], gateway: [] };
+  for (let i = 0; i < spec.rounds; i++) {
+    const order = i % 2 === 0 ? ['direct', 'gateway'] : ['gateway', 'direct'];
+    for (const path of order) {
+      const count = Math.min(perRound, spec.count - blocks[path].reduce((a, b) => a + b.measured.length, 0));
+      if (count > 0 && !ctx.signal.aborted) blocks[path].push(await block(ctx, path, { ...spec, count }));
+    }
+  }
+  const merge = (bs) => {
+    const measured = bs.flatMap((b) => b.measured);
+    const sum = (k) => bs.reduce((a, b) => a + b[k], 0);
+    const events = sum('events');
+    return {
+      streams: measured.length,
+      errors: measured.filter((r) => !r.ok).length + bs.flatMap((b) => b.ramp).filter((r) => !r.ok).length,
+      rampStreams: bs.reduce((a, b) => a + b.ramp.length, 0),
+      ttftSamples: measured.filter((r) => r.ok).map((r) => r.ttftMs),
+      // How long a whole stream took: when the gateway cannot keep up, this stretches past the scenario's own length.
+      streamMs: summarize(measured.filter((r) => r.ok).map((r) => r.totalMs)),
+      events,
+      wallS: sum('wallMs') / 1000,
+      eventsPerS: events / (sum('wallMs') / 1000),
+      workerdCpuMs: sum('workerdCpuMs'),
+      workerdCpuUsPerEvent: (sum('workerdCpuMs') * 1000) / events,
+      workerdCpuMsPerStream: sum('workerdCpuMs') / (measured.length + bs.reduce((a, b) => a + b.ramp.length, 0)),
+      // workerd runs the isolate on one thread: near 100% means the Worker, not the network, sets the pace.
+      workerdCpuPercent: (100 * sum('workerdCpuMs')) / sum('wallMs'),
+      fakeCpuMs: sum('fakeCpuMs'),
+      clientCpuMs: sum('clientCpuMs'),
+    };
+  };
+  return { direct: merge(blocks.direct), gateway: merge(blocks.gateway) };
+}
