@@ -25,11 +25,11 @@ const bytes = new TextEncoder();
 const PROBE_TIMEOUT = Symbol('probe');
 
 /**
- * The relay's single JS stream hop: a pull-based stream that reads the upstream, decodes, runs
- * every stage and encodes in one step per read. With highWaterMark 0 the upstream is read only
- * when the client asks for more, so a slow client slows the upstream instead of filling memory.
+ * The relay's one step per upstream read: read, decode, run every stage, encode. The upstream is
+ * read only when the previous output has been taken, so a slow client slows the upstream
+ * instead of filling memory.
  */
-export function relayStream(source: Connection | PendingConnection, options: RelayOptions): ReadableStream<Uint8Array> {
+function createRelay(source: Connection | PendingConnection, options: RelayOptions) {
   const { encoder } = options;
   let out = '';
   const pipeline = composeStages(options.stages, (event) => {
@@ -61,50 +61,81 @@ export function relayStream(source: Connection | PendingConnection, options: Rel
     return pump;
   };
 
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        try {
-          const current = await ready();
-          if (typeof current === 'string') return controller.enqueue(bytes.encode(current));
-          while (out === '') {
-            if (!(await current.step())) break;
-          }
-          if (current.outcome === 'client_cancelled') return;
-          if (current.outcome === 'finished' || current.outcome === 'stopped') {
-            await pipeline.settle();
-            pipeline.end();
-            out += encoder.end();
-          }
-          if (out !== '') controller.enqueue(bytes.encode(out));
-          out = '';
-          if (current.outcome) {
-            controller.close();
-            finish(current.outcome);
-          }
-        } catch (error) {
-          if (done) return;
-          const failure = asGatewayError(error);
-          pipeline.end();
-          controller.enqueue(bytes.encode(out + encoder.error(failure)));
-          out = '';
-          controller.close();
-          finish(pump?.outcome ?? 'upstream_error', failure);
-        }
-      },
-      cancel(reason) {
-        if (pump) pump.cancel('client_cancelled', reason);
-        else if (pending) {
-          pending.abort();
-          // The connection may have been made just as the client left: abort it too.
-          pending.connection.then(
-            (connection) => connection.abort(reason),
-            () => {},
-          );
-        }
-        finish('client_cancelled');
-      },
-    },
-    { highWaterMark: 0 },
-  );
+  /** The next bytes for the client, or null when the stream is over (it never throws). */
+  const next = async (): Promise<Uint8Array | null> => {
+    if (done) return null;
+    try {
+      const current = await ready();
+      if (typeof current === 'string') return bytes.encode(current);
+      while (out === '') {
+        if (!(await current.step())) break;
+      }
+      if (current.outcome === 'client_cancelled') return null;
+      if (current.outcome === 'finished' || current.outcome === 'stopped') {
+        await pipeline.settle();
+        pipeline.end();
+        out += encoder.end();
+      }
+      const chunk = out === '' ? undefined : bytes.encode(out);
+      out = '';
+      if (current.outcome) finish(current.outcome);
+      return chunk ?? (done ? null : new Uint8Array(0));
+    } catch (error) {
+      if (done) return null;
+      const failure = asGatewayError(error);
+      pipeline.end();
+      const chunk = bytes.encode(out + encoder.error(failure));
+      out = '';
+      finish(pump?.outcome ?? 'upstream_error', failure);
+      return chunk;
+    }
+  };
+
+  const cancel = (reason: unknown) => {
+    if (pump) pump.cancel('client_cancelled', reason);
+    else if (pending) {
+      pending.abort();
+      // The connection may have been made just as the client left: abort it too.
+      pending.connection.then(
+        (connection) => connection.abort(reason),
+        () => {},
+      );
+    }
+    finish('client_cancelled');
+  };
+
+  return { next, cancel, isDone: () => done };
+}
+
+/**
+ * The relay's single JS stream hop, written into a native IdentityTransformStream: the runtime
+ * reads a native stream and JS only writes to it, so no JS stream controller runs per chunk
+ * (measured with `npm run bench`: about a third less CPU per event than a pull-based JS
+ * ReadableStream, and lower TTFT at 50 concurrent streams). Each write resolves when the client
+ * has taken the bytes, which keeps backpressure; a write to a gone client fails and aborts the
+ * upstream.
+ */
+export function relayStream(
+  source: Connection | PendingConnection,
+  options: RelayOptions,
+  waitUntil: (promise: Promise<unknown>) => void,
+): ReadableStream<Uint8Array> {
+  const relay = createRelay(source, options);
+  const { readable, writable } = new IdentityTransformStream();
+  const writer = writable.getWriter();
+  const run = async () => {
+    try {
+      for (;;) {
+        const chunk = await relay.next();
+        if (chunk?.length) await writer.write(chunk);
+        if (relay.isDone()) break;
+      }
+      await writer.close();
+    } catch (reason) {
+      relay.cancel(reason);
+      writer.abort(reason).catch(() => {});
+    }
+  };
+  waitUntil(run());
+  return readable;
 }

@@ -136,17 +136,22 @@ export async function serveChat(
     }
 
     const encoder = format.encoder(meta);
+    const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
     const headers = { ...SSE_HEADERS, 'content-type': encoder.contentType, 'x-request-id': requestId };
     const relay = { stages, control, encoder, idleTimeoutMs: settings.STREAM_IDLE_TIMEOUT_MS, onDone };
     if (settings.PREFILL_PROBE_MS > 0) {
       const stop = new AbortController();
       const connection = connect({ ...options, clientSignal: AbortSignal.any([clientSignal, stop.signal]) });
       connection.catch(() => {});
-      const body = relayStream({ connection, abort: () => stop.abort(), probeMs: settings.PREFILL_PROBE_MS }, relay);
+      const body = relayStream(
+        { connection, abort: () => stop.abort(), probeMs: settings.PREFILL_PROBE_MS },
+        relay,
+        waitUntil,
+      );
       return new Response(body, { headers });
     }
     const connection = await connect(options);
-    return new Response(relayStream(connection, relay), { headers });
+    return new Response(relayStream(connection, relay, waitUntil), { headers });
   } catch (error) {
     const failure = asGatewayError(error);
     if (clientSignal.aborted) log(499, 'client_cancelled', undefined, failure);
