@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { GatewayError } from '../errors/gateway-error';
 import { formatPath } from '../schema/validation-error';
 

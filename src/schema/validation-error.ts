@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { type GatewayError, invalidRequest } from '../errors/gateway-error';
 
 /** `['messages', 0, 'content']` → `messages[0].content`, the notation OpenAI uses for `param`. */
