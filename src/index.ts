@@ -2,6 +2,8 @@ import { app } from './app';
 import { consumeLogBatch } from './observe/log-consumer';
 import type { RequestLogRecord } from './observe/request-log';
 
+export { SessionDO } from './session/session-do';
+
 export default {
   fetch: app.fetch,
   /** The request-log queue's consumer: batches records into D1. */

@@ -3,6 +3,7 @@ declare namespace Cloudflare {
   interface Env {
     LOGS_DB: D1Database;
     LOG_QUEUE: Queue;
+    SESSIONS: DurableObjectNamespace<import('../src/session/session-do').SessionDO>;
     TEST_MIGRATIONS: import('cloudflare:test').D1Migration[];
   }
 }

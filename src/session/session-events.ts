@@ -1,0 +1,19 @@
+import type { FinishReason } from '../stream/events';
+
+/**
+ * What a session's viewers receive, over SSE (`id:` = seq, `event:` = type, `data:` = JSON)
+ * and over WebSocket (`{ id, type, data }`). The same record is stored in the replay log.
+ */
+export type SessionEvent =
+  | { type: 'turn-start'; turnId: string; content: string }
+  | { type: 'token'; text: string }
+  | { type: 'reasoning'; text: string }
+  | { type: 'finish'; reason: FinishReason | 'interrupted' }
+  | { type: 'error'; code: string; message: string };
+
+export interface SequencedEvent {
+  /** Monotonic across the session's life: the SSE `id` a client resumes from. */
+  seq: number;
+  turnId: string;
+  event: SessionEvent;
+}
