@@ -14,7 +14,7 @@ console.log(
   `Try: curl -N localhost:${port}/v1/chat/completions -d '{"model":"sim/default","stream":true,"messages":[{"role":"user","content":"hi"}]}'`,
 );
 // The local request-log database needs its tables before the first request is logged.
-const migrate = spawnSync('wrangler', ['d1', 'migrations', 'apply', 'infe-logs', '--local', '--env', 'dev'], {
+const migrate = spawnSync('wrangler', ['d1', 'migrations', 'apply', 'infe', '--local', '--env', 'dev'], {
   env,
   encoding: 'utf8',
 });

@@ -1,7 +1,7 @@
 import type { RequestLogRecord } from './request-log';
 
 export interface LogStoreBindings {
-  LOGS_DB?: D1Database;
+  DB?: D1Database;
 }
 
 const INSERT = `INSERT OR IGNORE INTO request_logs
@@ -13,7 +13,7 @@ const INSERT = `INSERT OR IGNORE INTO request_logs
  * redelivered message harmless; a failed write retries the whole batch.
  */
 export async function consumeLogBatch(batch: MessageBatch<RequestLogRecord>, env: LogStoreBindings): Promise<void> {
-  const db = env.LOGS_DB;
+  const db = env.DB;
   if (!db) {
     console.error(JSON.stringify({ type: 'log_store_missing', dropped: batch.messages.length }));
     batch.ackAll();

@@ -28,9 +28,9 @@ export const logs = new Hono<AppEnv>().use(adminAuth()).get('/', async (c) => {
   const parsed = querySchema.safeParse(c.req.query());
   if (!parsed.success) throw validationError(parsed.error);
   const q = parsed.data;
-  const db = c.env.LOGS_DB;
+  const db = c.env.DB;
   if (!db) {
-    throw new GatewayError(503, 'server_error', 'The request log store (LOGS_DB) is not bound.', {
+    throw new GatewayError(503, 'server_error', 'The request log store (DB) is not bound.', {
       code: 'log_store_missing',
     });
   }

@@ -103,7 +103,7 @@ describe('the queue consumer', () => {
         retryBatch: { retry: false },
       });
     }
-    const { results } = await env.LOGS_DB.prepare('SELECT request_id FROM request_logs WHERE request_id IN (?, ?)')
+    const { results } = await env.DB.prepare('SELECT request_id FROM request_logs WHERE request_id IN (?, ?)')
       .bind(...ids)
       .all();
     expect(results).toHaveLength(2);
