@@ -9,11 +9,19 @@ export default defineConfig({
       {
         // Unit tests beside their files and integration tests, all inside workerd.
         plugins: [
-          cloudflareTest(async () => ({
+          cloudflareTest(async ({ inject }) => ({
             wrangler: { configPath: './wrangler.jsonc', environment: 'dev' },
             miniflare: {
               cfFetch: false,
-              bindings: { TEST_MIGRATIONS: await readD1Migrations('./migrations') },
+              bindings: {
+                TEST_MIGRATIONS: await readD1Migrations('./migrations'),
+                // The Worker's own env (what Durable Objects see) points the `local` and
+                // `anthropic` providers at the fake provider; tests may still pass their own env.
+                LOCAL_BASE_URL: `${inject('fakeProviderUrl')}/v1`,
+                ANTHROPIC_API_KEY: 'test-anthropic-key',
+                ANTHROPIC_BASE_URL: `${inject('fakeProviderUrl')}/v1`,
+                UPSTREAM_RETRY_BASE_MS: '10',
+              },
             },
           })),
         ],

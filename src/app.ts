@@ -5,7 +5,9 @@ import type { AppEnv } from './app-env';
 import { asGatewayError, errorResponse, GatewayError } from './errors/gateway-error';
 import { chatCompletions } from './routes/chat-completions';
 import { logs } from './routes/logs';
+import { messages } from './routes/messages';
 import { models } from './routes/models';
+import { sessions } from './routes/sessions';
 
 /** Large enough for a few inline images; bigger bodies are refused before any upstream call. */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -28,8 +30,10 @@ app.use(
 
 app.get('/healthz', (c) => c.json({ status: 'ok' }));
 app.route('/v1/chat/completions', chatCompletions);
+app.route('/v1/messages', messages);
 app.route('/v1/models', models);
 app.route('/v1/logs', logs);
+app.route('/v1/sessions', sessions);
 
 app.notFound(() =>
   errorResponse(new GatewayError(404, 'not_found_error', 'No such route.', { code: 'route_not_found' })),

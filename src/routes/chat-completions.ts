@@ -1,8 +1,10 @@
 import { type Context, Hono } from 'hono';
 import type { AppEnv } from '../app-env';
-import type { ClientFormat } from '../encoders/encoder';
+import type { ClientFormat, Encoder, ResponseMeta } from '../encoders/encoder';
+import { createNdjsonEncoder } from '../encoders/ndjson';
 import { createCompletionAccumulator } from '../encoders/openai-completion';
 import { createOpenAISseEncoder } from '../encoders/openai-sse';
+import { createTextEncoder } from '../encoders/text';
 import { errorResponse, invalidRequest } from '../errors/gateway-error';
 import { StageControl } from '../pipeline/stage';
 import { type ChatRequest, chatRequestSchema } from '../schema/chat-request';
@@ -24,10 +26,36 @@ async function parseRequest(c: Context<AppEnv>): Promise<ChatRequest> {
 /** Clients that want the gateway's annotations (guard actions, partial objects, metrics) ask with this header. */
 export const ANNOTATIONS_HEADER = 'x-infe-annotations';
 
-function openAIFormat(request: ChatRequest, annotations: boolean): ClientFormat {
+/** The client's most preferred media type (first among equals), lower-cased. */
+function preferredType(accept: string): string {
+  let best = '';
+  let bestQ = 0;
+  for (const range of accept.split(',')) {
+    const [type = '', ...params] = range.split(';').map((part) => part.trim());
+    const q = Number(params.find((param) => param.startsWith('q='))?.slice(2) ?? 1);
+    if (q > bestQ) {
+      best = type.toLowerCase();
+      bestQ = q;
+    }
+  }
+  return best;
+}
+
+/**
+ * A stream is SSE unless plain text or NDJSON is what the client prefers most: SDKs send
+ * `Accept: application/json` (axios adds `text/plain` after it) and must keep getting SSE.
+ */
+function streamEncoder(meta: ResponseMeta, request: ChatRequest, annotations: boolean, accept: string): Encoder {
+  const type = preferredType(accept);
+  if (type === 'text/plain') return createTextEncoder();
+  if (type === 'application/x-ndjson') return createNdjsonEncoder(meta);
+  return createOpenAISseEncoder(meta, request.stream_options?.include_usage === true, annotations);
+}
+
+function openAIFormat(request: ChatRequest, annotations: boolean, accept: string): ClientFormat {
   return {
     route: '/v1/chat/completions',
-    encoder: (meta) => createOpenAISseEncoder(meta, request.stream_options?.include_usage === true, annotations),
+    encoder: (meta) => streamEncoder(meta, request, annotations, accept),
     collector: createCompletionAccumulator,
     errorResponse: (error, requestId) => errorResponse(error, { 'x-request-id': requestId }),
   };
@@ -36,7 +64,7 @@ function openAIFormat(request: ChatRequest, annotations: boolean): ClientFormat 
 export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   const request = await parseRequest(c);
   const annotations = /^(1|true)$/i.test(c.req.header(ANNOTATIONS_HEADER) ?? '');
-  return serveChat(c, request, openAIFormat(request, annotations), {
+  return serveChat(c, request, openAIFormat(request, annotations, c.req.header('accept') ?? ''), {
     stages: [],
     control: new StageControl(),
     emitMetrics: annotations,

@@ -35,6 +35,8 @@ export async function startGateway(bindings: Record<string, string>): Promise<Ru
     mainFields: ['module', 'main'],
     conditions: ['workerd', 'worker', 'browser'],
     target: 'es2024',
+    // Runtime modules (cloudflare:workers) are provided by workerd, as wrangler leaves them.
+    external: ['cloudflare:*'],
     outfile: scriptPath,
     logLevel: 'warning',
   });

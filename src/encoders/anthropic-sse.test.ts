@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest';
+import { GatewayError } from '../errors/gateway-error';
+import type { StreamEvent } from '../stream/events';
+import { createAnthropicSseEncoder } from './anthropic-sse';
+
+const meta = { id: 'chatcmpl-req1', model: 'local/llama', created: 1 };
+
+/** Every frame as `event` + parsed data, checking each frame names its own type, as Anthropic's do. */
+function frames(text: string) {
+  expect(text.endsWith('\n\n')).toBe(true);
+  return text
+    .slice(0, -2)
+    .split('\n\n')
+    .map((frame) => {
+      const [eventLine = '', dataLine = '', ...rest] = frame.split('\n');
+      expect(rest).toEqual([]);
+      const data = JSON.parse(dataLine.replace(/^data: /, ''));
+      const event = eventLine.replace(/^event: /, '');
+      expect(data.type).toBe(event);
+      return data;
+    });
+}
+
+const encodeAll = (events: StreamEvent[]) => {
+  const encoder = createAnthropicSseEncoder(meta);
+  return frames(events.map((event) => encoder.event(event)).join('') + encoder.end());
+};
+
+describe('createAnthropicSseEncoder', () => {
+  it('streams a text reply as message_start, one text block, message_delta and message_stop', () => {
+    expect(
+      encodeAll([
+        { type: 'start', id: 'upstream-id' },
+        { type: 'text', text: 'Hi' },
+        { type: 'text', text: ' there' },
+        { type: 'finish', reason: 'stop' },
+        { type: 'usage', usage: { inputTokens: 7, outputTokens: 2 } },
+      ]),
+    ).toEqual([
+      {
+        type: 'message_start',
+        message: {
+          id: 'msg_req1',
+          type: 'message',
+          role: 'assistant',
+          model: 'local/llama',
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: { input_tokens: 0, output_tokens: 0 },
+        },
+      },
+      { type: 'ping' },
+      { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+      { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hi' } },
+      { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: ' there' } },
+      { type: 'content_block_stop', index: 0 },
+      {
+        type: 'message_delta',
+        delta: { stop_reason: 'end_turn', stop_sequence: null },
+        usage: { input_tokens: 7, output_tokens: 2 },
+      },
+      { type: 'message_stop' },
+    ]);
+  });
+
+  it('numbers blocks in order as thinking, text and tool calls interleave', () => {
+    const out = encodeAll([
+      { type: 'reasoning', text: 'hmm' },
+      { type: 'text', text: 'Let me check.' },
+      { type: 'tool-call-start', index: 0, id: 'call_a', name: 'get_weather' },
+      { type: 'tool-call-delta', index: 0, arguments: '{"city":' },
+      { type: 'tool-call-delta', index: 0, arguments: '"Paris"}' },
+      { type: 'tool-call-start', index: 1, id: 'call_b', name: 'get_time' },
+      { type: 'tool-call-delta', index: 1, arguments: '{}' },
+      { type: 'text', text: 'Done.' },
+      { type: 'finish', reason: 'tool_calls' },
+    ]).slice(2);
+    expect(out).toEqual([
+      { type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '', signature: '' } },
+      { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'hmm' } },
+      { type: 'content_block_stop', index: 0 },
+      { type: 'content_block_start', index: 1, content_block: { type: 'text', text: '' } },
+      { type: 'content_block_delta', index: 1, delta: { type: 'text_delta', text: 'Let me check.' } },
+      { type: 'content_block_stop', index: 1 },
+      {
+        type: 'content_block_start',
+        index: 2,
+        content_block: { type: 'tool_use', id: 'call_a', name: 'get_weather', input: {} },
+      },
+      { type: 'content_block_delta', index: 2, delta: { type: 'input_json_delta', partial_json: '{"city":' } },
+      { type: 'content_block_delta', index: 2, delta: { type: 'input_json_delta', partial_json: '"Paris"}' } },
+      { type: 'content_block_stop', index: 2 },
+      {
+        type: 'content_block_start',
+        index: 3,
+        content_block: { type: 'tool_use', id: 'call_b', name: 'get_time', input: {} },
+      },
+      { type: 'content_block_delta', index: 3, delta: { type: 'input_json_delta', partial_json: '{}' } },
+      { type: 'content_block_stop', index: 3 },
+      { type: 'content_block_start', index: 4, content_block: { type: 'text', text: '' } },
+      { type: 'content_block_delta', index: 4, delta: { type: 'text_delta', text: 'Done.' } },
+      { type: 'content_block_stop', index: 4 },
+      { type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 0 } },
+      { type: 'message_stop' },
+    ]);
+  });
+
+  it('sends a late delta to its own tool block', () => {
+    const out = encodeAll([
+      { type: 'tool-call-start', index: 0, id: 'a', name: 'f' },
+      { type: 'tool-call-start', index: 1, id: 'b', name: 'g' },
+      { type: 'tool-call-delta', index: 0, arguments: '{}' },
+    ]);
+    expect(out.find((f) => f.type === 'content_block_delta')).toMatchObject({ index: 0 });
+  });
+
+  it.each([
+    ['stop', 'end_turn'],
+    ['length', 'max_tokens'],
+    ['tool_calls', 'tool_use'],
+    ['content_filter', 'refusal'],
+  ] as const)('maps finish reason %s to stop_reason %s', (reason, stopReason) => {
+    const out = encodeAll([{ type: 'finish', reason }]);
+    expect(out.find((f) => f.type === 'message_delta').delta.stop_reason).toBe(stopReason);
+  });
+
+  it('skips empty deltas, provider starts and annotations without opening blocks', () => {
+    const out = encodeAll([
+      { type: 'start' },
+      { type: 'text', text: '' },
+      { type: 'guard', action: 'flag', rule: 'pii' },
+      { type: 'metrics', ttftMs: 1, tokensPerSecond: 2, outputTokens: 3 },
+    ]);
+    expect(out.map((f) => f.type)).toEqual(['message_start', 'ping', 'message_delta', 'message_stop']);
+  });
+
+  it('escapes text so every frame stays one data line of valid JSON', () => {
+    const text = 'line\n\nevent: error\r\n"quoted" \\ \u2028';
+    expect(encodeAll([{ type: 'text', text }])[3].delta.text).toBe(text);
+  });
+
+  it('ends a stream that never produced an event as a complete message', () => {
+    expect(encodeAll([]).map((f) => f.type)).toEqual(['message_start', 'ping', 'message_delta', 'message_stop']);
+  });
+
+  it('writes a mid-stream failure as an error event in Anthropic error shape', () => {
+    const encoder = createAnthropicSseEncoder(meta);
+    encoder.event({ type: 'text', text: 'partial' });
+    const error = new GatewayError(504, 'timeout_error', 'stalled', { code: 'stream_idle_timeout' });
+    expect(encoder.error(error)).toBe(
+      'event: error\ndata: {"type":"error","error":{"type":"timeout_error","message":"stalled","details":{"error_code":"stream_idle_timeout"}}}\n\n',
+    );
+  });
+
+  it('probes a silent provider with a ping, which SDKs skip', () => {
+    expect(createAnthropicSseEncoder(meta).probe()).toBe('event: ping\ndata: {"type":"ping"}\n\n');
+  });
+});

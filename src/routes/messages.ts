@@ -1,0 +1,43 @@
+import { type Context, Hono } from 'hono';
+import type { AppEnv } from '../app-env';
+import { anthropicErrorResponse } from '../encoders/anthropic-error';
+import { createAnthropicMessageCollector } from '../encoders/anthropic-message';
+import { createAnthropicSseEncoder } from '../encoders/anthropic-sse';
+import type { ClientFormat } from '../encoders/encoder';
+import { asGatewayError, GatewayError, invalidRequest } from '../errors/gateway-error';
+import { StageControl } from '../pipeline/stage';
+import { type MessagesRequest, parseMessagesRequest, toChatRequest } from '../schema/messages-request';
+import { serveChat } from './serve-chat';
+
+const anthropicFormat: ClientFormat = {
+  route: '/v1/messages',
+  encoder: createAnthropicSseEncoder,
+  collector: createAnthropicMessageCollector,
+  errorResponse: anthropicErrorResponse,
+};
+
+async function parseRequest(c: Context<AppEnv>): Promise<MessagesRequest> {
+  let body: unknown;
+  try {
+    body = await c.req.json();
+  } catch {
+    throw invalidRequest('The request body must be valid JSON.', null, 'invalid_json');
+  }
+  return parseMessagesRequest(body);
+}
+
+/**
+ * The Anthropic Messages API over any provider, so Anthropic SDK clients can use them all. This
+ * route's failures, validation included, answer in Anthropic's error shape, which those SDKs
+ * parse. (The app-wide body limit answers 413 in the OpenAI shape; the SDKs classify by status.)
+ */
+export const messages = new Hono<AppEnv>()
+  .post('/', async (c) => {
+    const request = toChatRequest(await parseRequest(c));
+    return serveChat(c, request, anthropicFormat, { stages: [], control: new StageControl(), emitMetrics: false });
+  })
+  .onError((error, c) => {
+    if (!(error instanceof GatewayError))
+      console.error(JSON.stringify({ type: 'unhandled', requestId: c.get('requestId'), name: error.name }));
+    return anthropicErrorResponse(asGatewayError(error), c.get('requestId'));
+  });

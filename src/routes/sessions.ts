@@ -1,0 +1,91 @@
+import { type Context, Hono } from 'hono';
+import type { AppEnv } from '../app-env';
+import { GatewayError, invalidRequest } from '../errors/gateway-error';
+import { validationError } from '../schema/validation-error';
+import { createSessionSchema, newSessionId, SESSION_ID_PATTERN } from '../session/session-settings';
+
+/** With gateway auth off every session has this one owner. */
+export const LOCAL_OWNER = 'local';
+
+const ownerOf = (c: Context<AppEnv>) => c.get('keyId') ?? LOCAL_OWNER;
+
+const notFound = () =>
+  new GatewayError(404, 'not_found_error', 'No such session.', { code: 'session_not_found', param: 'id' });
+
+function namespace(c: Context<AppEnv>): DurableObjectNamespace {
+  const sessions = c.env.SESSIONS;
+  if (!sessions) {
+    throw new GatewayError(503, 'server_error', 'Sessions are not available: the SESSIONS binding is missing.', {
+      code: 'sessions_unavailable',
+    });
+  }
+  return sessions;
+}
+
+/**
+ * Hands a request to the session's Durable Object with the caller attached. The object is only
+ * reachable through here, so it can trust the owner header. The client's hang-up is not passed
+ * on: a generation outlives its viewers (that is what resume is for; interrupt stops it). A busy
+ * or failing object answers 503 with Retry-After instead of leaving the client hanging.
+ */
+async function toSession(c: Context<AppEnv>, id: string, action: string, init: RequestInit = {}): Promise<Response> {
+  if (!SESSION_ID_PATTERN.test(id)) throw notFound();
+  const stub = namespace(c).get(namespace(c).idFromName(id));
+  const headers = new Headers(init.headers ?? c.req.raw.headers);
+  headers.set('x-infe-owner', ownerOf(c));
+  headers.set('x-infe-session-id', id);
+  const url = new URL(c.req.url);
+  try {
+    return await stub.fetch(`https://session.internal/${action}${url.search}`, {
+      method: init.method ?? c.req.method,
+      headers,
+      body: init.body ?? (c.req.method === 'GET' || c.req.method === 'HEAD' ? undefined : c.req.raw.body),
+    });
+  } catch {
+    throw new GatewayError(503, 'server_error', 'The session is temporarily unavailable.', {
+      code: 'session_unavailable',
+      retryAfter: 1,
+    });
+  }
+}
+
+async function jsonBody(c: Context<AppEnv>): Promise<unknown> {
+  try {
+    return await c.req.json();
+  } catch {
+    throw invalidRequest('The request body must be valid JSON.', null, 'invalid_json');
+  }
+}
+
+export const sessions = new Hono<AppEnv>()
+  .post('/', async (c) => {
+    const parsed = createSessionSchema.safeParse(await jsonBody(c));
+    if (!parsed.success) throw validationError(parsed.error);
+    const id = newSessionId();
+    const settings = { ...parsed.data, id, owner: ownerOf(c), created_at: Date.now() };
+    const res = await toSession(c, id, 'create', { method: 'POST', body: JSON.stringify(settings) });
+    if (!res.ok) return res;
+    await c.env.DB?.prepare('INSERT INTO sessions (id, owner, model, created_at) VALUES (?, ?, ?, ?)')
+      .bind(id, settings.owner, settings.model, settings.created_at)
+      .run();
+    return c.json(await res.json(), 201);
+  })
+  .get('/', async (c) => {
+    const db = c.env.DB;
+    if (!db) return c.json({ object: 'list', data: [] });
+    const { results } = await db
+      .prepare('SELECT id, model, created_at FROM sessions WHERE owner = ? ORDER BY created_at DESC, id DESC LIMIT 100')
+      .bind(ownerOf(c))
+      .all();
+    return c.json({ object: 'list', data: results });
+  })
+  .get('/:id', (c) => toSession(c, c.req.param('id'), 'state'))
+  .delete('/:id', async (c) => {
+    const res = await toSession(c, c.req.param('id'), 'delete', { method: 'DELETE' });
+    if (res.ok) await c.env.DB?.prepare('DELETE FROM sessions WHERE id = ?').bind(c.req.param('id')).run();
+    return res;
+  })
+  .post('/:id/messages', (c) => toSession(c, c.req.param('id'), 'messages'))
+  .post('/:id/interrupt', (c) => toSession(c, c.req.param('id'), 'interrupt'))
+  .get('/:id/stream', (c) => toSession(c, c.req.param('id'), 'stream'))
+  .get('/:id/ws', (c) => toSession(c, c.req.param('id'), 'ws'));

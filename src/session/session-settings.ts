@@ -1,0 +1,39 @@
+import * as z from 'zod';
+
+export const ON_BUSY = ['redirect', 'queue', 'reject'] as const;
+
+/** POST /v1/sessions. */
+export const createSessionSchema = z.strictObject({
+  /** `provider/model` or an alias, as for chat completions. */
+  model: z.string().min(1),
+  system: z.string().max(100_000).optional(),
+  /** Tokens of history sent with each turn; the oldest turns are dropped to fit. */
+  context_budget: z.number().int().min(256).max(2_000_000).default(8192),
+  /** What a new message does while a reply is still generating. */
+  on_busy: z.enum(ON_BUSY).default('redirect'),
+  max_tokens: z.number().int().positive().optional(),
+  temperature: z.number().min(0).max(2).optional(),
+});
+
+export type CreateSessionRequest = z.infer<typeof createSessionSchema>;
+
+export interface SessionSettings extends CreateSessionRequest {
+  id: string;
+  owner: string;
+  created_at: number;
+}
+
+/** POST /v1/sessions/:id/messages, and a WebSocket `{ type: 'message' }`. */
+export const postMessageSchema = z.strictObject({
+  content: z.string().min(1).max(1_000_000),
+  stream: z.boolean().optional(),
+});
+
+export const SESSION_ID_PATTERN = /^sess_[A-Za-z0-9_-]{22}$/;
+
+/** 128 random bits: a session id is a capability, so it must not be guessable. */
+export function newSessionId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  const base64 = btoa(String.fromCharCode(...bytes));
+  return `sess_${base64.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}`;
+}
