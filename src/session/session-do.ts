@@ -1,9 +1,305 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Bindings } from '../app-env';
+import { settingsFor } from '../config/settings';
+import { asGatewayError, errorResponse, GatewayError } from '../errors/gateway-error';
+import { registryFor } from '../providers/registry';
+import { resolveTargets } from '../routing/resolve-targets';
+import type { ChatRequest } from '../schema/chat-request';
+import { validationError } from '../schema/validation-error';
+import { ActiveTurnMarker } from './active-turn';
+import { fitContext } from './context-budget';
+import { Generation, type GenerationResult } from './generation';
+import { History } from './history';
+import { ReplayLog } from './replay-log';
+import type { SequencedEvent, SessionEvent } from './session-events';
+import { postMessageSchema, type SessionSettings } from './session-settings';
+import { SessionStore } from './session-store';
+import { toWebSocketMessage } from './session-wire';
+import { Viewers } from './viewers';
 
-/** One per session id: holds the conversation and runs its generations (see src/session/). */
+const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform' };
+
+interface ActiveTurn {
+  turnId: string;
+  generation: Generation;
+  /** Resolves once the turn is recorded in the history and the viewers are told. */
+  ended: Promise<GenerationResult>;
+}
+
+const notFound = () =>
+  new GatewayError(404, 'not_found_error', 'No such session.', { code: 'session_not_found', param: 'id' });
+
+/**
+ * One per session: the conversation, its replay log and its one in-flight generation. A thin
+ * shell over plain modules that take the SQL storage as an argument.
+ */
 export class SessionDO extends DurableObject<Bindings> {
-  override async fetch(_request: Request): Promise<Response> {
-    return new Response('not implemented', { status: 501 });
+  private store!: SessionStore;
+  private history!: History;
+  private log!: ReplayLog;
+  private marker!: ActiveTurnMarker;
+  private readonly viewers = new Viewers();
+  private active: ActiveTurn | undefined;
+
+  constructor(ctx: DurableObjectState, env: Bindings) {
+    super(ctx, env);
+    this.openStorage();
+    this.recoverLostTurn();
+  }
+
+  /** The modules over this object's SQLite tables; again after a delete dropped them. */
+  private openStorage(): void {
+    const sql = this.ctx.storage.sql;
+    this.store = new SessionStore(sql);
+    this.history = new History(sql);
+    this.log = new ReplayLog(sql);
+    this.marker = new ActiveTurnMarker(sql);
+  }
+
+  override async fetch(request: Request): Promise<Response> {
+    const action = new URL(request.url).pathname.slice(1);
+    try {
+      if (action === 'create') return this.create((await request.json()) as SessionSettings);
+      const settings = this.store.get();
+      if (!settings || settings.owner !== request.headers.get('x-infe-owner')) throw notFound();
+      switch (action) {
+        case 'state':
+          return Response.json({ ...settings, generating: this.active !== undefined, messages: this.history.list() });
+        case 'delete':
+          return await this.delete(settings);
+        case 'messages':
+          return await this.postMessage(request, settings);
+        case 'interrupt':
+          return Response.json(await this.interrupt());
+        case 'stream':
+          return this.stream(request);
+        case 'ws':
+          return this.acceptWebSocket(request);
+        default:
+          throw new GatewayError(404, 'not_found_error', 'No such route.', { code: 'route_not_found' });
+      }
+    } catch (error) {
+      return errorResponse(asGatewayError(error));
+    }
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const settings = this.store.get();
+    let parsed: { type?: unknown; content?: unknown };
+    try {
+      parsed = JSON.parse(typeof message === 'string' ? message : new TextDecoder().decode(message));
+    } catch {
+      return this.sendError(ws, 'invalid_json', 'Messages must be JSON.');
+    }
+    if (!settings) return this.sendError(ws, 'session_not_found', 'No such session.');
+    if (parsed.type === 'interrupt') {
+      await this.interrupt();
+      return;
+    }
+    if (parsed.type !== 'message')
+      return this.sendError(ws, 'unknown_type', "Send {type:'message'} or {type:'interrupt'}.");
+    const body = postMessageSchema.safeParse({ content: parsed.content });
+    if (!body.success) return this.sendError(ws, 'invalid_field', validationError(body.error).message);
+    try {
+      await this.beginTurn(body.data.content, settings);
+    } catch (error) {
+      const failure = asGatewayError(error);
+      this.sendError(ws, failure.code, failure.message);
+    }
+  }
+
+  private create(settings: SessionSettings): Response {
+    this.store.init(settings);
+    return Response.json(settings, { status: 201 });
+  }
+
+  private async delete(settings: SessionSettings): Promise<Response> {
+    if (this.active) await this.interrupt();
+    for (const ws of this.ctx.getWebSockets()) ws.close(1000, 'session deleted');
+    this.viewers.closeAll();
+    await this.ctx.storage.deleteAll();
+    this.openStorage();
+    return Response.json({ id: settings.id, deleted: true });
+  }
+
+  private async postMessage(request: Request, settings: SessionSettings): Promise<Response> {
+    let json: unknown;
+    try {
+      json = await request.json();
+    } catch {
+      throw new GatewayError(400, 'invalid_request_error', 'The request body must be valid JSON.', {
+        code: 'invalid_json',
+      });
+    }
+    const parsed = postMessageSchema.safeParse(json);
+    if (!parsed.success) throw validationError(parsed.error);
+    const turn = await this.beginTurn(parsed.data.content, settings);
+    if (parsed.data.stream) {
+      const replay = this.log.turnEvents(turn.turnId);
+      return new Response(this.viewers.open(replay, { live: this.active === turn }), { headers: SSE_HEADERS });
+    }
+    const result = await turn.ended;
+    return Response.json({
+      turn_id: turn.turnId,
+      message: { role: 'assistant', content: result.content, status: result.status },
+      ...(result.error && { error: result.error }),
+    });
+  }
+
+  /** One generation at a time: a new message waits, interrupts or is refused, per `on_busy`. */
+  private async beginTurn(content: string, settings: SessionSettings): Promise<ActiveTurn> {
+    while (this.active) {
+      if (settings.on_busy === 'reject') {
+        throw new GatewayError(409, 'invalid_request_error', 'A reply is still being generated in this session.', {
+          code: 'session_busy',
+        });
+      }
+      if (settings.on_busy === 'redirect') this.active.generation.interrupt();
+      await this.active.ended;
+    }
+    return this.startTurn(content, settings);
+  }
+
+  private startTurn(content: string, settings: SessionSettings): ActiveTurn {
+    const turnId = crypto.randomUUID();
+    const earlier = this.history
+      .list()
+      .filter((m) => m.content !== '')
+      .map((m) => ({ role: m.role, content: m.content }));
+    this.log.prune();
+    this.history.append({ turnId, role: 'user', content, status: 'complete' });
+    this.marker.set(turnId);
+    this.publish(this.log.append(turnId, [{ type: 'turn-start', turnId, content }]));
+
+    const context = fitContext({
+      system: settings.system,
+      messages: [...earlier, { role: 'user', content }],
+      budgetTokens: settings.context_budget,
+    });
+    const request: ChatRequest = {
+      model: settings.model,
+      stream: true,
+      messages: [
+        ...(settings.system ? [{ role: 'system' as const, content: settings.system }] : []),
+        ...context.messages,
+      ],
+      ...(settings.max_tokens && { max_tokens: settings.max_tokens }),
+      ...(settings.temperature !== undefined && { temperature: settings.temperature }),
+    };
+    const config = settingsFor(this.env);
+    const generation = new Generation({
+      connect: {
+        registry: registryFor(this.env),
+        targets: resolveTargets(settings.model, config),
+        request,
+        firstByteTimeoutMs: config.FIRST_BYTE_TIMEOUT_MS,
+        retry: { maxRetries: config.UPSTREAM_MAX_RETRIES, baseDelayMs: config.UPSTREAM_RETRY_BASE_MS },
+        attempts: [],
+      },
+      stages: [],
+      idleTimeoutMs: config.STREAM_IDLE_TIMEOUT_MS,
+      onEvents: (events) => this.publish(this.log.append(turnId, events)),
+    });
+    const turn: ActiveTurn = {
+      turnId,
+      generation,
+      ended: generation.done.then((result) => this.endTurn(turnId, result)),
+    };
+    this.active = turn;
+    return turn;
+  }
+
+  private endTurn(turnId: string, result: GenerationResult): GenerationResult {
+    this.history.append({ turnId, role: 'assistant', content: result.content, status: result.status });
+    this.marker.clear();
+    this.active = undefined;
+    this.viewers.closeAll();
+    return result;
+  }
+
+  private async interrupt() {
+    const turn = this.active;
+    if (!turn) return { interrupted: false };
+    turn.generation.interrupt();
+    const result = await turn.ended;
+    return {
+      interrupted: true,
+      turn_id: turn.turnId,
+      message: { role: 'assistant', content: result.content, status: result.status },
+    };
+  }
+
+  /**
+   * SSE for viewers: with Last-Event-ID, everything after it, then live; without, the current
+   * (or last) turn from its start. Replay and subscription happen in one synchronous step, so no
+   * event falls between them.
+   */
+  private stream(request: Request): Response {
+    const url = new URL(request.url);
+    const lastEventId = request.headers.get('last-event-id') ?? url.searchParams.get('last_event_id');
+    let replay: SequencedEvent[];
+    if (lastEventId !== null && /^\d+$/.test(lastEventId)) {
+      const { events, truncated } = this.log.after(Number(lastEventId));
+      // Older turns are pruned: say so rather than hand back a stream with a silent hole.
+      replay = truncated ? [this.truncatedNotice(Number(lastEventId)), ...events] : events;
+    } else {
+      const turnId = this.active?.turnId ?? this.history.list().at(-1)?.turnId;
+      replay = turnId ? this.log.turnEvents(turnId) : [];
+    }
+    return new Response(this.viewers.open(replay, { live: this.active !== undefined }), { headers: SSE_HEADERS });
+  }
+
+  private acceptWebSocket(request: Request): Response {
+    if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
+      throw new GatewayError(426, 'invalid_request_error', 'Expected a WebSocket upgrade.', {
+        code: 'upgrade_required',
+      });
+    }
+    const pair = new WebSocketPair();
+    this.ctx.acceptWebSocket(pair[1]);
+    return new Response(null, { status: 101, webSocket: pair[0] });
+  }
+
+  private publish(events: SequencedEvent[]): void {
+    this.viewers.broadcast(events);
+    const sockets = this.ctx.getWebSockets();
+    if (sockets.length === 0) return;
+    const messages = events.map(toWebSocketMessage);
+    for (const ws of sockets) for (const message of messages) ws.send(message);
+  }
+
+  /** An error about this socket's own message: sent to it alone, and not part of the session's log. */
+  private sendError(ws: WebSocket, code: string, message: string): void {
+    const event: SessionEvent = { type: 'error', code, message };
+    ws.send(toWebSocketMessage({ seq: 0, turnId: '', event }));
+  }
+
+  /** Carries the client's own Last-Event-ID, so a reconnect after it resumes from the same place. */
+  private truncatedNotice(seq: number): SequencedEvent {
+    const event: SessionEvent = {
+      type: 'error',
+      code: 'replay_truncated',
+      message: 'Events after the given Last-Event-ID are no longer kept; what follows is what remains.',
+    };
+    return { seq, turnId: '', event };
+  }
+
+  /** A turn still marked active after a restart lost its generation: record it as failed. */
+  private recoverLostTurn(): void {
+    const turnId = this.marker.get();
+    if (!turnId) return;
+    const partial = this.log
+      .turnEvents(turnId)
+      .map(({ event }) => (event.type === 'token' ? event.text : ''))
+      .join('');
+    this.log.append(turnId, [
+      {
+        type: 'error',
+        code: 'generation_lost',
+        message: 'The session restarted during this reply; it was not finished.',
+      },
+    ]);
+    this.history.append({ turnId, role: 'assistant', content: partial, status: 'failed' });
+    this.marker.clear();
   }
 }

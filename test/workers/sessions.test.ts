@@ -1,0 +1,280 @@
+import { env, evictDurableObject } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { scenario } from '../fake-provider/scenario.ts';
+import { eventually, fakeLog, uniqueId, untilHungUp } from '../support/fake-control';
+import { callGateway } from './gateway';
+
+interface SessionFrame {
+  id: number;
+  event: string;
+  data: any;
+}
+
+function parseSessionSse(text: string): SessionFrame[] {
+  return text
+    .split('\n\n')
+    .filter((block) => block.includes('data: '))
+    .map((block) => {
+      const field = (name: string) => block.match(new RegExp(`^${name}: (.*)$`, 'm'))?.[1] ?? '';
+      return { id: Number(field('id')), event: field('event'), data: JSON.parse(field('data')) };
+    });
+}
+
+const tokensOf = (frames: SessionFrame[]) =>
+  frames
+    .filter((f) => f.event === 'token')
+    .map((f) => f.data.text)
+    .join('');
+
+async function createSession(settings: Record<string, unknown>) {
+  const res = await callGateway({ path: '/v1/sessions', body: settings });
+  expect(res.status).toBe(201);
+  return (await res.json()) as { id: string };
+}
+
+const post = (id: string, action: string, body?: unknown, headers?: Record<string, string>) =>
+  callGateway({ path: `/v1/sessions/${id}/${action}`, method: 'POST', body: body ?? {}, headers });
+
+/** Reads an SSE body until `count` frames arrived, then lets go of the stream (a hang-up). */
+async function readFrames(res: Response, count: number): Promise<SessionFrame[]> {
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  for (;;) {
+    const frames = parseSessionSse(text);
+    if (frames.length >= count) {
+      await reader.cancel();
+      return frames.slice(0, count);
+    }
+    const { done, value } = await reader.read();
+    if (done) return frames;
+    text += decoder.decode(value, { stream: true });
+  }
+}
+
+describe('sessions: lifecycle and ownership', () => {
+  it('creates, lists, shows and deletes a session', async () => {
+    const { id } = await createSession({ model: 'sim/fast', system: 'Be brief.' });
+    expect(id).toMatch(/^sess_[A-Za-z0-9_-]{22}$/);
+    const list = (await (await callGateway({ path: '/v1/sessions' })).json()) as { data: Array<{ id: string }> };
+    expect(list.data.map((s) => s.id)).toContain(id);
+    const state = (await (await callGateway({ path: `/v1/sessions/${id}` })).json()) as any;
+    expect(state).toMatchObject({ id, model: 'sim/fast', system: 'Be brief.', on_busy: 'redirect', messages: [] });
+    expect((await callGateway({ path: `/v1/sessions/${id}`, method: 'DELETE' })).status).toBe(200);
+    expect((await callGateway({ path: `/v1/sessions/${id}` })).status).toBe(404);
+  });
+
+  it('answers 404 to another owner and to ids that were never issued', async () => {
+    const { id } = await createSession({ model: 'sim/fast' });
+    const stub = env.SESSIONS.get(env.SESSIONS.idFromName(id));
+    const res = await stub.fetch('https://session.internal/state', { headers: { 'x-infe-owner': 'someone-else' } });
+    expect(res.status).toBe(404);
+    expect((await callGateway({ path: '/v1/sessions/sess_AAAAAAAAAAAAAAAAAAAAAA' })).status).toBe(404);
+    expect((await callGateway({ path: '/v1/sessions/not-an-id' })).status).toBe(404);
+  });
+
+  it('validates settings by field', async () => {
+    const res = await callGateway({ path: '/v1/sessions', body: { model: 'sim/fast', on_busy: 'panic' } });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as any).error.param).toBe('on_busy');
+  });
+});
+
+describe('sessions: turns', () => {
+  it('streams a reply and keeps both sides of the turn in the history', async () => {
+    const { id } = await createSession({ model: `local/${scenario({ id: uniqueId('s-turn'), tokens: 3 })}` });
+    const res = await post(id, 'messages', { content: 'Hello', stream: true });
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const frames = parseSessionSse(await res.text());
+    expect(frames[0]).toMatchObject({ event: 'turn-start', data: { content: 'Hello' } });
+    expect(tokensOf(frames)).toBe('tok0 tok1 tok2 ');
+    expect(frames.at(-1)).toMatchObject({ event: 'finish', data: { reason: 'stop' } });
+    expect(frames.map((f) => f.id)).toEqual(frames.map((_, i) => (frames[0]?.id ?? 0) + i));
+    const state = (await (await callGateway({ path: `/v1/sessions/${id}` })).json()) as any;
+    expect(state.messages.map((m: any) => [m.role, m.content, m.status])).toEqual([
+      ['user', 'Hello', 'complete'],
+      ['assistant', 'tok0 tok1 tok2 ', 'complete'],
+    ]);
+  });
+
+  it('sends only the new message; the context comes from the history, system prompt first', async () => {
+    const scenarioId = uniqueId('s-context');
+    const { id } = await createSession({
+      model: `local/${scenario({ id: scenarioId, tokens: 2 })}`,
+      system: 'Be brief.',
+    });
+    await (await post(id, 'messages', { content: 'First' })).json();
+    const second = (await (await post(id, 'messages', { content: 'Second' })).json()) as any;
+    expect(second.message).toEqual({ role: 'assistant', content: 'tok0 tok1 ', status: 'complete' });
+    expect(((await fakeLog(scenarioId)).lastBody as any).messages).toEqual([
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'First' },
+      { role: 'assistant', content: 'tok0 tok1 ' },
+      { role: 'user', content: 'Second' },
+    ]);
+  });
+
+  it('interrupt aborts the upstream at once and keeps the partial reply, marked interrupted', async () => {
+    const scenarioId = uniqueId('s-interrupt');
+    const { id } = await createSession({ model: `local/${scenario({ id: scenarioId, tokens: 200, gap: 20 })}` });
+    const stream = await post(id, 'messages', { content: 'Tell me a long story', stream: true });
+    await readFrames(stream, 4);
+    const res = await post(id, 'interrupt');
+    const body = (await res.json()) as any;
+    expect(body).toMatchObject({ interrupted: true, message: { role: 'assistant', status: 'interrupted' } });
+    expect(body.message.content).toMatch(/^tok0 tok1 /);
+    expect((await untilHungUp(scenarioId)).hungUp).toBe(1);
+    const state = (await (await callGateway({ path: `/v1/sessions/${id}` })).json()) as any;
+    expect(state.generating).toBe(false);
+    expect(state.messages.at(-1)).toMatchObject({
+      role: 'assistant',
+      status: 'interrupted',
+      content: body.message.content,
+    });
+  });
+
+  it('redirect: a new message mid-generation interrupts it and answers with the new instruction in context', async () => {
+    const first = uniqueId('s-redirect');
+    const { id } = await createSession({ model: `local/${scenario({ id: first, tokens: 40, gap: 20 })}` });
+    await readFrames(await post(id, 'messages', { content: 'Write a poem', stream: true }), 3);
+    const res = await post(id, 'messages', { content: 'Make it about the sea instead' });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as any).message.status).toBe('complete');
+    expect((await untilHungUp(first)).hungUp).toBe(1);
+    const messages = ((await (await callGateway({ path: `/v1/sessions/${id}` })).json()) as any).messages;
+    expect(messages.map((m: any) => [m.role, m.status])).toEqual([
+      ['user', 'complete'],
+      ['assistant', 'interrupted'],
+      ['user', 'complete'],
+      ['assistant', 'complete'],
+    ]);
+    const sent = ((await fakeLog(first)).lastBody as any).messages;
+    expect(sent.at(-1)).toEqual({ role: 'user', content: 'Make it about the sea instead' });
+    expect(sent.at(-2)).toMatchObject({ role: 'assistant' });
+  });
+
+  it('reject: a new message mid-generation gets 409', async () => {
+    const { id } = await createSession({
+      model: `local/${scenario({ id: uniqueId('s-reject'), tokens: 50, gap: 20 })}`,
+      on_busy: 'reject',
+    });
+    const stream = await post(id, 'messages', { content: 'One', stream: true });
+    await readFrames(stream, 2);
+    const res = await post(id, 'messages', { content: 'Two' });
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as any).error.code).toBe('session_busy');
+    await post(id, 'interrupt');
+  });
+
+  it('queue: a new message mid-generation waits for the reply to finish, then runs', async () => {
+    const { id } = await createSession({
+      model: `local/${scenario({ id: uniqueId('s-queue'), tokens: 5, gap: 10 })}`,
+      on_busy: 'queue',
+    });
+    const first = post(id, 'messages', { content: 'One' });
+    await eventually(
+      async () => ((await (await callGateway({ path: `/v1/sessions/${id}` })).json()) as any).generating,
+      (generating) => generating === true,
+    );
+    const second = (await (await post(id, 'messages', { content: 'Two' })).json()) as any;
+    expect(((await (await first).json()) as any).message.status).toBe('complete');
+    expect(second.message.status).toBe('complete');
+    const messages = ((await (await callGateway({ path: `/v1/sessions/${id}` })).json()) as any).messages;
+    expect(messages.map((m: any) => m.content)).toEqual([
+      'One',
+      'tok0 tok1 tok2 tok3 tok4 ',
+      'Two',
+      'tok0 tok1 tok2 tok3 tok4 ',
+    ]);
+  });
+});
+
+describe('sessions: resume and viewers', () => {
+  it('replays exactly what a client missed, from every reconnect point', async () => {
+    const { id } = await createSession({ model: `local/${scenario({ id: uniqueId('s-resume'), tokens: 12 })}` });
+    const full = parseSessionSse(await (await post(id, 'messages', { content: 'Go', stream: true })).text());
+    expect(full.at(-1)?.event).toBe('finish');
+    for (let k = 0; k < full.length; k++) {
+      const lastSeen = full[k]?.id;
+      const res = await callGateway({
+        path: `/v1/sessions/${id}/stream`,
+        headers: { 'last-event-id': String(lastSeen) },
+      });
+      const rest = parseSessionSse(await res.text());
+      expect([...full.slice(0, k + 1), ...rest]).toEqual(full);
+    }
+    const whole = parseSessionSse(await (await callGateway({ path: `/v1/sessions/${id}/stream` })).text());
+    expect(whole).toEqual(full);
+  });
+
+  it('resumes a live generation after a disconnect with nothing missing or repeated, for several viewers', async () => {
+    const { id } = await createSession({ model: `local/${scenario({ id: uniqueId('s-live'), tokens: 30, gap: 10 })}` });
+    const firstPart = await readFrames(await post(id, 'messages', { content: 'Go', stream: true }), 5);
+    const viewers = await Promise.all([0, 1, 2].map(() => callGateway({ path: `/v1/sessions/${id}/stream` })));
+    const lastSeen = firstPart.at(-1)?.id;
+    const resumed = await callGateway({
+      path: `/v1/sessions/${id}/stream`,
+      headers: { 'last-event-id': String(lastSeen) },
+    });
+    const rest = parseSessionSse(await resumed.text());
+    const stitched = [...firstPart, ...rest];
+    expect(stitched.map((f) => f.id)).toEqual(stitched.map((_, i) => (stitched[0]?.id ?? 0) + i));
+    expect(tokensOf(stitched)).toBe(Array.from({ length: 30 }, (_, i) => `tok${i} `).join(''));
+    expect(stitched.at(-1)?.event).toBe('finish');
+    for (const viewer of viewers) expect(parseSessionSse(await viewer.text())).toEqual(stitched);
+  });
+
+  it('keeps the history across a restart of the object', async () => {
+    const { id } = await createSession({ model: `local/${scenario({ id: uniqueId('s-restart'), tokens: 2 })}` });
+    expect(((await (await post(id, 'messages', { content: 'Remember me' })).json()) as any).message.status).toBe(
+      'complete',
+    );
+    await evictDurableObject(env.SESSIONS.get(env.SESSIONS.idFromName(id)));
+    const state = (await (await callGateway({ path: `/v1/sessions/${id}` })).json()) as any;
+    expect(state.messages.map((m: any) => m.content)).toEqual(['Remember me', 'tok0 tok1 ']);
+  });
+
+  it('records a generation cut by a restart as failed, and tells reconnecting clients', async () => {
+    const scenarioId = uniqueId('s-lost');
+    const { id } = await createSession({ model: `local/${scenario({ id: scenarioId, tokens: 100, gap: 20 })}` });
+    const seen = await readFrames(await post(id, 'messages', { content: 'Go', stream: true }), 3);
+    await evictDurableObject(env.SESSIONS.get(env.SESSIONS.idFromName(id)));
+    const rest = parseSessionSse(
+      await (
+        await callGateway({ path: `/v1/sessions/${id}/stream`, headers: { 'last-event-id': String(seen.at(-1)?.id) } })
+      ).text(),
+    );
+    expect(rest.at(-1)).toMatchObject({ event: 'error', data: { code: 'generation_lost' } });
+    const state = (await (await callGateway({ path: `/v1/sessions/${id}` })).json()) as any;
+    expect(state.messages.at(-1)).toMatchObject({ role: 'assistant', status: 'failed' });
+  });
+});
+
+describe('sessions: WebSocket', () => {
+  it('takes a message and an interrupt, and sends the same events as SSE', async () => {
+    const scenarioId = uniqueId('s-ws');
+    const { id } = await createSession({ model: `local/${scenario({ id: scenarioId, tokens: 100, gap: 20 })}` });
+    const res = await callGateway({ path: `/v1/sessions/${id}/ws`, headers: { upgrade: 'websocket' } });
+    expect(res.status).toBe(101);
+    const ws = res.webSocket as WebSocket;
+    ws.accept();
+    const received: Array<{ id: number; type: string; data: any }> = [];
+    ws.addEventListener('message', (event) => received.push(JSON.parse(event.data as string)));
+    ws.send(JSON.stringify({ type: 'message', content: 'Hi' }));
+    await eventually(
+      async () => received.filter((m) => m.type === 'token').length,
+      (n) => n >= 3,
+    );
+    ws.send(JSON.stringify({ type: 'interrupt' }));
+    await eventually(
+      async () => received.at(-1)?.type,
+      (type) => type === 'finish',
+    );
+    expect(received[0]).toMatchObject({ type: 'turn-start', data: { content: 'Hi' } });
+    expect(received.at(-1)).toMatchObject({ type: 'finish', data: { reason: 'interrupted' } });
+    expect((await untilHungUp(scenarioId)).hungUp).toBe(1);
+    const replay = parseSessionSse(await (await callGateway({ path: `/v1/sessions/${id}/stream` })).text());
+    expect(replay.map((f) => ({ id: f.id, type: f.event, data: f.data }))).toEqual(received);
+    ws.close();
+  });
+});
