@@ -79,7 +79,15 @@ export class SessionDO extends DurableObject<Bindings> {
           throw new GatewayError(404, 'not_found_error', 'No such route.', { code: 'route_not_found' });
       }
     } catch (error) {
-      return errorResponse(asGatewayError(error));
+      if (error instanceof GatewayError) return errorResponse(error);
+      // Storage failures and overload are passing conditions: tell the client when to retry.
+      console.error(JSON.stringify({ type: 'session_error', error: String(error) }));
+      return errorResponse(
+        new GatewayError(503, 'server_error', 'The session is temporarily unavailable.', {
+          code: 'session_unavailable',
+          retryAfter: 1,
+        }),
+      );
     }
   }
 
