@@ -48,6 +48,8 @@ export async function startGateway(bindings: Record<string, string>): Promise<Ru
       modulesRoot: dir,
       ...(await compatibility()),
       bindings,
+      // Sessions live in a SQLite-backed Durable Object, in memory for the run.
+      durableObjects: { SESSIONS: { className: 'SessionDO', useSQLite: true } },
       host: '127.0.0.1',
       port: 0,
       cf: false,
