@@ -1,17 +1,22 @@
 import * as z from 'zod';
 import { GatewayError } from '../errors/gateway-error';
 import { formatPath } from '../schema/validation-error';
+import { pipelineConfigSchema } from './pipeline-config';
 
 const ms = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 
 const aliasSchema = z.strictObject({
   /** Tried in order: the next one is used when the previous fails before its first token. */
   targets: z.array(z.string().regex(/^[^/\s]+\/\S+$/, "must be 'provider/model'")).min(1),
+  /** Replaces the gateway-wide pipeline for this alias. */
+  pipeline: pipelineConfigSchema.optional(),
 });
 
 /** `GATEWAY_CONFIG`: JSON for what does not fit a flat variable. */
 export const gatewayConfigSchema = z.strictObject({
   aliases: z.record(z.string().min(1), aliasSchema).default({}),
+  /** The inline stages for every request that does not use an alias with its own. */
+  pipeline: pipelineConfigSchema.prefault({}),
 });
 
 /** Every tunable the relay reads, from wrangler vars / `.dev.vars`, validated once per isolate. */

@@ -37,6 +37,8 @@ export interface RequestLogRecord {
   finishReason?: FinishReason;
   guard?: unknown[];
   structured?: unknown;
+  /** Moderation verdicts that flagged, and checks that failed open. */
+  moderation?: unknown[];
   stages?: Record<string, StageTiming>;
   error?: string;
   durationMs: number;

@@ -6,7 +6,6 @@ import { createCompletionAccumulator } from '../encoders/openai-completion';
 import { createOpenAISseEncoder } from '../encoders/openai-sse';
 import { createTextEncoder } from '../encoders/text';
 import { errorResponse, invalidRequest } from '../errors/gateway-error';
-import { StageControl } from '../pipeline/stage';
 import { type ChatRequest, chatRequestSchema } from '../schema/chat-request';
 import { validationError } from '../schema/validation-error';
 import { serveChat } from './serve-chat';
@@ -65,8 +64,6 @@ export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
   const request = await parseRequest(c);
   const annotations = /^(1|true)$/i.test(c.req.header(ANNOTATIONS_HEADER) ?? '');
   return serveChat(c, request, openAIFormat(request, annotations, c.req.header('accept') ?? ''), {
-    stages: [],
-    control: new StageControl(),
     emitMetrics: annotations,
   });
 });

@@ -5,7 +5,6 @@ import { createAnthropicMessageCollector } from '../encoders/anthropic-message';
 import { createAnthropicSseEncoder } from '../encoders/anthropic-sse';
 import type { ClientFormat } from '../encoders/encoder';
 import { asGatewayError, GatewayError, invalidRequest } from '../errors/gateway-error';
-import { StageControl } from '../pipeline/stage';
 import { type MessagesRequest, parseMessagesRequest, toChatRequest } from '../schema/messages-request';
 import { serveChat } from './serve-chat';
 
@@ -34,7 +33,7 @@ async function parseRequest(c: Context<AppEnv>): Promise<MessagesRequest> {
 export const messages = new Hono<AppEnv>()
   .post('/', async (c) => {
     const request = toChatRequest(await parseRequest(c));
-    return serveChat(c, request, anthropicFormat, { stages: [], control: new StageControl(), emitMetrics: false });
+    return serveChat(c, request, anthropicFormat, { emitMetrics: false });
   })
   .onError((error, c) => {
     if (!(error instanceof GatewayError))

@@ -6,15 +6,16 @@ import { asGatewayError, type GatewayError } from '../errors/gateway-error';
 import { writeRequestLog } from '../observe/log-sink';
 import { Observation } from '../observe/observation';
 import { countAttempts, type Outcome, type RequestLogRecord } from '../observe/request-log';
-import { timeStages } from '../observe/stage-timing';
+import { type StageTiming, timeStages } from '../observe/stage-timing';
+import { type BuiltPipeline, buildPipeline } from '../pipeline/build-pipeline';
 import { collect } from '../pipeline/collect';
 import { type AttemptRecord, type ConnectOptions, connect } from '../pipeline/connect';
 import { CHARS_PER_TOKEN, createObserveStage } from '../pipeline/observe-stage';
 import { relayStream } from '../pipeline/relay-stream';
-import type { Stage, StageControl } from '../pipeline/stage';
+import { StageControl } from '../pipeline/stage';
 import type { PumpOutcome, PumpStats } from '../pipeline/upstream-pump';
 import { registryFor } from '../providers/registry';
-import { resolveTargets } from '../routing/resolve-targets';
+import { pipelineFor, resolveTargets } from '../routing/resolve-targets';
 import type { ChatRequest } from '../schema/chat-request';
 
 export const SSE_HEADERS = {
@@ -24,9 +25,6 @@ export const SSE_HEADERS = {
 };
 
 export interface ServeOptions {
-  /** The request's inline stages, in order; observation is added after them. */
-  stages: Stage[];
-  control: StageControl;
   /** Send the end-of-stream metrics annotation. */
   emitMetrics: boolean;
 }
@@ -40,8 +38,9 @@ function failureOutcome(error: GatewayError): Outcome {
 function streamOutcome(outcome: PumpOutcome, control: StageControl): Outcome {
   if (outcome === 'finished') return 'ok';
   if (outcome === 'stopped') {
-    const blocked = (control.records.guard ?? []).some((entry) => (entry as { action?: string }).action === 'block');
-    return blocked || control.records.moderation ? 'blocked' : 'ok';
+    const blocks = (entries: unknown[] = []) =>
+      entries.some((entry) => (entry as { action?: string }).action === 'block');
+    return blocks(control.records.guard) || blocks(control.records.moderation) ? 'blocked' : 'ok';
   }
   return outcome;
 }
@@ -66,19 +65,10 @@ export async function serveChat(
   };
   const attempts: AttemptRecord[] = [];
   const clientSignal = c.req.raw.signal;
-  const { control } = serve;
+  const control = new StageControl();
   const observation = new Observation(settings.LOG_PAYLOADS);
-  const timed = timeStages(serve.stages);
-  const stages = [...timed.stages, createObserveStage(observation, { emitMetrics: serve.emitMetrics, receivedAt })];
-  const options: ConnectOptions = {
-    registry: registryFor(c.env),
-    targets: resolveTargets(request.model, settings),
-    request,
-    clientSignal,
-    firstByteTimeoutMs: settings.FIRST_BYTE_TIMEOUT_MS,
-    retry: { maxRetries: settings.UPSTREAM_MAX_RETRIES, baseDelayMs: settings.UPSTREAM_RETRY_BASE_MS },
-    attempts,
-  };
+  let inputActions: BuiltPipeline['inputActions'] = [];
+  let timings: Record<string, StageTiming> = {};
 
   const log = (status: number, outcome: Outcome, stats?: PumpStats, error?: unknown) => {
     const served = stats ? attempts.at(-1) : undefined;
@@ -107,9 +97,11 @@ export async function serveChat(
         ? { input: usage.inputTokens, output: usage.outputTokens, estimated: false }
         : { output: Math.ceil(observation.outputChars / CHARS_PER_TOKEN), estimated: true },
       finishReason: observation.finishReason,
-      guard: control.records.guard,
+      guard:
+        inputActions.length || control.records.guard ? [...inputActions, ...(control.records.guard ?? [])] : undefined,
       structured: control.records.structured?.at(-1),
-      stages: timed.timings,
+      moderation: control.records.moderation,
+      stages: timings,
       error: error === undefined ? undefined : asGatewayError(error).code,
       durationMs: Date.now() - receivedAt,
       completion: settings.LOG_PAYLOADS ? observation.completion : undefined,
@@ -120,6 +112,20 @@ export async function serveChat(
     log(200, streamOutcome(outcome, control), stats, error);
 
   try {
+    const pipeline = buildPipeline(request, pipelineFor(request.model, settings), c.env);
+    inputActions = pipeline.inputActions;
+    const timed = timeStages(pipeline.stages(control));
+    timings = timed.timings;
+    const stages = [...timed.stages, createObserveStage(observation, { emitMetrics: serve.emitMetrics, receivedAt })];
+    const options: ConnectOptions = {
+      registry: registryFor(c.env),
+      targets: resolveTargets(request.model, settings),
+      request: pipeline.request,
+      clientSignal,
+      firstByteTimeoutMs: settings.FIRST_BYTE_TIMEOUT_MS,
+      retry: { maxRetries: settings.UPSTREAM_MAX_RETRIES, baseDelayMs: settings.UPSTREAM_RETRY_BASE_MS },
+      attempts,
+    };
     if (!request.stream) {
       const connection = await connect(options);
       const collector = format.collector(meta);

@@ -1,3 +1,4 @@
+import type { PipelineConfig } from '../config/pipeline-config';
 import type { Settings } from '../config/settings';
 import { invalidRequest } from '../errors/gateway-error';
 
@@ -11,6 +12,11 @@ export function parseTarget(address: string): Target | undefined {
   const slash = address.indexOf('/');
   if (slash <= 0 || slash === address.length - 1) return undefined;
   return { providerId: address.slice(0, slash), model: address.slice(slash + 1) };
+}
+
+/** The inline stages for a model: its alias's own pipeline, or the gateway-wide one. */
+export function pipelineFor(model: string, settings: Settings): PipelineConfig {
+  return settings.GATEWAY_CONFIG.aliases[model]?.pipeline ?? settings.GATEWAY_CONFIG.pipeline;
 }
 
 /** `provider/model`, or an alias from the config naming an ordered list of them. */

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { requestOverridesSchema } from '../config/pipeline-config';
 
 /**
  * The OpenAI Chat Completions request as the gateway accepts it. Objects are strict: a field we
@@ -87,6 +88,8 @@ export const chatRequestSchema = z.strictObject({
   parallel_tool_calls: z.boolean().optional(),
   response_format: responseFormat.optional(),
   user: z.string().max(256).optional(),
+  /** Infe's own per-request options (never sent upstream). */
+  infe: requestOverridesSchema.optional(),
   // Several choices per request would need one upstream stream each; say so instead of ignoring it.
   n: z.literal(1, { error: 'only n = 1 is supported' }).nullable().optional(),
 });

@@ -1,6 +1,6 @@
 import { asGatewayError } from '../errors/gateway-error';
 import { type ConnectOptions, connect } from '../pipeline/connect';
-import { composeStages, type Stage, StageControl } from '../pipeline/stage';
+import { composeStages, type Stage, type StageContext, StageControl } from '../pipeline/stage';
 import { UpstreamPump } from '../pipeline/upstream-pump';
 import type { StreamEvent } from '../stream/events';
 import type { SessionEvent } from './session-events';
@@ -16,13 +16,13 @@ export interface GenerationResult {
 
 export interface GenerationOptions {
   connect: Omit<ConnectOptions, 'clientSignal'>;
-  stages: Stage[];
+  stages(context: StageContext): Stage[];
   idleTimeoutMs: number;
   /** Receives each upstream read's events at once, in order; never called after the end. */
   onEvents(events: SessionEvent[]): void;
 }
 
-/** Maps the gateway's events to what a session viewer sees; annotations and usage stay inside. */
+/** Maps the gateway's events to what a session viewer sees; usage and parser annotations stay inside. */
 function toSessionEvent(event: StreamEvent): SessionEvent | undefined {
   switch (event.type) {
     case 'text':
@@ -31,6 +31,10 @@ function toSessionEvent(event: StreamEvent): SessionEvent | undefined {
       return { type: 'reasoning', text: event.text };
     case 'finish':
       return { type: 'finish', reason: event.reason };
+    case 'guard':
+      return { type: 'guard', action: event.action, rule: event.rule };
+    case 'retract':
+      return { type: 'retract', chars: event.chars, reason: event.reason };
     default:
       return undefined;
   }
@@ -62,7 +66,7 @@ export class Generation {
   private async run(options: GenerationOptions): Promise<GenerationResult> {
     let batch: SessionEvent[] = [];
     const control = new StageControl();
-    const pipeline = composeStages(options.stages, (event) => {
+    const pipeline = composeStages(options.stages(control), (event) => {
       const mapped = toSessionEvent(event);
       if (!mapped) return;
       if (mapped.type === 'token') this.content += mapped.text;

@@ -2,9 +2,11 @@ import { DurableObject } from 'cloudflare:workers';
 import type { Bindings } from '../app-env';
 import { settingsFor } from '../config/settings';
 import { asGatewayError, errorResponse, GatewayError } from '../errors/gateway-error';
+import { guardPolicySchema } from '../guard/policy';
+import { buildPipeline } from '../pipeline/build-pipeline';
 import { registryFor } from '../providers/registry';
-import { resolveTargets } from '../routing/resolve-targets';
-import type { ChatRequest } from '../schema/chat-request';
+import { pipelineFor, resolveTargets } from '../routing/resolve-targets';
+import { type ChatRequest, textOf } from '../schema/chat-request';
 import { validationError } from '../schema/validation-error';
 import { ActiveTurnMarker } from './active-turn';
 import { fitContext } from './context-budget';
@@ -169,22 +171,16 @@ export class SessionDO extends DurableObject<Bindings> {
   }
 
   private startTurn(content: string, settings: SessionSettings): ActiveTurn {
-    const turnId = crypto.randomUUID();
     const earlier = this.history
       .list()
       .filter((m) => m.content !== '')
       .map((m) => ({ role: m.role, content: m.content }));
-    this.log.prune();
-    this.history.append({ turnId, role: 'user', content, status: 'complete' });
-    this.marker.set(turnId);
-    this.publish(this.log.append(turnId, [{ type: 'turn-start', turnId, content }]));
-
     const context = fitContext({
       system: settings.system,
       messages: [...earlier, { role: 'user', content }],
       budgetTokens: settings.context_budget,
     });
-    const request: ChatRequest = {
+    const upstream: ChatRequest = {
       model: settings.model,
       stream: true,
       messages: [
@@ -194,17 +190,36 @@ export class SessionDO extends DurableObject<Bindings> {
       ...(settings.max_tokens && { max_tokens: settings.max_tokens }),
       ...(settings.temperature !== undefined && { temperature: settings.temperature }),
     };
+    // Everything that can refuse the message (a blocked prompt, an unknown model) runs before
+    // anything is stored, so a refused message leaves no trace in the history.
     const config = settingsFor(this.env);
+    const targets = resolveTargets(settings.model, config);
+    const pipelineConfig = pipelineFor(settings.model, config);
+    const pipeline = buildPipeline(
+      upstream,
+      settings.guard === undefined
+        ? pipelineConfig
+        : { ...pipelineConfig, guard: guardPolicySchema.parse(settings.guard) },
+      this.env,
+    );
+    // The history keeps the prompt as the provider saw it: after the guard's redactions.
+    const stored = textOf(pipeline.request.messages.at(-1)?.content as Parameters<typeof textOf>[0]);
+
+    const turnId = crypto.randomUUID();
+    this.log.prune();
+    this.history.append({ turnId, role: 'user', content: stored, status: 'complete' });
+    this.marker.set(turnId);
+    this.publish(this.log.append(turnId, [{ type: 'turn-start', turnId, content: stored }]));
     const generation = new Generation({
       connect: {
         registry: registryFor(this.env),
-        targets: resolveTargets(settings.model, config),
-        request,
+        targets,
+        request: pipeline.request,
         firstByteTimeoutMs: config.FIRST_BYTE_TIMEOUT_MS,
         retry: { maxRetries: config.UPSTREAM_MAX_RETRIES, baseDelayMs: config.UPSTREAM_RETRY_BASE_MS },
         attempts: [],
       },
-      stages: [],
+      stages: pipeline.stages,
       idleTimeoutMs: config.STREAM_IDLE_TIMEOUT_MS,
       onEvents: (events) => this.publish(this.log.append(turnId, events)),
     });

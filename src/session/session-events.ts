@@ -9,6 +9,10 @@ export type SessionEvent =
   | { type: 'token'; text: string }
   | { type: 'reasoning'; text: string }
   | { type: 'finish'; reason: FinishReason | 'interrupted' }
+  /** A guard rule matched in this reply (redacted text carries a `[REDACTED:…]` placeholder). */
+  | { type: 'guard'; action: 'redact' | 'block' | 'flag'; rule: string }
+  /** Withdraw the last `chars` characters already sent: a moderation verdict came after them. */
+  | { type: 'retract'; chars: number; reason: string }
   | { type: 'error'; code: string; message: string };
 
 export interface SequencedEvent {

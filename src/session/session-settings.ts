@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { guardPolicySchema } from '../guard/policy';
 
 export const ON_BUSY = ['redirect', 'queue', 'reject'] as const;
 
@@ -13,6 +14,26 @@ export const createSessionSchema = z.strictObject({
   on_busy: z.enum(ON_BUSY).default('redirect'),
   max_tokens: z.number().int().positive().optional(),
   temperature: z.number().min(0).max(2).optional(),
+  /** Guard policy for prompts and replies; replaces the gateway's for this session. Stored as given. */
+  guard: z
+    .unknown()
+    .optional()
+    .superRefine((value, ctx) => {
+      if (value === undefined) return;
+      const parsed = guardPolicySchema.safeParse(value);
+      for (const issue of parsed.error?.issues ?? []) ctx.addIssue({ ...issue, path: issue.path, code: 'custom' });
+      // A regular expression from a caller could be catastrophic and cost CPU on every token:
+      // regex rules are for the operator's GATEWAY_CONFIG only.
+      parsed.data?.rules.forEach((rule, index) => {
+        if (rule.kind === 'regex') {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['rules', index, 'kind'],
+            message: "'regex' rules may only be set in GATEWAY_CONFIG",
+          });
+        }
+      });
+    }),
 });
 
 export type CreateSessionRequest = z.infer<typeof createSessionSchema>;

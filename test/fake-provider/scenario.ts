@@ -22,6 +22,9 @@ export type Scenario = {
   tool: boolean;
   big: number | null;
   finish: string | null;
+  /** Replaces the `tokN` text: streamed `unit` characters at a time. */
+  text: string | null;
+  unit: number;
 };
 
 export type ParseResult = { ok: true; scenario: Scenario } | { ok: false; error: string };
@@ -47,9 +50,11 @@ export const DEFAULT_SCENARIO: Scenario = {
   tool: false,
   big: null,
   finish: null,
+  text: null,
+  unit: 3,
 };
 
-type Kind = 'int' | 'pos' | 'bool' | 'status' | 'id' | 'finish';
+type Kind = 'int' | 'pos' | 'bool' | 'status' | 'id' | 'finish' | 'text';
 
 const EXPECTED: Record<Kind, string> = {
   int: 'an integer >= 0',
@@ -58,6 +63,7 @@ const EXPECTED: Record<Kind, string> = {
   status: 'an HTTP status 400-599',
   id: '1-128 chars of [A-Za-z0-9_.:-]',
   finish: 'lowercase letters and _',
+  text: 'percent-encoded text (encodeURIComponent)',
 };
 
 // Maps wire key -> [Scenario field, value kind]. `pos` = integer >= 1.
@@ -82,6 +88,8 @@ const KEYS: Record<string, [keyof Scenario, Kind]> = {
   tool: ['tool', 'bool'],
   big: ['big', 'pos'],
   finish: ['finish', 'finish'],
+  text: ['text', 'text'],
+  unit: ['unit', 'pos'],
 };
 
 function convert(kind: Kind, raw: string): string | number | boolean | null {
@@ -103,6 +111,12 @@ function convert(kind: Kind, raw: string): string | number | boolean | null {
       return /^[A-Za-z0-9_.:-]{1,128}$/.test(raw) ? raw : null;
     case 'finish':
       return /^[a-z_]{1,32}$/.test(raw) ? raw : null;
+    case 'text':
+      try {
+        return decodeURIComponent(raw);
+      } catch {
+        return null;
+      }
   }
 }
 
@@ -137,7 +151,9 @@ export function parseScenario(model: string): ParseResult {
 /** Builds `fake;k=v;...`; keys are the wire keys (`header_delay`, not `headerDelay`). */
 export function scenario(opts: Partial<Record<string, string | number>>): string {
   const parts = ['fake'];
-  for (const [k, v] of Object.entries(opts)) if (v !== undefined) parts.push(`${k}=${v}`);
+  for (const [k, v] of Object.entries(opts)) {
+    if (v !== undefined) parts.push(`${k}=${k === 'text' ? encodeURIComponent(String(v)) : v}`);
+  }
   return parts.join(';');
 }
 
@@ -156,6 +172,11 @@ export const TOOL_ARG_PIECES = ['{"ci', 'ty":', '"Par', 'is"}'];
 /** The streamed units: text tokens, or tool-argument pieces when `tool=1`. */
 export function contentUnits(s: Scenario): string[] {
   if (s.tool) return [...TOOL_ARG_PIECES];
+  if (s.text !== null)
+    return Array.from(
+      { length: Math.ceil(s.text.length / s.unit) },
+      (_, i) => s.text?.slice(i * s.unit, (i + 1) * s.unit) ?? '',
+    );
   return Array.from({ length: s.tokens }, (_, i) => tokenText(i, s.big));
 }
 

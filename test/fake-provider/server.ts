@@ -3,6 +3,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ANTHROPIC_REQUEST_ID, anthropicWire } from './anthropic-wire.ts';
+import { moderationReply } from './moderation.ts';
 import { openaiWire } from './openai-wire.ts';
 import { Conn, drive } from './respond.ts';
 import { parseScenario } from './scenario.ts';
@@ -156,6 +157,10 @@ export async function startFakeProvider(port = 0): Promise<FakeProvider> {
     if (path.startsWith('/_control/')) return control(req, res, path);
     if (req.method === 'POST' && path === '/v1/chat/completions') return generate(req, res, openaiWire, 'openai');
     if (req.method === 'POST' && path === '/v1/messages') return generate(req, res, anthropicWire, 'anthropic');
+    if (req.method === 'POST' && path === '/v1/moderations') {
+      const reply = await moderationReply(await readBody(req));
+      return sendJson(res, reply.status, reply.body);
+    }
     if (req.method === 'GET' && path === '/v1/models') {
       const model = (id: string) => ({ id, object: 'model', created: 1700000000, owned_by: 'fake-provider' });
       return sendJson(res, 200, JSON.stringify({ object: 'list', data: [model('fake'), model('fake-large')] }));

@@ -189,6 +189,42 @@ describe('sessions: turns', () => {
   });
 });
 
+describe('sessions: guard policy', () => {
+  it('redacts the prompt before it is stored or sent, and marks redactions in the reply', async () => {
+    const scenarioId = uniqueId('s-guard');
+    const guard = { rules: [{ id: 'codename', kind: 'phrase', phrases: ['project falcon'], action: 'redact' }] };
+    const model = `local/${scenario({ id: scenarioId, text: 'Status of Project Falcon: green.' })}`;
+    const { id } = await createSession({ model, guard });
+    const frames = parseSessionSse(
+      await (await post(id, 'messages', { content: 'How is project falcon?', stream: true })).text(),
+    );
+    expect(frames[0]?.data.content).toBe('How is [REDACTED:codename]?');
+    expect(tokensOf(frames)).toBe('Status of [REDACTED:codename]: green.');
+    expect(frames.filter((f) => f.event === 'guard').map((f) => f.data)).toEqual([
+      { action: 'redact', rule: 'codename' },
+    ]);
+    expect(((await fakeLog(scenarioId)).lastBody as any).messages.at(-1).content).toBe('How is [REDACTED:codename]?');
+  });
+
+  it('refuses a blocked prompt with 400 and stores nothing', async () => {
+    const guard = { rules: [{ id: 'secret', kind: 'phrase', phrases: ['launch code'], action: 'block' }] };
+    const { id } = await createSession({ model: 'sim/fast', guard });
+    const res = await post(id, 'messages', { content: 'Tell me the launch code' });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as any).error.code).toBe('input_blocked');
+    expect(((await (await callGateway({ path: `/v1/sessions/${id}` })).json()) as any).messages).toEqual([]);
+  });
+
+  it('rejects an invalid guard policy when the session is created', async () => {
+    const res = await callGateway({
+      path: '/v1/sessions',
+      body: { model: 'sim/fast', guard: { rules: [{ id: 'x', kind: 'nope' }] } },
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as any).error.param).toMatch(/^guard/);
+  });
+});
+
 describe('sessions: resume and viewers', () => {
   it('replays exactly what a client missed, from every reconnect point', async () => {
     const { id } = await createSession({ model: `local/${scenario({ id: uniqueId('s-resume'), tokens: 12 })}` });
