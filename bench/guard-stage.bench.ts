@@ -6,11 +6,12 @@
  *   node_modules/.bin/esbuild bench/guard-stage.bench.ts --bundle --platform=node --outfile=/tmp/guard-bench.mjs
  *   node /tmp/guard-bench.mjs
  */
+
+import { DETECTOR_NAMES } from '../src/guard/detectors';
+import { type GuardPolicyInput, guardPolicySchema } from '../src/guard/policy';
 import { createGuardStage } from '../src/pipeline/guard-stage';
 import { StageControl } from '../src/pipeline/stage';
 import type { StreamEvent } from '../src/stream/events';
-import { DETECTOR_NAMES } from '../src/guard/detectors';
-import { type GuardPolicyInput, guardPolicySchema } from '../src/guard/policy';
 
 const PHRASES = [
   'launch codes',

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { scenario } from '../test/fake-provider/scenario.ts';
 import { keepAliveAgent } from './lib/client.mjs';
+import { PIPELINES } from './lib/pipelines.mjs';
 import * as procs from './lib/procs.mjs';
 import { abba, block, ErrorLog } from './lib/runner.mjs';
 import { summarize, throughputTable, ttftTable } from './lib/stats.mjs';
@@ -25,11 +26,14 @@ const { values: opts } = parseArgs({
     gap: { type: 'string', default: '5' },
     budget: { type: 'string', default: '120' },
     keep: { type: 'boolean', default: false },
+    pipeline: { type: 'string', default: 'passthrough' },
     help: { type: 'boolean', default: false },
   },
 });
 if (opts.help) {
-  console.log('usage: npm run bench -- [--quick] [--streams N] [--tokens N] [--gap MS] [--budget SECONDS] [--keep]');
+  console.log(
+    'usage: npm run bench -- [--quick] [--streams N] [--tokens N] [--gap MS] [--budget SECONDS] [--keep] [--pipeline passthrough|guard]',
+  );
   process.exit(0);
 }
 const int = (name, v, min = 1) => {
@@ -61,7 +65,13 @@ const CONFIG = {
   budgetS: int('budget', opts.budget),
   wranglerEnv: 'dev',
 };
-const BINDINGS_OVERRIDE = { FIRST_BYTE_TIMEOUT_MS: '30000', STREAM_IDLE_TIMEOUT_MS: '30000' };
+if (!(opts.pipeline in PIPELINES)) throw new Error(`--pipeline must be one of ${Object.keys(PIPELINES).join(', ')}`);
+const GATEWAY_CONFIG = PIPELINES[opts.pipeline];
+const BINDINGS_OVERRIDE = {
+  FIRST_BYTE_TIMEOUT_MS: '30000',
+  STREAM_IDLE_TIMEOUT_MS: '30000',
+  ...(GATEWAY_CONFIG && { GATEWAY_CONFIG: JSON.stringify(GATEWAY_CONFIG) }),
+};
 
 // One deadline for the whole run: a hung stream or a wedged workerd ends the benchmark, not the machine's afternoon.
 const budget = new AbortController();

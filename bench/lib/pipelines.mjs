@@ -1,0 +1,17 @@
+// Pipelines the benchmark can run the gateway with (`--pipeline NAME`), as GATEWAY_CONFIG JSON.
+const DETECTORS = ['email', 'phone', 'payment_card', 'iban', 'ip_address', 'api_key'];
+const PHRASES = Array.from({ length: 20 }, (_, i) => `blocked phrase number ${i}`);
+
+const guard = {
+  rules: [
+    ...DETECTORS.map((detector) => ({ id: detector, kind: 'detector', detector, action: 'redact' })),
+    { id: 'phrases', kind: 'phrase', phrases: PHRASES, action: 'redact' },
+  ],
+};
+
+export const PIPELINES = {
+  /** No inline stage but observation: the relay's own cost. */
+  passthrough: undefined,
+  /** A realistic output guard: every PII/secret detector and 20 phrases, redacting. */
+  guard: { pipeline: { guard } },
+};
