@@ -27,7 +27,8 @@ export default defineConfig({
         ],
         test: {
           name: 'workers',
-          include: ['src/**/*.test.ts', 'test/workers/**/*.test.ts'],
+          // test/reliability/*.test.ts: the fault-injection suite (its real-socket cases run in `node`).
+          include: ['src/**/*.test.ts', 'test/workers/**/*.test.ts', 'test/reliability/*.test.ts'],
           globalSetup: ['test/setup/fake-provider.global.ts'],
           setupFiles: ['test/setup/apply-migrations.ts'],
         },
@@ -36,7 +37,18 @@ export default defineConfig({
         // Real HTTP against the Worker in workerd, and the official SDKs as clients.
         test: {
           name: 'node',
-          include: ['test/node/**/*.test.ts'],
+          include: ['test/node/**/*.test.ts', 'test/reliability/node/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/setup/fake-provider.global.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        // The playground in headless Chromium (Debian's package, driven by playwright-core).
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['test/setup/fake-provider.global.ts'],
           testTimeout: 30_000,

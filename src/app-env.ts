@@ -1,3 +1,5 @@
+import type { ApiKeyRecord } from './auth/api-key';
+import type { KeyLimiterDO } from './auth/key-limiter-do';
 import type { LogStoreBindings } from './observe/log-consumer';
 import type { LogBindings } from './observe/log-sink';
 import type { ProviderEnv } from './providers/provider';
@@ -7,6 +9,7 @@ export type Bindings = ProviderEnv &
   LogBindings &
   LogStoreBindings & {
     SESSIONS?: DurableObjectNamespace;
+    KEY_LIMITER?: DurableObjectNamespace<KeyLimiterDO>;
   };
 
 export interface AppEnv {
@@ -15,5 +18,6 @@ export interface AppEnv {
     requestId: string;
     /** The gateway key that made the request; unset while gateway auth is off (one local owner). */
     keyId?: string;
+    apiKey?: ApiKeyRecord;
   };
 }

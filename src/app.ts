@@ -1,32 +1,22 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import type { AppEnv } from './app-env';
+import { gatewayAuth } from './auth/gateway-auth';
 import { asGatewayError, errorResponse, GatewayError } from './errors/gateway-error';
+import { configuredCors, requestBodyLimit } from './middleware/limits';
 import { chatCompletions } from './routes/chat-completions';
 import { logs } from './routes/logs';
 import { messages } from './routes/messages';
 import { models } from './routes/models';
 import { sessions } from './routes/sessions';
 
-/** Large enough for a few inline images; bigger bodies are refused before any upstream call. */
-export const MAX_BODY_BYTES = 10 * 1024 * 1024;
-
 export const app = new Hono<AppEnv>();
 
 app.use(requestId());
-app.use(
-  '/v1/*',
-  bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: () =>
-      errorResponse(
-        new GatewayError(413, 'invalid_request_error', `The request body exceeds ${MAX_BODY_BYTES} bytes.`, {
-          code: 'request_too_large',
-        }),
-      ),
-  }),
-);
+app.use('/v1/*', configuredCors(), requestBodyLimit());
+for (const path of ['/v1/chat/completions', '/v1/messages', '/v1/models', '/v1/sessions', '/v1/sessions/*']) {
+  app.use(path, gatewayAuth());
+}
 
 app.get('/healthz', (c) => c.json({ status: 'ok' }));
 app.route('/v1/chat/completions', chatCompletions);

@@ -2,6 +2,7 @@ import { app } from './app';
 import { consumeLogBatch } from './observe/log-consumer';
 import type { RequestLogRecord } from './observe/request-log';
 
+export { KeyLimiterDO } from './auth/key-limiter-do';
 export { SessionDO } from './session/session-do';
 
 export default {

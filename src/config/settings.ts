@@ -10,6 +10,13 @@ const aliasSchema = z.strictObject({
   targets: z.array(z.string().regex(/^[^/\s]+\/\S+$/, "must be 'provider/model'")).min(1),
   /** Replaces the gateway-wide pipeline for this alias. */
   pipeline: pipelineConfigSchema.optional(),
+  /**
+   * Hedged start: when no target has produced its first event within `after_ms`, the next one
+   * starts too; the first to answer wins and the others are aborted. Costs extra upstream calls.
+   */
+  hedge: z
+    .strictObject({ after_ms: z.int().min(0).max(60_000), max_parallel: z.int().min(2).max(4).default(2) })
+    .optional(),
 });
 
 /** `GATEWAY_CONFIG`: JSON for what does not fit a flat variable. */
@@ -41,6 +48,22 @@ export const settingsSchema = z.object({
     .enum(['true', 'false'])
     .default('false')
     .transform((v) => v === 'true'),
+  /** Request bodies above this many bytes get 413; large enough for a few inline images. */
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(10 * 1024 * 1024),
+  /** Browser origins allowed to call the API cross-origin, comma-separated; none by default. */
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((list) =>
+      list
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    ),
   GATEWAY_CONFIG: z
     .string()
     .optional()

@@ -21,14 +21,14 @@ function bearer(header: string | undefined): string | undefined {
 
 /**
  * Admin endpoints (logs) need `Authorization: Bearer $ADMIN_API_KEY`. Without a configured key
- * they are refused, unless the deployment says it is a local one (`ALLOW_LOCAL_ADMIN=true`,
+ * they are refused, unless the deployment says it is a local one (`INSECURE_LOCAL_MODE=true`,
  * set only in wrangler.jsonc's `env.dev`).
  */
 export function adminAuth(): MiddlewareHandler<AppEnv> {
   return async function adminAuthMiddleware(c, next) {
     const expected = envString(c.env, 'ADMIN_API_KEY');
     if (!expected) {
-      if (envString(c.env, 'ALLOW_LOCAL_ADMIN') === 'true') return next();
+      if (envString(c.env, 'INSECURE_LOCAL_MODE') === 'true') return next();
       throw new GatewayError(
         401,
         'authentication_error',

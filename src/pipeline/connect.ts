@@ -12,6 +12,15 @@ export interface AttemptRecord {
   model: string;
   /** Error code, or undefined for the attempt that streamed. */
   error?: string;
+  /** Set on the winner of a hedged start. */
+  hedge?: 'won';
+}
+
+export interface HedgeOptions {
+  /** Start the next target when none has produced a first event within this many ms (0: race all). */
+  afterMs: number;
+  /** Targets running at once, at most. */
+  maxParallel: number;
 }
 
 /** An upstream that has produced its first content (or finish): the response is committed to it. */
@@ -36,6 +45,7 @@ export interface ConnectOptions {
   retry: RetryPolicy;
   /** Appended to as attempts finish, for the request's log record. */
   attempts: AttemptRecord[];
+  hedge?: HedgeOptions;
 }
 
 class FirstByteTimeout extends Error {}
@@ -114,38 +124,114 @@ const sleep = (ms: number, signal: AbortSignal) =>
     );
   });
 
+/** One target with its retries; resolves with its connection or rejects with its last error (recorded). */
+async function tryTarget(target: Target, options: ConnectOptions): Promise<Connection> {
+  let provider: Provider;
+  try {
+    provider = options.registry.get(target.providerId);
+  } catch (error) {
+    const failure = asGatewayError(error);
+    options.attempts.push({ provider: target.providerId, model: target.model, error: failure.code });
+    throw failure;
+  }
+  for (let retries = 0; ; retries++) {
+    try {
+      return await attempt(provider, target, options);
+    } catch (error) {
+      if (options.clientSignal.aborted) throw error;
+      const failure = asGatewayError(error);
+      options.attempts.push({ provider: provider.id, model: target.model, error: failure.code });
+      const delay = retryDelayMs(failure, retries, options.retry);
+      if (delay === undefined) throw failure;
+      await sleep(delay, options.clientSignal);
+    }
+  }
+}
+
+const noTarget = () =>
+  new GatewayError(502, 'upstream_error', 'No provider could serve the request.', { code: 'no_target' });
+
 /**
  * Tries each target in order, retrying retryable failures with backoff, until one produces its
  * first event. Nothing has reached the client yet, so any failure here can still fall back to
- * the next target; the last error is what the client gets if all fail.
+ * the next target; the last error is what the client gets if all fail. With `hedge`, the next
+ * target also starts when the running ones are slow (see connectHedged).
  */
 export async function connect(options: ConnectOptions): Promise<Connection> {
+  if (options.hedge && options.targets.length > 1) return connectHedged(options, options.hedge);
   let lastError: GatewayError | undefined;
   for (const target of options.targets) {
-    let provider: Provider;
     try {
-      provider = options.registry.get(target.providerId);
+      const connection = await tryTarget(target, options);
+      options.attempts.push({ provider: connection.provider.id, model: connection.model });
+      return connection;
     } catch (error) {
+      if (options.clientSignal.aborted) throw error;
       lastError = asGatewayError(error);
-      options.attempts.push({ provider: target.providerId, model: target.model, error: lastError.code });
-      continue;
-    }
-    for (let retries = 0; ; retries++) {
-      try {
-        const connection = await attempt(provider, target, options);
-        options.attempts.push({ provider: provider.id, model: target.model });
-        return connection;
-      } catch (error) {
-        if (options.clientSignal.aborted) throw error;
-        lastError = asGatewayError(error);
-        options.attempts.push({ provider: provider.id, model: target.model, error: lastError.code });
-        const delay = retryDelayMs(lastError, retries, options.retry);
-        if (delay === undefined) break;
-        await sleep(delay, options.clientSignal);
-      }
     }
   }
-  throw (
-    lastError ?? new GatewayError(502, 'upstream_error', 'No provider could serve the request.', { code: 'no_target' })
-  );
+  throw lastError ?? noTarget();
+}
+
+/**
+ * Hedged start: when no running target has produced its first event within `afterMs`, the next
+ * one starts too (at most `maxParallel` at once; a failure starts the next at once). The first
+ * to produce an event wins; the others are aborted on the spot, before any of their tokens
+ * could reach the client.
+ */
+function connectHedged(options: ConnectOptions, hedge: HedgeOptions): Promise<Connection> {
+  return new Promise((resolve, reject) => {
+    const pending = [...options.targets];
+    const legs = new Set<AbortController>();
+    let settled = false;
+    let lastError: unknown;
+    let timer: ReturnType<typeof setTimeout> | null = null;
+
+    const finish = (outcome: () => void) => {
+      settled = true;
+      clearTimeout(timer);
+      options.clientSignal.removeEventListener('abort', onClientAbort);
+      for (const leg of legs) leg.abort(new Error('hedge lost'));
+      outcome();
+    };
+    const onClientAbort = () => finish(() => reject(options.clientSignal.reason));
+    options.clientSignal.addEventListener('abort', onClientAbort, { once: true });
+
+    const launch = (): boolean => {
+      const target = pending.shift();
+      if (!target) return false;
+      const leg = new AbortController();
+      legs.add(leg);
+      const legOptions = { ...options, clientSignal: AbortSignal.any([options.clientSignal, leg.signal]) };
+      tryTarget(target, legOptions).then(
+        (connection) => {
+          legs.delete(leg);
+          if (settled) return connection.abort();
+          options.attempts.push({ provider: connection.provider.id, model: connection.model, hedge: 'won' });
+          finish(() => resolve(connection));
+        },
+        (error: unknown) => {
+          legs.delete(leg);
+          if (leg.signal.aborted) {
+            options.attempts.push({ provider: target.providerId, model: target.model, error: 'hedge_lost' });
+            return;
+          }
+          if (settled) return;
+          lastError = error;
+          if (!launch() && legs.size === 0) finish(() => reject(lastError ?? noTarget()));
+        },
+      );
+      schedule();
+      return true;
+    };
+    const schedule = () => {
+      clearTimeout(timer);
+      if (pending.length === 0) return;
+      timer = setTimeout(() => {
+        if (!settled && legs.size < hedge.maxParallel) launch();
+        else schedule();
+      }, hedge.afterMs);
+    };
+    launch();
+  });
 }

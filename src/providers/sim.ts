@@ -28,8 +28,28 @@ function paceFor(model: string, env: ProviderEnv): Pace {
 
 const MAX_SIM_TOKENS = 100_000;
 
-/** Deterministic: the passage once, or exactly `max_tokens` words of it, cycled, when a cap is set. */
+/** What the simulator answers when JSON is asked for, so structured output works without keys. */
+const JSON_REPLY = JSON.stringify(
+  {
+    gateway: 'Infe',
+    model: 'sim/default',
+    streaming: true,
+    stages: ['guard', 'structured', 'observe'],
+    note: 'A simulated reply: configure a real provider for real answers.',
+  },
+  null,
+  1,
+);
+
+/**
+ * Deterministic: the passage once, or exactly `max_tokens` words of it, cycled, when a cap is set;
+ * under a JSON response_format, a small JSON document in 4-character tokens.
+ */
 export function simTokens(request: ChatRequest): string[] {
+  const format = request.response_format?.type;
+  if (format === 'json_object' || format === 'json_schema') {
+    return Array.from({ length: Math.ceil(JSON_REPLY.length / 4) }, (_, i) => JSON_REPLY.slice(i * 4, i * 4 + 4));
+  }
   const words = PASSAGE.split(' ');
   const count = Math.min(maxOutputTokens(request) ?? words.length, MAX_SIM_TOKENS);
   const tokens: string[] = [];
@@ -84,7 +104,8 @@ function simStream(request: ChatRequest, pace: Pace, signal: AbortSignal): Reada
             completion_tokens: tokens.length,
             total_tokens: promptTokens + tokens.length,
           };
-          controller.enqueue(chunk(id, {}, cap !== undefined ? 'length' : 'stop'));
+          const capped = cap !== undefined && tokens.length >= cap && !request.response_format?.type.startsWith('json');
+          controller.enqueue(chunk(id, {}, capped ? 'length' : 'stop'));
           controller.enqueue(chunk(id, null, null, usage));
           controller.enqueue(encoder.encode('data: [DONE]\n\n'));
           controller.close();

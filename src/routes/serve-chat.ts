@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../app-env';
+import { admit, type Release } from '../auth/admission';
 import { settingsFor } from '../config/settings';
 import type { ClientFormat, ResponseMeta } from '../encoders/encoder';
 import { asGatewayError, type GatewayError } from '../errors/gateway-error';
@@ -15,7 +16,7 @@ import { relayStream } from '../pipeline/relay-stream';
 import { StageControl } from '../pipeline/stage';
 import type { PumpOutcome, PumpStats } from '../pipeline/upstream-pump';
 import { registryFor } from '../providers/registry';
-import { pipelineFor, resolveTargets } from '../routing/resolve-targets';
+import { hedgeFor, pipelineFor, resolveTargets } from '../routing/resolve-targets';
 import type { ChatRequest } from '../schema/chat-request';
 
 export const SSE_HEADERS = {
@@ -69,15 +70,17 @@ export async function serveChat(
   const observation = new Observation(settings.LOG_PAYLOADS);
   let inputActions: BuiltPipeline['inputActions'] = [];
   let timings: Record<string, StageTiming> = {};
+  let release: Release = () => {};
 
   const log = (status: number, outcome: Outcome, stats?: PumpStats, error?: unknown) => {
+    release();
     const served = stats ? attempts.at(-1) : undefined;
     const usage = observation.usage;
     const p50 = observation.gaps.percentile(0.5);
     const record: RequestLogRecord = {
       requestId,
       ts: receivedAt,
-      keyId: null,
+      keyId: c.get('keyId') ?? null,
       route: format.route,
       model: request.model,
       provider: served?.provider,
@@ -113,6 +116,7 @@ export async function serveChat(
 
   try {
     const pipeline = buildPipeline(request, pipelineFor(request.model, settings), c.env);
+    release = await admit(c, { model: request.model, holdsStream: true });
     inputActions = pipeline.inputActions;
     const timed = timeStages(pipeline.stages(control));
     timings = timed.timings;
@@ -125,6 +129,7 @@ export async function serveChat(
       firstByteTimeoutMs: settings.FIRST_BYTE_TIMEOUT_MS,
       retry: { maxRetries: settings.UPSTREAM_MAX_RETRIES, baseDelayMs: settings.UPSTREAM_RETRY_BASE_MS },
       attempts,
+      hedge: hedgeFor(request.model, settings),
     };
     if (!request.stream) {
       const connection = await connect(options);

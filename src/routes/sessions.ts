@@ -1,11 +1,9 @@
 import { type Context, Hono } from 'hono';
 import type { AppEnv } from '../app-env';
+import { admit } from '../auth/admission';
 import { GatewayError, invalidRequest } from '../errors/gateway-error';
 import { validationError } from '../schema/validation-error';
-import { createSessionSchema, newSessionId, SESSION_ID_PATTERN } from '../session/session-settings';
-
-/** With gateway auth off every session has this one owner. */
-export const LOCAL_OWNER = 'local';
+import { createSessionSchema, LOCAL_OWNER, newSessionId, SESSION_ID_PATTERN } from '../session/session-settings';
 
 const ownerOf = (c: Context<AppEnv>) => c.get('keyId') ?? LOCAL_OWNER;
 
@@ -61,6 +59,8 @@ export const sessions = new Hono<AppEnv>()
   .post('/', async (c) => {
     const parsed = createSessionSchema.safeParse(await jsonBody(c));
     if (!parsed.success) throw validationError(parsed.error);
+    // The model is fixed for the session's life, so checking it here covers every turn.
+    await admit(c, { model: parsed.data.model, holdsStream: false });
     const id = newSessionId();
     const settings = { ...parsed.data, id, owner: ownerOf(c), created_at: Date.now() };
     const res = await toSession(c, id, 'create', { method: 'POST', body: JSON.stringify(settings) });
@@ -85,7 +85,10 @@ export const sessions = new Hono<AppEnv>()
     if (res.ok) await c.env.DB?.prepare('DELETE FROM sessions WHERE id = ?').bind(c.req.param('id')).run();
     return res;
   })
-  .post('/:id/messages', (c) => toSession(c, c.req.param('id'), 'messages'))
+  .post('/:id/messages', async (c) => {
+    await admit(c, { holdsStream: false });
+    return toSession(c, c.req.param('id'), 'messages');
+  })
   .post('/:id/interrupt', (c) => toSession(c, c.req.param('id'), 'interrupt'))
   .get('/:id/stream', (c) => toSession(c, c.req.param('id'), 'stream'))
   .get('/:id/ws', (c) => toSession(c, c.req.param('id'), 'ws'));

@@ -1,6 +1,7 @@
 import type { PipelineConfig } from '../config/pipeline-config';
 import type { Settings } from '../config/settings';
 import { invalidRequest } from '../errors/gateway-error';
+import type { HedgeOptions } from '../pipeline/connect';
 
 export interface Target {
   providerId: string;
@@ -12,6 +13,12 @@ export function parseTarget(address: string): Target | undefined {
   const slash = address.indexOf('/');
   if (slash <= 0 || slash === address.length - 1) return undefined;
   return { providerId: address.slice(0, slash), model: address.slice(slash + 1) };
+}
+
+/** The hedged-start policy of an alias, if it has one. */
+export function hedgeFor(model: string, settings: Settings): HedgeOptions | undefined {
+  const hedge = settings.GATEWAY_CONFIG.aliases[model]?.hedge;
+  return hedge && { afterMs: hedge.after_ms, maxParallel: hedge.max_parallel };
 }
 
 /** The inline stages for a model: its alias's own pipeline, or the gateway-wide one. */

@@ -51,6 +51,9 @@ export class Generation {
   private pump: UpstreamPump | undefined;
   private interrupted = false;
   private content = '';
+  /** For the turn's log record. */
+  firstTokenAt: number | undefined;
+  finishReason: string | undefined;
 
   constructor(options: GenerationOptions) {
     this.done = this.run(options);
@@ -69,7 +72,11 @@ export class Generation {
     const pipeline = composeStages(options.stages(control), (event) => {
       const mapped = toSessionEvent(event);
       if (!mapped) return;
-      if (mapped.type === 'token') this.content += mapped.text;
+      if (mapped.type === 'token') {
+        this.firstTokenAt ??= Date.now();
+        this.content += mapped.text;
+      }
+      if (mapped.type === 'finish') this.finishReason = mapped.reason;
       batch.push(mapped);
     });
     const flush = () => {

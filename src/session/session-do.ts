@@ -3,7 +3,11 @@ import type { Bindings } from '../app-env';
 import { settingsFor } from '../config/settings';
 import { asGatewayError, errorResponse, GatewayError } from '../errors/gateway-error';
 import { guardPolicySchema } from '../guard/policy';
+import { writeRequestLog } from '../observe/log-sink';
+import { countAttempts, type RequestLogRecord } from '../observe/request-log';
 import { buildPipeline } from '../pipeline/build-pipeline';
+import type { AttemptRecord } from '../pipeline/connect';
+import { CHARS_PER_TOKEN } from '../pipeline/observe-stage';
 import { registryFor } from '../providers/registry';
 import { pipelineFor, resolveTargets } from '../routing/resolve-targets';
 import { type ChatRequest, textOf } from '../schema/chat-request';
@@ -14,7 +18,7 @@ import { Generation, type GenerationResult } from './generation';
 import { History } from './history';
 import { ReplayLog } from './replay-log';
 import type { SequencedEvent, SessionEvent } from './session-events';
-import { postMessageSchema, type SessionSettings } from './session-settings';
+import { LOCAL_OWNER, postMessageSchema, type SessionSettings } from './session-settings';
 import { SessionStore } from './session-store';
 import { toWebSocketMessage } from './session-wire';
 import { Viewers } from './viewers';
@@ -23,6 +27,8 @@ const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache
 
 interface ActiveTurn {
   turnId: string;
+  startedAt: number;
+  attempts: AttemptRecord[];
   generation: Generation;
   /** Resolves once the turn is recorded in the history and the viewers are told. */
   ended: Promise<GenerationResult>;
@@ -206,6 +212,8 @@ export class SessionDO extends DurableObject<Bindings> {
     const stored = textOf(pipeline.request.messages.at(-1)?.content as Parameters<typeof textOf>[0]);
 
     const turnId = crypto.randomUUID();
+    const startedAt = Date.now();
+    const attempts: AttemptRecord[] = [];
     this.log.prune();
     this.history.append({ turnId, role: 'user', content: stored, status: 'complete' });
     this.marker.set(turnId);
@@ -217,7 +225,7 @@ export class SessionDO extends DurableObject<Bindings> {
         request: pipeline.request,
         firstByteTimeoutMs: config.FIRST_BYTE_TIMEOUT_MS,
         retry: { maxRetries: config.UPSTREAM_MAX_RETRIES, baseDelayMs: config.UPSTREAM_RETRY_BASE_MS },
-        attempts: [],
+        attempts,
       },
       stages: pipeline.stages,
       idleTimeoutMs: config.STREAM_IDLE_TIMEOUT_MS,
@@ -225,19 +233,55 @@ export class SessionDO extends DurableObject<Bindings> {
     });
     const turn: ActiveTurn = {
       turnId,
+      startedAt,
+      attempts,
       generation,
-      ended: generation.done.then((result) => this.endTurn(turnId, result)),
+      ended: generation.done.then((result) => this.endTurn(turn, settings, result)),
     };
     this.active = turn;
     return turn;
   }
 
-  private endTurn(turnId: string, result: GenerationResult): GenerationResult {
+  private endTurn(turn: ActiveTurn, settings: SessionSettings, result: GenerationResult): GenerationResult {
+    const { turnId } = turn;
     this.history.append({ turnId, role: 'assistant', content: result.content, status: result.status });
+    this.logTurn(turn, settings, result);
     this.marker.clear();
     this.active = undefined;
     this.viewers.closeAll();
     return result;
+  }
+
+  /** One request-log record per turn, like an HTTP request's. */
+  private logTurn(turn: ActiveTurn, settings: SessionSettings, result: GenerationResult): void {
+    const served = result.status === 'failed' ? undefined : turn.attempts.findLast((a) => a.error === undefined);
+    const outcome =
+      result.status === 'complete' ? 'ok' : result.status === 'interrupted' ? 'client_cancelled' : 'upstream_error';
+    const firstTokenAt = turn.generation.firstTokenAt;
+    writeRequestLog(
+      {
+        requestId: turn.turnId,
+        ts: turn.startedAt,
+        keyId: settings.owner === LOCAL_OWNER ? null : settings.owner,
+        route: '/v1/sessions/:id/messages',
+        model: settings.model,
+        provider: served?.provider,
+        providerModel: served?.model,
+        stream: true,
+        status: result.status === 'failed' ? 502 : 200,
+        outcome,
+        attempts: turn.attempts,
+        ...countAttempts(turn.attempts),
+        upstreamTtftMs: firstTokenAt === undefined ? undefined : firstTokenAt - turn.startedAt,
+        clientTtftMs: firstTokenAt === undefined ? undefined : firstTokenAt - turn.startedAt,
+        tokens: { output: Math.ceil(result.content.length / CHARS_PER_TOKEN), estimated: true },
+        finishReason: turn.generation.finishReason as RequestLogRecord['finishReason'],
+        error: result.error?.code,
+        durationMs: Date.now() - turn.startedAt,
+      },
+      this.env,
+      (promise) => this.ctx.waitUntil(promise),
+    );
   }
 
   private async interrupt() {

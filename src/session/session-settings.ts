@@ -3,6 +3,9 @@ import { guardPolicySchema } from '../guard/policy';
 
 export const ON_BUSY = ['redirect', 'queue', 'reject'] as const;
 
+/** With gateway auth off every session has this one owner. */
+export const LOCAL_OWNER = 'local';
+
 /** POST /v1/sessions. */
 export const createSessionSchema = z.strictObject({
   /** `provider/model` or an alias, as for chat completions. */

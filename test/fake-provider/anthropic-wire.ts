@@ -105,8 +105,18 @@ export const anthropicWire: Wire = {
 
   finish(ctx, reason, output) {
     const delta: Record<string, unknown> = { delta: { stop_reason: stopReason(ctx, reason), stop_sequence: null } };
-    if (ctx.usage) delta.usage = finalUsage(ctx, output);
-    return event('content_block_stop', { index: 0 }) + event('message_delta', delta) + event('message_stop', {});
+    if (ctx.usage) {
+      const usage = finalUsage(ctx, output);
+      if (ctx.usagePartial) delete usage.output_tokens;
+      delta.usage = usage;
+    }
+    const messageDelta = event('message_delta', delta);
+    return (
+      event('content_block_stop', { index: 0 }) +
+      messageDelta +
+      (ctx.usageTwice ? messageDelta : '') +
+      event('message_stop', {})
+    );
   },
 
   malformed() {

@@ -100,7 +100,11 @@ export const openaiWire: Wire = {
 
   finish(ctx, reason, output) {
     let out = chunk(ctx, 9001, [choice({}, reasonOf(ctx, reason))]);
-    if (ctx.includeUsage && ctx.usage) out += chunk(ctx, 9002, [], usage(ctx, output));
+    if (ctx.includeUsage && ctx.usage) {
+      const report = ctx.usagePartial ? { prompt_tokens: ctx.promptTokens } : usage(ctx, output);
+      out += chunk(ctx, 9002, [], report);
+      if (ctx.usageTwice) out += chunk(ctx, 9003, [], report);
+    }
     return `${out}data: [DONE]\n\n`;
   },
 

@@ -22,9 +22,13 @@ export class Conn {
   private queue: Promise<void> = Promise.resolve();
   private lastFlush: Promise<void> = Promise.resolve();
 
-  constructor(res: ServerResponse, chunk: number | null) {
+  /** Told how many body bytes each write handed to the socket (for backpressure tests). */
+  private readonly onWrite: (bytes: number) => void;
+
+  constructor(res: ServerResponse, chunk: number | null, onWrite: (bytes: number) => void = () => {}) {
     this.res = res;
     this.chunk = chunk;
+    this.onWrite = onWrite;
   }
 
   abort(): void {
@@ -74,6 +78,7 @@ export class Conn {
       let flushed!: () => void;
       this.lastFlush = new Promise<void>((r) => (flushed = r));
       const ok = this.res.write(piece, () => flushed());
+      this.onWrite(piece.length);
       if (!ok) await this.drained();
       // Yield between pieces so each one leaves as its own TCP segment.
       if (this.chunk !== null) await new Promise<void>((r) => setImmediate(r));

@@ -25,6 +25,12 @@ export type Scenario = {
   /** Replaces the `tokN` text: streamed `unit` characters at a time. */
   text: string | null;
   unit: number;
+  /** When set, only unit `big_at` is padded to `big` chars (one oversized event among normal ones). */
+  bigAt: number | null;
+  /** OpenAI: the usage chunk is sent twice; Anthropic: message_delta (with its usage) twice. */
+  usageTwice: boolean;
+  /** Usage without the output count: OpenAI `{prompt_tokens}` only, Anthropic message_delta without `output_tokens`. */
+  usagePartial: boolean;
 };
 
 export type ParseResult = { ok: true; scenario: Scenario } | { ok: false; error: string };
@@ -52,6 +58,9 @@ export const DEFAULT_SCENARIO: Scenario = {
   finish: null,
   text: null,
   unit: 3,
+  bigAt: null,
+  usageTwice: false,
+  usagePartial: false,
 };
 
 type Kind = 'int' | 'pos' | 'bool' | 'status' | 'id' | 'finish' | 'text';
@@ -90,6 +99,9 @@ const KEYS: Record<string, [keyof Scenario, Kind]> = {
   finish: ['finish', 'finish'],
   text: ['text', 'text'],
   unit: ['unit', 'pos'],
+  big_at: ['bigAt', 'int'],
+  usage_twice: ['usageTwice', 'bool'],
+  usage_partial: ['usagePartial', 'bool'],
 };
 
 function convert(kind: Kind, raw: string): string | number | boolean | null {
@@ -145,6 +157,7 @@ export function parseScenario(model: string): ParseResult {
   const s = out as Scenario;
   if (s.failTimes !== null && s.status === null) return { ok: false, error: 'fail_times needs status' };
   if (s.retryAfter !== null && s.status === null) return { ok: false, error: 'retry_after needs status' };
+  if (s.bigAt !== null && s.big === null) return { ok: false, error: 'big_at needs big' };
   return { ok: true, scenario: s };
 }
 
@@ -177,7 +190,7 @@ export function contentUnits(s: Scenario): string[] {
       { length: Math.ceil(s.text.length / s.unit) },
       (_, i) => s.text?.slice(i * s.unit, (i + 1) * s.unit) ?? '',
     );
-  return Array.from({ length: s.tokens }, (_, i) => tokenText(i, s.big));
+  return Array.from({ length: s.tokens }, (_, i) => tokenText(i, s.bigAt === null || s.bigAt === i ? s.big : null));
 }
 
 /** Full text a successful text scenario produces (for test assertions). */

@@ -20,6 +20,8 @@ export type RequestLog = {
   lastHangupAt: number | null;
   /** Responses the server ended normally (error statuses included). */
   completed: number;
+  /** Body bytes the server handed to its sockets for this id (all attempts): what backpressure holds back. */
+  bytesWritten: number;
   lastBody: unknown;
   lastHeaders: Record<string, string>;
 };
@@ -29,6 +31,7 @@ const emptyLog = (): RequestLog => ({
   hungUp: 0,
   lastHangupAt: null,
   completed: 0,
+  bytesWritten: 0,
   lastBody: null,
   lastHeaders: {},
 });
@@ -109,7 +112,9 @@ export async function startFakeProvider(port = 0): Promise<FakeProvider> {
     const n = ++seq;
     const headers: Record<string, string> =
       kind === 'openai' ? { 'x-request-id': `req_fake${n}` } : { 'request-id': ANTHROPIC_REQUEST_ID };
-    const conn = new Conn(res, s.chunk);
+    const conn = new Conn(res, s.chunk, (bytes) => {
+      log.bytesWritten += bytes;
+    });
     conns.add(conn);
     res.on('finish', () => log.completed++);
     res.on('close', () => {
@@ -135,6 +140,8 @@ export async function startFakeProvider(port = 0): Promise<FakeProvider> {
       usage: !s.noUsage,
       includeUsage: kind === 'openai' && opts.include_usage === true,
       obfuscation: kind === 'openai' && opts.include_obfuscation !== false,
+      usageTwice: s.usageTwice,
+      usagePartial: s.usagePartial,
     };
     const fail = s.status !== null && (s.failTimes === null || attempt <= s.failTimes);
     await drive(conn, { wire, ctx, scenario: s, stream: body.stream === true, fail, headers });

@@ -18,6 +18,10 @@ export type WireCtx = {
   includeUsage: boolean;
   /** OpenAI only: stream_options.include_obfuscation !== false. */
   obfuscation: boolean;
+  /** usage_twice=1: the usage report is sent twice. */
+  usageTwice?: boolean;
+  /** usage_partial=1: the usage report lacks the output token count. */
+  usagePartial?: boolean;
 };
 
 export type Wire = {

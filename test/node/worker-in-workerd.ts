@@ -1,17 +1,54 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { convertV4MiniflareOptions, Miniflare } from 'miniflare';
 
-/** Compatibility settings come from wrangler.jsonc so the tests run what deploys. */
-async function compatibility() {
-  const jsonc = await readFile(new URL('../../wrangler.jsonc', import.meta.url), 'utf8');
-  const config = JSON.parse(jsonc.replace(/^\s*\/\/.*$/gm, '')) as {
-    compatibility_date: string;
-    compatibility_flags: string[];
+const root = new URL('../../', import.meta.url);
+
+interface WranglerConfig {
+  compatibility_date: string;
+  compatibility_flags: string[];
+  assets?: { directory: string; run_worker_first?: boolean | string[] };
+}
+
+/** wrangler.jsonc (whole-line comments only), so the tests run what deploys. */
+async function wranglerConfig(): Promise<WranglerConfig> {
+  const jsonc = await readFile(new URL('wrangler.jsonc', root), 'utf8');
+  return JSON.parse(jsonc.replace(/^\s*\/\/.*$/gm, '')) as WranglerConfig;
+}
+
+/** The playground's static assets, configured as in wrangler.jsonc. */
+function assetsOption(config: WranglerConfig) {
+  if (!config.assets) throw new Error('wrangler.jsonc has no assets entry');
+  return {
+    directory: fileURLToPath(new URL(config.assets.directory, root)),
+    run_worker_first: config.assets.run_worker_first,
+    // What wrangler tells the asset router: a miss goes to this Worker, not to a 404.
+    routerConfig: { has_user_worker: true },
   };
-  return { compatibilityDate: config.compatibility_date, compatibilityFlags: config.compatibility_flags };
+}
+
+/** The repository's D1 migrations, in order, applied to the fresh in-memory database. */
+async function applyMigrations(mf: Miniflare): Promise<void> {
+  const db = await mf.getD1Database('DB');
+  const dir = new URL('migrations/', root);
+  for (const file of (await readdir(dir)).filter((f) => f.endsWith('.sql')).sort()) {
+    const sql = (await readFile(new URL(file, dir), 'utf8')).replace(/^\s*--.*$/gm, '');
+    const statements = sql
+      .split(';')
+      .map((statement) => statement.trim())
+      .filter(Boolean);
+    await db.batch(statements.map((statement) => db.prepare(statement)));
+  }
+}
+
+export interface GatewayOptions {
+  /** Serve `public/` as static assets, as wrangler.jsonc configures it (the playground). */
+  assets?: boolean;
+  /** The request log: the LOG_QUEUE producer and consumer and a migrated D1 `DB`, as in `env.dev`. */
+  logs?: boolean;
 }
 
 export interface RunningGateway {
@@ -24,7 +61,11 @@ export interface RunningGateway {
  * The Worker bundled as wrangler would bundle it, served by workerd over real HTTP on loopback,
  * so clients (SDKs, raw sockets) see exactly what they would see in production.
  */
-export async function startGateway(bindings: Record<string, string>): Promise<RunningGateway> {
+export async function startGateway(
+  bindings: Record<string, string>,
+  options: GatewayOptions = {},
+): Promise<RunningGateway> {
+  const config = await wranglerConfig();
   const dir = await mkdtemp(join(tmpdir(), 'infe-worker-'));
   const scriptPath = join(dir, 'index.js');
   await build({
@@ -46,16 +87,28 @@ export async function startGateway(bindings: Record<string, string>): Promise<Ru
       modules: true,
       scriptPath,
       modulesRoot: dir,
-      ...(await compatibility()),
-      bindings,
+      compatibilityDate: config.compatibility_date,
+      compatibilityFlags: config.compatibility_flags,
+      // A local gateway: callers without a key are served, as with `npm start`.
+      bindings: { INSECURE_LOCAL_MODE: 'true', ...bindings },
       // Sessions live in a SQLite-backed Durable Object, in memory for the run.
-      durableObjects: { SESSIONS: { className: 'SessionDO', useSQLite: true } },
+      durableObjects: {
+        SESSIONS: { className: 'SessionDO', useSQLite: true },
+        KEY_LIMITER: { className: 'KeyLimiterDO', useSQLite: true },
+      },
+      ...(options.assets && { assets: assetsOption(config) }),
+      ...(options.logs && {
+        d1Databases: ['DB'],
+        queueProducers: { LOG_QUEUE: 'infe-request-logs' },
+        queueConsumers: { 'infe-request-logs': { maxBatchSize: 100, maxBatchTimeout: 1 } },
+      }),
       host: '127.0.0.1',
       port: 0,
       cf: false,
     }),
   );
   const url = (await mf.ready).origin;
+  if (options.logs) await applyMigrations(mf);
   return {
     url,
     async dispose() {

@@ -183,7 +183,7 @@ describe('GET /v1/logs', () => {
     expect(
       (await callGateway({ path: '/v1/logs', env: admin, headers: { authorization: 'Bearer wrong' } })).status,
     ).toBe(401);
-    const noKey = fakeEnv({ ALLOW_LOCAL_ADMIN: undefined });
+    const noKey = fakeEnv({ INSECURE_LOCAL_MODE: undefined });
     const res = await callGateway({ path: '/v1/logs', env: noKey });
     expect(res.status).toBe(401);
     expect(((await res.json()) as any).error.code).toBe('admin_key_not_configured');

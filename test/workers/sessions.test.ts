@@ -1,4 +1,4 @@
-import { env, evictDurableObject } from 'cloudflare:test';
+import { abortAllDurableObjects, env, evictDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { scenario } from '../fake-provider/scenario.ts';
 import { eventually, fakeLog, uniqueId, untilHungUp } from '../support/fake-control';
@@ -189,6 +189,28 @@ describe('sessions: turns', () => {
   });
 });
 
+describe('sessions: request log', () => {
+  it('writes one log record per turn', async () => {
+    const model = `local/${scenario({ id: uniqueId('s-log'), tokens: 3 })}`;
+    const { id } = await createSession({ model });
+    await (await post(id, 'messages', { content: 'Hi' })).json();
+    const rows = await eventually(
+      async () =>
+        ((await (await callGateway({ path: `/v1/logs?model=${encodeURIComponent(model)}` })).json()) as { data: any[] })
+          .data,
+      (data) => data.length === 1,
+      8000,
+    );
+    expect(rows[0]).toMatchObject({
+      route: '/v1/sessions/:id/messages',
+      outcome: 'ok',
+      provider: 'local',
+      finishReason: 'stop',
+    });
+    expect(rows[0].upstreamTtftMs).toBeGreaterThanOrEqual(0);
+  });
+});
+
 describe('sessions: guard policy', () => {
   it('redacts the prompt before it is stored or sent, and marks redactions in the reply', async () => {
     const scenarioId = uniqueId('s-guard');
@@ -272,9 +294,10 @@ describe('sessions: resume and viewers', () => {
 
   it('records a generation cut by a restart as failed, and tells reconnecting clients', async () => {
     const scenarioId = uniqueId('s-lost');
-    const { id } = await createSession({ model: `local/${scenario({ id: scenarioId, tokens: 100, gap: 20 })}` });
+    const { id } = await createSession({ model: `local/${scenario({ id: scenarioId, tokens: 1000, gap: 20 })}` });
     const seen = await readFrames(await post(id, 'messages', { content: 'Go', stream: true }), 3);
-    await evictDurableObject(env.SESSIONS.get(env.SESSIONS.idFromName(id)));
+    // A crash, not a graceful eviction: the generation in flight dies with the object.
+    await abortAllDurableObjects();
     const rest = parseSessionSse(
       await (
         await callGateway({ path: `/v1/sessions/${id}/stream`, headers: { 'last-event-id': String(seen.at(-1)?.id) } })

@@ -24,3 +24,16 @@ describe('sim provider (the embedded default)', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(120);
   });
 });
+
+describe('sim provider under a JSON response_format', () => {
+  it('streams a small valid JSON document, so structured output works without keys', async () => {
+    const frames = await readSse(
+      await callGateway({
+        body: chat('sim/fast', { stream: true, response_format: { type: 'json_object' } }),
+        headers: { 'x-infe-annotations': '1' },
+      }),
+    );
+    expect(JSON.parse(contentOf(frames))).toMatchObject({ gateway: 'Infe' });
+    expect(frames.find((f) => f.json?.infe?.type === 'structured-result')?.json.infe).toMatchObject({ valid: true });
+  });
+});

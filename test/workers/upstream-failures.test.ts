@@ -210,3 +210,41 @@ describe('client goes away', () => {
     expect(errorFrame(await readSse(res))?.code).toBe('upstream_http_500');
   });
 });
+
+describe('hedged starts', () => {
+  const hedged = (targets: string[], hedge: Record<string, number>) =>
+    fakeEnv({ UPSTREAM_MAX_RETRIES: '0', GATEWAY_CONFIG: JSON.stringify({ aliases: { hedged: { targets, hedge } } }) });
+
+  it('starts the next target when the first is slow; the first to answer wins, the other is aborted', async () => {
+    const slow = uniqueId('hedge-slow');
+    const fast = uniqueId('hedge-fast');
+    const env = hedged([local({ id: slow, ttft: 3000, tokens: 2 }), local({ id: fast, tokens: 2 })], { after_ms: 50 });
+    const res = await callGateway({ body: chat('hedged', { stream: true }), env });
+    expect(res.status).toBe(200);
+    expect(contentOf(await readSse(res))).toBe('tok0 tok1 ');
+    expect((await untilHungUp(slow)).hungUp).toBe(1);
+    expect((await fakeLog(fast)).completed).toBe(1);
+  });
+
+  it('does not start a second target when the first answers in time', async () => {
+    const first = uniqueId('hedge-first');
+    const second = uniqueId('hedge-second');
+    const env = hedged([local({ id: first, tokens: 2 }), local({ id: second, tokens: 2 })], { after_ms: 2000 });
+    expect(contentOf(await readSse(await callGateway({ body: chat('hedged', { stream: true }), env })))).toBe(
+      'tok0 tok1 ',
+    );
+    expect((await fakeLog(second)).requests).toBe(0);
+  });
+
+  it('races all targets at once with after_ms 0, and moves on at once when one fails', async () => {
+    const failing = uniqueId('hedge-fail');
+    const slower = uniqueId('hedge-slower');
+    const env = hedged([local({ id: failing, status: 500 }), local({ id: slower, ttft: 100, tokens: 1 })], {
+      after_ms: 0,
+    });
+    const res = await callGateway({ body: chat('hedged'), env });
+    expect(res.status).toBe(200);
+    expect((await fakeLog(failing)).requests).toBe(1);
+    expect((await fakeLog(slower)).requests).toBe(1);
+  });
+});

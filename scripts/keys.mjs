@@ -1,0 +1,97 @@
+// `npm run keys -- <command>`: gateway keys, kept in D1 as SHA-256 hashes. Local by default
+// (the database `npm start` uses); add --remote for the deployed gateway.
+//
+//   create --name NAME [--models sim/*,groq/*] [--rpm N] [--concurrency N] [--expires 30d|2027-01-01]
+//   list
+//   revoke KEY_ID
+import { spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+
+const { values: opts, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    name: { type: 'string' },
+    models: { type: 'string' },
+    rpm: { type: 'string' },
+    concurrency: { type: 'string' },
+    expires: { type: 'string' },
+    remote: { type: 'boolean', default: false },
+  },
+});
+
+function fail(message) {
+  console.error(`keys: ${message}`);
+  process.exit(2);
+}
+
+const sqlString = (value) => (value === null ? 'NULL' : `'${String(value).replaceAll("'", "''")}'`);
+const positiveInt = (name, value) => {
+  if (value === undefined) return null;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) fail(`--${name} must be a positive integer`);
+  return n;
+};
+
+function expiry(value) {
+  if (value === undefined) return null;
+  const days = /^(\d+)d$/.exec(value);
+  const at = days ? Date.now() + Number(days[1]) * 86_400_000 : Date.parse(value);
+  if (!Number.isFinite(at) || at <= Date.now()) fail('--expires must be like 30d or a future date');
+  return at;
+}
+
+function d1(sql) {
+  const target = opts.remote ? ['--remote', '--env='] : ['--local', '--env', 'dev'];
+  const result = spawnSync('wrangler', ['d1', 'execute', 'infe', ...target, '--json', '--command', sql], {
+    encoding: 'utf8',
+    env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false' },
+  });
+  if (result.status !== 0) fail(`wrangler d1 execute failed:\n${result.stdout}${result.stderr}`);
+  return JSON.parse(result.stdout)[0]?.results ?? [];
+}
+
+const [command, arg] = positionals;
+if (command === 'create') {
+  if (!opts.name) fail('create needs --name');
+  const key = `sk-infe-${randomBytes(32).toString('base64url')}`;
+  const id = `key_${randomBytes(9).toString('base64url')}`;
+  const hash = createHash('sha256').update(key).digest('hex');
+  const models = opts.models ? JSON.stringify(opts.models.split(',').map((m) => m.trim())) : null;
+  d1(
+    `INSERT INTO api_keys (id, name, hash, models, rpm, concurrency, expires_at, created_at) VALUES (${[
+      sqlString(id),
+      sqlString(opts.name),
+      sqlString(hash),
+      sqlString(models),
+      positiveInt('rpm', opts.rpm) ?? 'NULL',
+      positiveInt('concurrency', opts.concurrency) ?? 'NULL',
+      expiry(opts.expires) ?? 'NULL',
+      Date.now(),
+    ].join(', ')})`,
+  );
+  console.log(`created ${id} (${opts.name}). The key is shown only now; store it safely:\n${key}`);
+} else if (command === 'list') {
+  const rows = d1(
+    'SELECT id, name, models, rpm, concurrency, expires_at, created_at, revoked_at FROM api_keys ORDER BY created_at',
+  );
+  console.table(
+    rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      models: r.models ?? '*',
+      rpm: r.rpm ?? '-',
+      concurrency: r.concurrency ?? '-',
+      expires: r.expires_at ? new Date(r.expires_at).toISOString() : '-',
+      revoked: r.revoked_at ? new Date(r.revoked_at).toISOString() : '-',
+    })),
+  );
+} else if (command === 'revoke') {
+  if (!arg) fail('revoke needs a key id');
+  d1(`UPDATE api_keys SET revoked_at = ${Date.now()} WHERE id = ${sqlString(arg)}`);
+  console.log(`revoked ${arg} (every isolate stops accepting it within 30 s)`);
+} else {
+  fail(
+    'usage: npm run keys -- create --name NAME [--models a,b] [--rpm N] [--concurrency N] [--expires 30d] | list | revoke KEY_ID  [--remote]',
+  );
+}

@@ -1,0 +1,46 @@
+import type { Context } from 'hono';
+import type { AppEnv } from '../app-env';
+import { GatewayError } from '../errors/gateway-error';
+import { modelAllowed } from './api-key';
+
+export type Release = () => void;
+const nothing: Release = () => {};
+
+/**
+ * Checks the caller's key against the request before any upstream call: the model (when given)
+ * must be allowed, and the key's rate and open-stream limits must have room. Returns the function that
+ * gives the stream's slot back; call it once, when the stream ends for any reason.
+ */
+export async function admit(c: Context<AppEnv>, options: { model?: string; holdsStream: boolean }): Promise<Release> {
+  const key = c.get('apiKey');
+  if (!key) return nothing;
+  const { model } = options;
+  if (model !== undefined && !modelAllowed(key, model)) {
+    throw new GatewayError(403, 'permission_error', `This key may not use model '${model}'.`, {
+      code: 'model_not_allowed',
+      param: 'model',
+    });
+  }
+  const concurrency = options.holdsStream ? key.concurrency : null;
+  const limiter = c.env.KEY_LIMITER;
+  if ((key.rpm === null && concurrency === null) || !limiter) return nothing;
+  const stub = limiter.get(limiter.idFromName(key.id));
+  const admission = await stub.acquire({ rpm: key.rpm, concurrency });
+  if (!admission.ok) {
+    const what = admission.reason === 'rpm' ? `${key.rpm} requests per minute` : `${concurrency} concurrent streams`;
+    throw new GatewayError(429, 'rate_limit_error', `This key is limited to ${what}.`, {
+      code: admission.reason === 'rpm' ? 'key_rate_limited' : 'key_concurrency_limited',
+      retryAfter: admission.retryAfterSeconds,
+    });
+  }
+  if (!options.holdsStream) {
+    c.executionCtx.waitUntil(stub.release(admission.lease));
+    return nothing;
+  }
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    c.executionCtx.waitUntil(stub.release(admission.lease));
+  };
+}

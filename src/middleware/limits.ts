@@ -1,0 +1,44 @@
+import type { MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import type { AppEnv } from '../app-env';
+import { settingsFor } from '../config/settings';
+import { errorResponse, GatewayError } from '../errors/gateway-error';
+
+/** Refuses bodies over MAX_BODY_BYTES with 413, chunked ones too, before any upstream call. */
+export function requestBodyLimit(): MiddlewareHandler<AppEnv> {
+  return async function requestBodyLimitMiddleware(c, next) {
+    const maxSize = settingsFor(c.env).MAX_BODY_BYTES;
+    const limit = bodyLimit({
+      maxSize,
+      onError: () =>
+        errorResponse(
+          new GatewayError(413, 'invalid_request_error', `The request body exceeds ${maxSize} bytes.`, {
+            code: 'request_too_large',
+          }),
+        ),
+    });
+    return limit(c, next);
+  };
+}
+
+/** Cross-origin browsers are served only from CORS_ORIGINS (comma-separated); none by default. */
+export function configuredCors(): MiddlewareHandler<AppEnv> {
+  return async function configuredCorsMiddleware(c, next) {
+    const origins = settingsFor(c.env).CORS_ORIGINS;
+    if (origins.length === 0) return next();
+    return cors({
+      origin: origins,
+      allowHeaders: [
+        'authorization',
+        'content-type',
+        'x-api-key',
+        'last-event-id',
+        'x-infe-annotations',
+        'anthropic-version',
+      ],
+      exposeHeaders: ['x-request-id', 'retry-after'],
+      maxAge: 600,
+    })(c, next);
+  };
+}

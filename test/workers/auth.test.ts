@@ -1,0 +1,217 @@
+import { env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { hashKey } from '../../src/auth/api-key';
+import { scenario } from '../fake-provider/scenario.ts';
+import { uniqueId, untilHungUp } from '../support/fake-control';
+import { callGateway, chat, fakeEnv } from './gateway';
+
+/** A deployed gateway: no local mode. */
+const deployed = (extra: Record<string, unknown> = {}) => fakeEnv({ INSECURE_LOCAL_MODE: undefined, ...extra });
+
+interface KeyOptions {
+  models?: string[];
+  rpm?: number;
+  concurrency?: number;
+  expiresAt?: number;
+  revoked?: boolean;
+}
+
+async function createKey(options: KeyOptions = {}): Promise<{ id: string; key: string }> {
+  const id = uniqueId('key');
+  const key = `sk-infe-test-${crypto.randomUUID()}`;
+  await env.DB.prepare(
+    'INSERT INTO api_keys (id, name, hash, models, rpm, concurrency, expires_at, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  )
+    .bind(
+      id,
+      'test',
+      await hashKey(key),
+      options.models ? JSON.stringify(options.models) : null,
+      options.rpm ?? null,
+      options.concurrency ?? null,
+      options.expiresAt ?? null,
+      Date.now(),
+      options.revoked ? Date.now() : null,
+    )
+    .run();
+  return { id, key };
+}
+
+const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+
+async function errorOf(res: Response) {
+  return ((await res.json()) as { error: { code: string; message: string } }).error;
+}
+
+describe('gateway keys', () => {
+  it('refuses every /v1 call on a deployment without keys, and says how to create one', async () => {
+    await env.DB.prepare('DELETE FROM api_keys').run();
+    const res = await callGateway({ body: chat('sim/fast'), env: deployed() });
+    expect(res.status).toBe(401);
+    const error = await errorOf(res);
+    expect(error.code).toBe('no_keys_configured');
+    expect(error.message).toContain('npm run keys');
+    expect((await callGateway({ path: '/v1/models', env: deployed() })).status).toBe(401);
+  });
+
+  it('serves a valid key sent as Bearer or x-api-key, and refuses a missing or wrong one', async () => {
+    const { key } = await createKey();
+    expect((await callGateway({ body: chat('sim/fast'), env: deployed(), headers: bearer(key) })).status).toBe(200);
+    const anthropicStyle = await callGateway({
+      path: '/v1/messages',
+      body: { model: 'sim/fast', max_tokens: 5, messages: [{ role: 'user', content: 'Hi' }] },
+      env: deployed(),
+      headers: { 'x-api-key': key, 'anthropic-version': '2023-06-01' },
+    });
+    expect(anthropicStyle.status).toBe(200);
+    expect(await errorOf(await callGateway({ body: chat('sim/fast'), env: deployed() }))).toMatchObject({
+      code: 'missing_api_key',
+    });
+    const wrong = await callGateway({ body: chat('sim/fast'), env: deployed(), headers: bearer(`${key}x`) });
+    expect(wrong.status).toBe(401);
+    expect((await errorOf(wrong)).code).toBe('invalid_api_key');
+  });
+
+  it('refuses revoked and expired keys', async () => {
+    const revoked = await createKey({ revoked: true });
+    const expired = await createKey({ expiresAt: Date.now() - 1000 });
+    expect(
+      (await errorOf(await callGateway({ body: chat('sim/fast'), env: deployed(), headers: bearer(revoked.key) })))
+        .code,
+    ).toBe('invalid_api_key');
+    expect(
+      (await errorOf(await callGateway({ body: chat('sim/fast'), env: deployed(), headers: bearer(expired.key) })))
+        .code,
+    ).toBe('expired_api_key');
+  });
+
+  it('limits a key to its models', async () => {
+    const { key } = await createKey({ models: ['sim/*'] });
+    expect((await callGateway({ body: chat('sim/fast'), env: deployed(), headers: bearer(key) })).status).toBe(200);
+    const res = await callGateway({ body: chat('local/fake'), env: deployed(), headers: bearer(key) });
+    expect(res.status).toBe(403);
+    expect((await errorOf(res)).code).toBe('model_not_allowed');
+  });
+
+  it('limits requests per minute with 429 and Retry-After', async () => {
+    const { key } = await createKey({ rpm: 2 });
+    for (let i = 0; i < 2; i++) {
+      expect((await callGateway({ body: chat('sim/fast'), env: deployed(), headers: bearer(key) })).status).toBe(200);
+    }
+    const res = await callGateway({ body: chat('sim/fast'), env: deployed(), headers: bearer(key) });
+    expect(res.status).toBe(429);
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await errorOf(res)).code).toBe('key_rate_limited');
+  });
+
+  it('limits concurrent streams exactly, and frees the slot when a stream ends for any reason', async () => {
+    const { key } = await createKey({ concurrency: 1 });
+    const scenarioId = uniqueId('conc');
+    const slow = await callGateway({
+      body: chat(`local/${scenario({ id: scenarioId, tokens: 200, gap: 20 })}`, { stream: true }),
+      env: deployed(),
+      headers: bearer(key),
+    });
+    const reader = (slow.body as ReadableStream<Uint8Array>).getReader();
+    await reader.read();
+    const second = await callGateway({ body: chat('sim/fast'), env: deployed(), headers: bearer(key) });
+    expect(second.status).toBe(429);
+    expect((await errorOf(second)).code).toBe('key_concurrency_limited');
+    await reader.cancel();
+    await untilHungUp(scenarioId);
+    let after = await callGateway({ body: chat('sim/fast'), env: deployed(), headers: bearer(key) });
+    for (let i = 0; after.status === 429 && i < 50; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      after = await callGateway({ body: chat('sim/fast'), env: deployed(), headers: bearer(key) });
+    }
+    expect(after.status).toBe(200);
+  });
+
+  it('records the key id in the log record and gives each key its own sessions', async () => {
+    const a = await createKey();
+    const b = await createKey();
+    const created = await callGateway({
+      path: '/v1/sessions',
+      body: { model: 'sim/fast' },
+      env: deployed(),
+      headers: bearer(a.key),
+    });
+    const { id } = (await created.json()) as { id: string };
+    expect((await callGateway({ path: `/v1/sessions/${id}`, env: deployed(), headers: bearer(a.key) })).status).toBe(
+      200,
+    );
+    expect((await callGateway({ path: `/v1/sessions/${id}`, env: deployed(), headers: bearer(b.key) })).status).toBe(
+      404,
+    );
+    const listed = (await (
+      await callGateway({ path: '/v1/sessions', env: deployed(), headers: bearer(b.key) })
+    ).json()) as {
+      data: Array<{ id: string }>;
+    };
+    expect(listed.data.map((s) => s.id)).not.toContain(id);
+  });
+});
+
+describe('limits and CORS', () => {
+  it('honours a configured body limit with 413', async () => {
+    const res = await callGateway({
+      body: chat('sim/fast', { messages: [{ role: 'user', content: 'x'.repeat(2000) }] }),
+      env: fakeEnv({ MAX_BODY_BYTES: '1000' }),
+    });
+    expect(res.status).toBe(413);
+  });
+
+  it('answers cross-origin requests only for configured origins', async () => {
+    const env = fakeEnv({ CORS_ORIGINS: 'https://app.example' });
+    const preflight = (origin: string) =>
+      callGateway({
+        path: '/v1/chat/completions',
+        method: 'OPTIONS',
+        env,
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
+      });
+    expect((await preflight('https://app.example')).headers.get('access-control-allow-origin')).toBe(
+      'https://app.example',
+    );
+    expect((await preflight('https://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
+    const none = await callGateway({ body: chat('sim/fast'), headers: { origin: 'https://app.example' } });
+    expect(none.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('keeps a canary provider key out of every response and log record, on every failure path', async () => {
+    const canary = 'sk-canary-provider-key-0123456789';
+    const env = fakeEnv({ LOCAL_API_KEY: canary, UPSTREAM_MAX_RETRIES: '0', LOG_PAYLOADS: 'true' });
+    const lines: string[] = [];
+    const original = { log: console.log, error: console.error };
+    console.log = (...args: unknown[]) => lines.push(args.join(' '));
+    console.error = (...args: unknown[]) => lines.push(args.join(' '));
+    try {
+      const cases = [
+        { status: 401 },
+        { status: 500 },
+        { status: 429, retry_after: 1 },
+        { error_first: 1 },
+        { tokens: 3, error_after: 1 },
+        { tokens: 3, reset_after: 1 },
+        { tokens: 3, malformed_at: 1 },
+        { tokens: 3, no_finish: 1 },
+      ];
+      for (const fault of cases) {
+        for (const stream of [true, false]) {
+          const res = await callGateway({
+            body: chat(`local/${scenario({ id: uniqueId('canary'), ...fault })}`, { stream }),
+            env,
+          });
+          const text = await res.text();
+          expect(text).not.toContain(canary);
+          for (const [, value] of res.headers) expect(value).not.toContain(canary);
+        }
+      }
+    } finally {
+      console.log = original.log;
+      console.error = original.error;
+    }
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(line).not.toContain(canary);
+  });
+});
