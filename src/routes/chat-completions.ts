@@ -5,19 +5,14 @@ import { createNdjsonEncoder } from '../encoders/ndjson';
 import { createCompletionAccumulator } from '../encoders/openai-completion';
 import { createOpenAISseEncoder } from '../encoders/openai-sse';
 import { createTextEncoder } from '../encoders/text';
-import { errorResponse, invalidRequest } from '../errors/gateway-error';
+import { errorResponse } from '../errors/gateway-error';
 import { type ChatRequest, chatRequestSchema } from '../schema/chat-request';
+import { readJson } from '../schema/read-json';
 import { validationError } from '../schema/validation-error';
 import { serveChat } from './serve-chat';
 
 async function parseRequest(c: Context<AppEnv>): Promise<ChatRequest> {
-  let body: unknown;
-  try {
-    body = await c.req.json();
-  } catch {
-    throw invalidRequest('The request body must be valid JSON.', null, 'invalid_json');
-  }
-  const parsed = chatRequestSchema.safeParse(body);
+  const parsed = chatRequestSchema.safeParse(await readJson(c.req.raw));
   if (!parsed.success) throw validationError(parsed.error);
   return parsed.data;
 }

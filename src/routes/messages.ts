@@ -4,8 +4,9 @@ import { anthropicErrorResponse } from '../encoders/anthropic-error';
 import { createAnthropicMessageCollector } from '../encoders/anthropic-message';
 import { createAnthropicSseEncoder } from '../encoders/anthropic-sse';
 import type { ClientFormat } from '../encoders/encoder';
-import { asGatewayError, GatewayError, invalidRequest } from '../errors/gateway-error';
+import { asGatewayError, GatewayError } from '../errors/gateway-error';
 import { type MessagesRequest, parseMessagesRequest, toChatRequest } from '../schema/messages-request';
+import { readJson } from '../schema/read-json';
 import { serveChat } from './serve-chat';
 
 const anthropicFormat: ClientFormat = {
@@ -16,13 +17,7 @@ const anthropicFormat: ClientFormat = {
 };
 
 async function parseRequest(c: Context<AppEnv>): Promise<MessagesRequest> {
-  let body: unknown;
-  try {
-    body = await c.req.json();
-  } catch {
-    throw invalidRequest('The request body must be valid JSON.', null, 'invalid_json');
-  }
-  return parseMessagesRequest(body);
+  return parseMessagesRequest(await readJson(c.req.raw));
 }
 
 /**

@@ -1,7 +1,8 @@
 import { type Context, Hono } from 'hono';
 import type { AppEnv } from '../app-env';
 import { admit } from '../auth/admission';
-import { GatewayError, invalidRequest } from '../errors/gateway-error';
+import { GatewayError } from '../errors/gateway-error';
+import { readJson } from '../schema/read-json';
 import { validationError } from '../schema/validation-error';
 import { createSessionSchema, LOCAL_OWNER, newSessionId, SESSION_ID_PATTERN } from '../session/session-settings';
 
@@ -47,17 +48,9 @@ async function toSession(c: Context<AppEnv>, id: string, action: string, init: R
   }
 }
 
-async function jsonBody(c: Context<AppEnv>): Promise<unknown> {
-  try {
-    return await c.req.json();
-  } catch {
-    throw invalidRequest('The request body must be valid JSON.', null, 'invalid_json');
-  }
-}
-
 export const sessions = new Hono<AppEnv>()
   .post('/', async (c) => {
-    const parsed = createSessionSchema.safeParse(await jsonBody(c));
+    const parsed = createSessionSchema.safeParse(await readJson(c.req.raw));
     if (!parsed.success) throw validationError(parsed.error);
     // The model is fixed for the session's life, so checking it here covers every turn.
     await admit(c, { model: parsed.data.model, holdsStream: false });

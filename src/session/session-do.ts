@@ -11,6 +11,7 @@ import { CHARS_PER_TOKEN } from '../pipeline/observe-stage';
 import { registryFor } from '../providers/registry';
 import { pipelineFor, resolveTargets } from '../routing/resolve-targets';
 import { type ChatRequest, textOf } from '../schema/chat-request';
+import { readJson } from '../schema/read-json';
 import { validationError } from '../schema/validation-error';
 import { ActiveTurnMarker } from './active-turn';
 import { fitContext } from './context-budget';
@@ -139,15 +140,7 @@ export class SessionDO extends DurableObject<Bindings> {
   }
 
   private async postMessage(request: Request, settings: SessionSettings): Promise<Response> {
-    let json: unknown;
-    try {
-      json = await request.json();
-    } catch {
-      throw new GatewayError(400, 'invalid_request_error', 'The request body must be valid JSON.', {
-        code: 'invalid_json',
-      });
-    }
-    const parsed = postMessageSchema.safeParse(json);
+    const parsed = postMessageSchema.safeParse(await readJson(request));
     if (!parsed.success) throw validationError(parsed.error);
     const turn = await this.beginTurn(parsed.data.content, settings);
     if (parsed.data.stream) {
