@@ -3,7 +3,16 @@ import type { FinishReason } from '../stream/events';
 import type { StageTiming } from './stage-timing';
 
 /** `ok`: finished (or ended on purpose by a stage); `rejected`: a 4xx before any upstream stream. */
-export type Outcome = 'ok' | 'client_cancelled' | 'upstream_error' | 'timeout' | 'blocked' | 'truncated' | 'rejected';
+export type Outcome =
+  | 'ok'
+  | 'client_cancelled'
+  | 'upstream_error'
+  | 'timeout'
+  | 'blocked'
+  | 'truncated'
+  | 'rejected'
+  /** The gateway itself failed (a stage threw): never the provider's fault. */
+  | 'gateway_error';
 
 /**
  * One record per request: the row the Queue consumer writes to D1 and the structured console

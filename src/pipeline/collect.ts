@@ -24,6 +24,10 @@ export async function collect(
     await pipeline.settle();
     pipeline.end();
     return pump;
+  } catch (error) {
+    // A stage that threw leaves the pump running: stop the upstream before answering.
+    pump.cancel('gateway_error');
+    throw error;
   } finally {
     clientSignal.removeEventListener('abort', onAbort);
   }

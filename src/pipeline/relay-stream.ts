@@ -1,5 +1,5 @@
 import type { Encoder } from '../encoders/encoder';
-import { asGatewayError } from '../errors/gateway-error';
+import { asGatewayError, GatewayError } from '../errors/gateway-error';
 import type { Connection } from './connect';
 import { composeStages, type Stage, type StageControl } from './stage';
 import { type PumpOutcome, type PumpStats, UpstreamPump } from './upstream-pump';
@@ -83,10 +83,18 @@ function createRelay(source: Connection | PendingConnection, options: RelayOptio
     } catch (error) {
       if (done) return null;
       const failure = asGatewayError(error);
-      pipeline.end();
+      // A GatewayError comes from the pump, which has already aborted the upstream; anything
+      // else is a stage or encoder that threw, and the upstream must not run on unread.
+      const outcome = error instanceof GatewayError ? (pump?.outcome ?? 'upstream_error') : 'gateway_error';
+      pump?.cancel(outcome);
+      try {
+        pipeline.end();
+      } catch {
+        // A stage that fails while flushing adds nothing more to an already failed stream.
+      }
       const chunk = bytes.encode(out + encoder.error(failure));
       out = '';
-      finish(pump?.outcome ?? 'upstream_error', failure);
+      finish(outcome, failure);
       return chunk;
     }
   };

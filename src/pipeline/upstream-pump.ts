@@ -6,7 +6,15 @@ import type { Connection } from './connect';
 import type { StageControl } from './stage';
 
 /** `stopped`: a stage ended the generation on purpose (a guard block, an early structured stop). */
-export type PumpOutcome = 'finished' | 'stopped' | 'client_cancelled' | 'upstream_error' | 'timeout' | 'truncated';
+export type PumpOutcome =
+  | 'finished'
+  | 'stopped'
+  | 'client_cancelled'
+  | 'upstream_error'
+  | 'timeout'
+  | 'truncated'
+  /** A stage or encoder threw: our bug, not the provider's. */
+  | 'gateway_error';
 
 export interface PumpStats {
   /** Epoch ms of the first content event; undefined if none came. */
@@ -89,12 +97,7 @@ export class UpstreamPump {
       this.close('finished');
       return false;
     }
-    try {
-      decoder.push(result.value, this.forward);
-    } catch {
-      // The SSE decoder refuses an unbounded line: treat it as a broken stream.
-      this.failure ??= upstreamStreamError(this.connection.provider.id, 'upstream_event_too_large');
-    }
+    decoder.push(result.value, this.forward);
     this.checkFailure();
     return true;
   }

@@ -98,6 +98,12 @@ export function createAnthropicDecoder(): EventDecoder {
       if (event !== null && typeof event === 'object') onEvent(event);
     },
     comment() {},
+    tooLarge() {
+      emit({
+        type: 'error',
+        error: { code: 'upstream_event_too_large', message: 'The provider sent an oversized event.' },
+      });
+    },
   });
 
   return {

@@ -117,6 +117,12 @@ export function createOpenAIChunkDecoder(): EventDecoder {
       if (chunk !== null && typeof chunk === 'object') onChunk(chunk);
     },
     comment() {},
+    tooLarge() {
+      emit({
+        type: 'error',
+        error: { code: 'upstream_event_too_large', message: 'The provider sent an oversized event.' },
+      });
+    },
   });
 
   return {

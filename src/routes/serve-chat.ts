@@ -31,6 +31,7 @@ export interface ServeOptions {
 }
 
 function failureOutcome(error: GatewayError): Outcome {
+  if (error.code === 'internal_error') return 'gateway_error';
   if (error.status === 504) return 'timeout';
   if (error.code === 'upstream_truncated') return 'truncated';
   return error.status < 500 && error.status !== 429 ? 'rejected' : 'upstream_error';

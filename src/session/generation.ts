@@ -98,6 +98,8 @@ export class Generation {
       if (this.interrupted) return this.end(options, { status: 'interrupted', content: this.content });
       return { status: 'complete', content: this.content };
     } catch (error) {
+      // A stage that threw leaves the pump running: stop the upstream (a no-op when it failed itself).
+      this.pump?.cancel('gateway_error');
       flush();
       if (this.interrupted) return this.end(options, { status: 'interrupted', content: this.content });
       const failure = asGatewayError(error);

@@ -4,7 +4,7 @@ import { createSseDecoder, type SseMessage } from './sse-decoder';
 function decode(pieces: Array<string | Uint8Array>) {
   const messages: SseMessage[] = [];
   let comments = 0;
-  const decoder = createSseDecoder({ message: (m) => messages.push(m), comment: () => comments++ });
+  const decoder = createSseDecoder({ message: (m) => messages.push(m), comment: () => comments++, tooLarge: () => {} });
   const encoder = new TextEncoder();
   for (const piece of pieces) decoder.push(typeof piece === 'string' ? encoder.encode(piece) : piece);
   decoder.end();
@@ -41,11 +41,19 @@ describe('createSseDecoder', () => {
     expect(decode(['data: complete\n\ndata: cut off']).messages.map((m) => m.data)).toEqual(['complete']);
   });
 
-  it('refuses a line that grows without end instead of buffering it', () => {
-    const decoder = createSseDecoder({ message: () => {}, comment: () => {} });
+  it('refuses a line that grows without end instead of buffering it, and reads nothing after it', () => {
+    let tooLarge = 0;
+    const messages: string[] = [];
+    const decoder = createSseDecoder({
+      message: (m) => messages.push(m.data),
+      comment: () => {},
+      tooLarge: () => tooLarge++,
+    });
     const chunk = new TextEncoder().encode(`data: ${'x'.repeat(1024 * 1024)}`);
-    expect(() => {
-      for (let i = 0; i < 6; i++) decoder.push(chunk);
-    }).toThrow();
+    for (let i = 0; i < 6; i++) decoder.push(chunk);
+    decoder.push(new TextEncoder().encode('\n\ndata: later\n\n'));
+    decoder.end();
+    expect(tooLarge).toBe(1);
+    expect(messages).toEqual([]);
   });
 });

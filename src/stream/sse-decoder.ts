@@ -12,6 +12,8 @@ export interface SseSink {
   message(message: SseMessage): void;
   /** Comment lines (`: keep-alive`): proof of life that is not content. */
   comment(): void;
+  /** A line grew past MAX_SSE_LINE_CHARS: the stream is broken and nothing after it is read. */
+  tooLarge(): void;
 }
 
 /**
@@ -26,16 +28,22 @@ export interface SseDecoder {
 
 export function createSseDecoder(sink: SseSink): SseDecoder {
   const text = new TextDecoder('utf-8');
+  let broken = false;
   const parser = createParser({
     maxBufferSize: MAX_SSE_LINE_CHARS,
     onEvent: (event: EventSourceMessage) => sink.message({ event: event.event, data: event.data }),
     onComment: () => sink.comment(),
+    onError: () => {
+      broken = true;
+      sink.tooLarge();
+    },
   });
   return {
     push(bytes) {
-      parser.feed(text.decode(bytes, { stream: true }));
+      if (!broken) parser.feed(text.decode(bytes, { stream: true }));
     },
     end() {
+      if (broken) return;
       const rest = text.decode();
       // A final event without its blank line is incomplete by the SSE spec: drop it, so a cut
       // stream is seen as cut rather than as a shorter, valid one.
