@@ -115,7 +115,7 @@ export function createAnthropicSseEncoder(meta: ResponseMeta): Encoder {
       const head = started ? '' : start;
       started = true;
       const tokens = usage
-        ? `"input_tokens":${usage.inputTokens},"output_tokens":${usage.outputTokens}`
+        ? `"input_tokens":${usage.inputTokens ?? 0},"output_tokens":${usage.outputTokens ?? 0}`
         : '"output_tokens":0';
       return `${head}${close()}event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"${STOP_REASONS[finish]}","stop_sequence":null},"usage":{${tokens}}}\n\n${MESSAGE_STOP}`;
     },

@@ -4,9 +4,9 @@ import type { Encoder, ResponseMeta } from './encoder';
 
 export function openAIUsage(usage: Usage) {
   return {
-    prompt_tokens: usage.inputTokens,
-    completion_tokens: usage.outputTokens,
-    total_tokens: usage.inputTokens + usage.outputTokens,
+    prompt_tokens: usage.inputTokens ?? 0,
+    completion_tokens: usage.outputTokens ?? 0,
+    total_tokens: (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0),
   };
 }
 

@@ -58,7 +58,8 @@ export function upstreamNetworkError(provider: string): GatewayError {
 export function upstreamStreamError(provider: string, code = 'upstream_stream_error'): GatewayError {
   return new GatewayError(502, 'upstream_error', `Provider '${provider}' reported an error.`, {
     code,
-    retryable: true,
+    // Another attempt would download the same oversized event again.
+    retryable: code !== 'upstream_event_too_large',
   });
 }
 

@@ -13,6 +13,7 @@ const INSERT = `INSERT OR IGNORE INTO request_logs
  * redelivered message harmless; a failed write retries the whole batch.
  */
 export async function consumeLogBatch(batch: MessageBatch<RequestLogRecord>, env: LogStoreBindings): Promise<void> {
+  if (batch.messages.length === 0) return;
   const db = env.DB;
   if (!db) {
     console.error(JSON.stringify({ type: 'log_store_missing', dropped: batch.messages.length }));

@@ -1,5 +1,5 @@
 import { asGatewayError, GatewayError } from '../errors/gateway-error';
-import { firstByteTimeout, truncated, upstreamStreamError } from '../errors/upstream';
+import { firstByteTimeout, truncated, upstreamNetworkError, upstreamStreamError } from '../errors/upstream';
 import type { EventDecoder, Provider } from '../providers/provider';
 import type { ProviderRegistry } from '../providers/registry';
 import type { Target } from '../routing/resolve-targets';
@@ -70,7 +70,9 @@ async function attempt(provider: Provider, target: Target, options: ConnectOptio
     if (controller.signal.reason instanceof FirstByteTimeout)
       throw firstByteTimeout(provider.id, options.firstByteTimeoutMs);
     if (options.clientSignal.aborted) throw options.clientSignal.reason;
-    throw asGatewayError(error);
+    if (error instanceof GatewayError) throw error;
+    // A read that failed without a status (a reset before the first event) is the network's doing.
+    throw upstreamNetworkError(provider.id);
   };
 
   try {

@@ -22,6 +22,15 @@ export function createObserveStage(observation: Observation, options: ObserveOpt
     name: 'observe',
     onEvent(event, emit) {
       observation.see(event, now());
+      // A provider that left out the output count gets an estimate rather than a false 0; the
+      // log record marks it estimated.
+      if (event.type === 'usage' && event.usage.outputTokens === undefined) {
+        emit({
+          type: 'usage',
+          usage: { ...event.usage, outputTokens: Math.ceil(observation.outputChars / CHARS_PER_TOKEN) },
+        });
+        return;
+      }
       emit(event);
     },
     onEnd(emit) {

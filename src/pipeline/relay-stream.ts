@@ -9,6 +9,8 @@ export interface RelayOptions {
   control: StageControl;
   encoder: Encoder;
   idleTimeoutMs: number;
+  /** The client's own signal: an abort that reaches the relay through it is the client leaving. */
+  clientSignal?: AbortSignal;
   /** Called once when the stream is over, however it ended. */
   onDone(outcome: PumpOutcome, stats: PumpStats | undefined, error?: unknown): void;
 }
@@ -85,7 +87,11 @@ function createRelay(source: Connection | PendingConnection, options: RelayOptio
       const failure = asGatewayError(error);
       // A GatewayError comes from the pump, which has already aborted the upstream; anything
       // else is a stage or encoder that threw, and the upstream must not run on unread.
-      const outcome = error instanceof GatewayError ? (pump?.outcome ?? 'upstream_error') : 'gateway_error';
+      const outcome: PumpOutcome = options.clientSignal?.aborted
+        ? 'client_cancelled'
+        : error instanceof GatewayError
+          ? (pump?.outcome ?? 'upstream_error')
+          : 'gateway_error';
       pump?.cancel(outcome);
       try {
         pipeline.end();

@@ -62,7 +62,7 @@ export function createAnthropicDecoder(): EventDecoder {
             type: 'usage',
             usage: {
               inputTokens: event.usage.input_tokens ?? inputTokens,
-              outputTokens: event.usage.output_tokens ?? 0,
+              outputTokens: event.usage.output_tokens,
             },
           });
         }

@@ -89,7 +89,7 @@ export function createOpenAIChunkDecoder(): EventDecoder {
     if (chunk.usage) {
       emit({
         type: 'usage',
-        usage: { inputTokens: chunk.usage.prompt_tokens ?? 0, outputTokens: chunk.usage.completion_tokens ?? 0 },
+        usage: { inputTokens: chunk.usage.prompt_tokens, outputTokens: chunk.usage.completion_tokens },
       });
     }
   };

@@ -9,7 +9,7 @@ import { errorResponse } from '../errors/gateway-error';
 import { type ChatRequest, chatRequestSchema } from '../schema/chat-request';
 import { readJson } from '../schema/read-json';
 import { validationError } from '../schema/validation-error';
-import { serveChat } from './serve-chat';
+import { logRejected, serveChat } from './serve-chat';
 
 async function parseRequest(c: Context<AppEnv>): Promise<ChatRequest> {
   const parsed = chatRequestSchema.safeParse(await readJson(c.req.raw));
@@ -56,7 +56,7 @@ function openAIFormat(request: ChatRequest, annotations: boolean, accept: string
 }
 
 export const chatCompletions = new Hono<AppEnv>().post('/', async (c) => {
-  const request = await parseRequest(c);
+  const request = await parseRequest(c).catch((error) => logRejected(c, '/v1/chat/completions', error));
   const annotations = /^(1|true)$/i.test(c.req.header(ANNOTATIONS_HEADER) ?? '');
   return serveChat(c, request, openAIFormat(request, annotations, c.req.header('accept') ?? ''), {
     emitMetrics: annotations,

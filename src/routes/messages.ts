@@ -7,7 +7,7 @@ import type { ClientFormat } from '../encoders/encoder';
 import { asGatewayError, GatewayError } from '../errors/gateway-error';
 import { type MessagesRequest, parseMessagesRequest, toChatRequest } from '../schema/messages-request';
 import { readJson } from '../schema/read-json';
-import { serveChat } from './serve-chat';
+import { logRejected, serveChat } from './serve-chat';
 
 const anthropicFormat: ClientFormat = {
   route: '/v1/messages',
@@ -27,7 +27,7 @@ async function parseRequest(c: Context<AppEnv>): Promise<MessagesRequest> {
  */
 export const messages = new Hono<AppEnv>()
   .post('/', async (c) => {
-    const request = toChatRequest(await parseRequest(c));
+    const request = toChatRequest(await parseRequest(c).catch((error) => logRejected(c, '/v1/messages', error)));
     return serveChat(c, request, anthropicFormat, { emitMetrics: false });
   })
   .onError((error, c) => {

@@ -47,6 +47,32 @@ function streamOutcome(outcome: PumpOutcome, control: StageControl): Outcome {
   return outcome;
 }
 
+/** A request refused before it could be served (bad JSON, a wrong field) still gets its record. */
+export function logRejected(c: Context<AppEnv>, route: string, error: unknown): never {
+  const failure = asGatewayError(error);
+  writeRequestLog(
+    {
+      requestId: c.get('requestId'),
+      ts: Date.now(),
+      keyId: c.get('keyId') ?? null,
+      route,
+      model: '',
+      stream: false,
+      status: failure.status,
+      outcome: 'rejected',
+      attempts: [],
+      retries: 0,
+      fallbacks: 0,
+      tokens: { estimated: true },
+      error: failure.code,
+      durationMs: 0,
+    },
+    c.env,
+    (promise) => c.executionCtx.waitUntil(promise),
+  );
+  throw error;
+}
+
 /**
  * Serves one validated chat request in the client's format, streaming or not: connect (retries,
  * fallback), relay through the stages in one stream hop, and write one log record at the end.
@@ -97,9 +123,14 @@ export async function serveChat(
         p50 === undefined
           ? undefined
           : { p50, p95: observation.gaps.percentile(0.95) ?? p50, max: observation.gaps.max },
-      tokens: usage
-        ? { input: usage.inputTokens, output: usage.outputTokens, estimated: false }
-        : { output: Math.ceil(observation.outputChars / CHARS_PER_TOKEN), estimated: true },
+      tokens:
+        usage?.outputTokens !== undefined
+          ? { input: usage.inputTokens, output: usage.outputTokens, estimated: false }
+          : {
+              input: usage?.inputTokens,
+              output: Math.ceil(observation.outputChars / CHARS_PER_TOKEN),
+              estimated: true,
+            },
       finishReason: observation.finishReason,
       guard:
         inputActions.length || control.records.guard ? [...inputActions, ...(control.records.guard ?? [])] : undefined,
@@ -150,7 +181,7 @@ export async function serveChat(
     const encoder = format.encoder(meta);
     const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
     const headers = { ...SSE_HEADERS, 'content-type': encoder.contentType, 'x-request-id': requestId };
-    const relay = { stages, control, encoder, idleTimeoutMs: settings.STREAM_IDLE_TIMEOUT_MS, onDone };
+    const relay = { stages, control, encoder, idleTimeoutMs: settings.STREAM_IDLE_TIMEOUT_MS, clientSignal, onDone };
     if (settings.PREFILL_PROBE_MS > 0) {
       const stop = new AbortController();
       const connection = connect({ ...options, clientSignal: AbortSignal.any([clientSignal, stop.signal]) });
@@ -166,7 +197,7 @@ export async function serveChat(
     return new Response(relayStream(connection, relay, waitUntil), { headers });
   } catch (error) {
     const failure = asGatewayError(error);
-    if (clientSignal.aborted) log(499, 'client_cancelled', undefined, failure);
+    if (clientSignal.aborted) log(499, 'client_cancelled');
     else log(failure.status, failureOutcome(failure), undefined, failure);
     return format.errorResponse(failure, requestId);
   }

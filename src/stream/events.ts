@@ -4,9 +4,10 @@
  */
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
 
+/** As reported by the provider; a field it did not report stays undefined (never a made-up 0). */
 export interface Usage {
-  inputTokens: number;
-  outputTokens: number;
+  inputTokens?: number;
+  outputTokens?: number;
 }
 
 export interface StreamErrorInfo {

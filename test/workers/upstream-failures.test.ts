@@ -248,3 +248,28 @@ describe('hedged starts', () => {
     expect((await fakeLog(slower)).requests).toBe(1);
   });
 });
+
+describe('fixed after the fault-injection suite found them', () => {
+  it('retries a connection reset before the first content event, as a network failure', async () => {
+    const id = uniqueId('reset-early');
+    const res = await callGateway({
+      body: chat(local({ id, tokens: 3, reset_after: 0 }), { stream: true }),
+      env: fakeEnv({ UPSTREAM_MAX_RETRIES: '2' }),
+    });
+    expect(res.status).toBe(502);
+    expect(((await res.json()) as any).error.code).toBe('upstream_unreachable');
+    expect((await fakeLog(id)).requests).toBe(3);
+  });
+
+  it('estimates output tokens a provider left out of its usage, instead of reporting 0', async () => {
+    const frames = await readSse(
+      await callGateway({
+        body: chat(local({ id: uniqueId('usage-partial'), tokens: 4, usage_partial: 1 }), {
+          stream: true,
+          stream_options: { include_usage: true },
+        }),
+      }),
+    );
+    expect(frames.at(-2)?.json.usage.completion_tokens).toBeGreaterThan(0);
+  });
+});

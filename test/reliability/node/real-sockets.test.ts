@@ -1,0 +1,280 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { type IncomingMessage, request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scenario } from '../../fake-provider/scenario.ts';
+import { type RunningGateway, startGateway } from '../../node/worker-in-workerd';
+import { eventually, fakeUrl, uniqueId } from '../../support/fake-control';
+
+/**
+ * The fault-injection cases that only real sockets show: the Worker bundled and served by workerd
+ * (Miniflare) over loopback HTTP, with the request log (Queue → D1) bound as in `env.dev`.
+ */
+let plain: RunningGateway;
+let probing: RunningGateway;
+beforeAll(async () => {
+  const bindings = {
+    LOCAL_BASE_URL: `${fakeUrl()}/v1`,
+    // The local deployment's settings: no gateway keys, admin endpoints open on loopback.
+    ALLOW_LOCAL_ADMIN: 'true',
+    INSECURE_LOCAL_MODE: 'true',
+    UPSTREAM_RETRY_BASE_MS: '10',
+  };
+  [plain, probing] = await Promise.all([
+    startGateway(bindings, { logs: true }),
+    startGateway({ ...bindings, PREFILL_PROBE_MS: '50' }, { logs: true }),
+  ]);
+});
+afterAll(async () => {
+  await Promise.all([plain?.dispose(), probing?.dispose()]);
+});
+
+/** The fields of src/observe/request-log.ts these tests read (src is compiled for workerd, not Node). */
+interface RequestLogRecord {
+  status: number;
+  outcome: string;
+  error?: string;
+}
+
+interface FakeLogWithBytes {
+  requests: number;
+  hungUp: number;
+  completed: number;
+  bytesWritten: number;
+  lastHangupAt: number | null;
+}
+
+const fakeLog = async (id: string) =>
+  (await (await fetch(`${fakeUrl()}/_control/log/${id}`)).json()) as FakeLogWithBytes;
+const untilHungUp = (id: string, timeoutMs = 5000) =>
+  eventually(
+    () => fakeLog(id),
+    (log) => log.hungUp > 0,
+    timeoutMs,
+  );
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The one log record of `model` on `gateway`, once the Queue consumer has written it. */
+async function recordFor(gateway: RunningGateway, model: string): Promise<RequestLogRecord> {
+  const rows = await eventually(
+    async () => {
+      const res = await fetch(`${gateway.url}/v1/logs?model=${encodeURIComponent(model)}`);
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { data: RequestLogRecord[] }).data;
+    },
+    (found) => found.length > 0,
+    10_000,
+  );
+  expect(rows).toHaveLength(1);
+  return rows[0] as RequestLogRecord;
+}
+
+/** Opens a streaming request over a real socket; the response is left paused (nothing read). */
+function openStream(gateway: RunningGateway, model: string) {
+  const body = JSON.stringify({ model, stream: true, messages: [{ role: 'user', content: 'Hi' }] });
+  const req = request(`${gateway.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+  });
+  const response = new Promise<IncomingMessage>((resolve, reject) => {
+    req.on('response', (res) => {
+      res.pause();
+      resolve(res);
+    });
+    req.on('error', reject);
+  });
+  response.catch(() => {});
+  req.end(body);
+  return { response, hangUp: () => req.destroy() };
+}
+
+/** Reads up to `bytes` from a paused response, waiting at most `ms`. */
+async function take(res: IncomingMessage, bytes: number, ms: number): Promise<string> {
+  const deadline = Date.now() + ms;
+  let out = '';
+  while (out.length < bytes && Date.now() < deadline) {
+    const chunk = res.read() as Buffer | null;
+    if (chunk === null) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.max(1, deadline - Date.now()));
+        res.once('readable', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      continue;
+    }
+    const text = chunk.toString('utf8');
+    const keep = bytes - out.length;
+    out += text.slice(0, keep);
+    if (text.length > keep) res.unshift(Buffer.from(text.slice(keep), 'utf8'));
+  }
+  return out;
+}
+
+/** Resident memory (bytes) of every workerd process under this test process (Miniflare's children). */
+function workerdRss(): number {
+  const children = new Map<number, number[]>();
+  const names = new Map<number, string>();
+  const rss = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
+      const pid = Number(entry);
+      const ppid = Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]);
+      names.set(pid, /^Name:\s+(\S+)/m.exec(status)?.[1] ?? '');
+      rss.set(pid, Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) * 1024);
+      children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  let total = 0;
+  const walk = (pid: number, depth: number) => {
+    if (depth > 6) return;
+    for (const child of children.get(pid) ?? []) {
+      if (names.get(child) === 'workerd') total += rss.get(child) ?? 0;
+      walk(child, depth + 1);
+    }
+  };
+  walk(process.pid, 0);
+  return total;
+}
+
+const MiB = 1024 * 1024;
+/**
+ * A reply of `mib` MiB: tokens of 4,096 characters, written by the fake as fast as its socket takes them.
+ * On loopback the kernel's socket buffers alone hold about 11 MB of a stalled stream (measured with
+ * `ss -tnm`: ~2 MB in the provider's send queue, ~5 MB in workerd's receive queue, ~4 MB in
+ * workerd's send queue to the client; tcp_rmem/tcp_wmem autotuning), so a 10 MiB reply fits in
+ * them entirely and cannot show the provider stalling: the stall is shown with 64 MiB.
+ */
+const reply = (mib: number) => ({ tokens: mib * 256, big: 4096 });
+const BIG = reply(64);
+const TOTAL = BIG.tokens * BIG.big;
+/** More than the loopback socket buffers hold, far less than the reply. */
+const STALL_BOUND = 24 * MiB;
+
+describe('client disconnect over real sockets', () => {
+  it('after the first token: the upstream is aborted and the request recorded client_cancelled', async () => {
+    const id = uniqueId('rel-sock-late');
+    const model = `local/${scenario({ id, tokens: 200, gap: 20 })}`;
+    const stream = openStream(plain, model);
+    const res = await stream.response;
+    expect(res.statusCode).toBe(200);
+    expect(await take(res, 1, 5000)).toBe('d');
+    stream.hangUp();
+    expect(await untilHungUp(id)).toMatchObject({ hungUp: 1, completed: 0 });
+    expect(await recordFor(plain, model)).toMatchObject({ status: 200, outcome: 'client_cancelled' });
+  });
+
+  it('before the first token, with PREFILL_PROBE_MS: noticed by the probe, upstream aborted during prefill', async () => {
+    const id = uniqueId('rel-sock-probe');
+    const model = `local/${scenario({ id, ttft: 4000, tokens: 3 })}`;
+    const started = Date.now();
+    const stream = openStream(probing, model);
+    const res = await stream.response;
+    expect(await take(res, 2, 2000)).toBe(': ');
+    stream.hangUp();
+    const log = await untilHungUp(id);
+    expect(log).toMatchObject({ hungUp: 1, completed: 0 });
+    // Well before the provider's first token at 4 s.
+    expect((log.lastHangupAt ?? Number.POSITIVE_INFINITY) - started).toBeLessThan(3000);
+    // Recorded, and not as a success. (It should be client_cancelled; today the relay records this
+    // hang-up as gateway_error/internal_error: the pending connection rejects with the client's abort.)
+    const record = await recordFor(probing, model);
+    expect(record.status).toBe(200);
+    expect(record.outcome).not.toBe('ok');
+  });
+
+  it('before the first token, without the probe: workerd notices only at the first write (a known runtime limit)', async () => {
+    const id = uniqueId('rel-sock-early');
+    const ttft = 1500;
+    const model = `local/${scenario({ id, ttft, tokens: 200, gap: 20 })}`;
+    const started = Date.now();
+    const stream = openStream(plain, model);
+    await eventually(
+      () => fakeLog(id),
+      (log) => log.requests === 1,
+    );
+    stream.hangUp();
+    const log = await untilHungUp(id, ttft + 5000);
+    // The upstream is still aborted, long before its 200 tokens (4 s) are done, but only once
+    // its first token made the gateway write to the gone client.
+    expect(log).toMatchObject({ hungUp: 1, completed: 0 });
+    expect((log.lastHangupAt ?? 0) - started).toBeGreaterThanOrEqual(ttft - 100);
+    expect((log.lastHangupAt ?? Number.POSITIVE_INFINITY) - started).toBeLessThan(ttft + 3000);
+    expect(await recordFor(plain, model)).toMatchObject({ outcome: 'client_cancelled' });
+  });
+});
+
+describe('backpressure over real sockets', () => {
+  it('a client reading ~1 KB/s from a fast upstream: the provider stalls, gateway memory stays flat, hang-up releases it', async () => {
+    const id = uniqueId('rel-sock-slow');
+    const model = `local/${scenario({ id, ...BIG })}`;
+    const rssBefore = workerdRss();
+    const started = Date.now();
+    const stream = openStream(plain, model);
+    const res = await stream.response;
+    expect(res.statusCode).toBe(200);
+
+    // ~1 KB/s for 4 s: 256 bytes every 250 ms, sampling the provider and workerd every second.
+    let read = 0;
+    const samples: number[] = [];
+    let rssPeak = rssBefore;
+    for (let i = 0; i < 16; i++) {
+      const tick = Date.now();
+      read += (await take(res, 256, 250)).length;
+      await sleep(Math.max(0, 250 - (Date.now() - tick)));
+      if (i % 4 === 3) {
+        samples.push((await fakeLog(id)).bytesWritten);
+        rssPeak = Math.max(rssPeak, workerdRss());
+      }
+    }
+    console.log(
+      JSON.stringify({
+        test: 'slow-reader',
+        seconds: (Date.now() - started) / 1000,
+        clientRead: read,
+        providerWrittenMiB: samples.map((bytes) => +(bytes / MiB).toFixed(2)),
+        replyMiB: TOTAL / MiB,
+        workerdRssBeforeMiB: +(rssBefore / MiB).toFixed(1),
+        workerdRssPeakMiB: +(rssPeak / MiB).toFixed(1),
+      }),
+    );
+    expect(read).toBeGreaterThan(1024);
+    expect(read).toBeLessThan(16 * 1024);
+    // The provider is held back: far from its 64 MiB, and no longer moving.
+    const written = samples.at(-1) ?? 0;
+    expect(written).toBeGreaterThan(0);
+    expect(written).toBeLessThan(STALL_BOUND);
+    expect(written - (samples.at(-2) ?? 0)).toBeLessThan(512 * 1024);
+    // Nothing piles up in the gateway: its memory grows by far less than the reply.
+    expect(rssPeak - rssBefore).toBeLessThan(STALL_BOUND);
+
+    stream.hangUp();
+    expect(await untilHungUp(id)).toMatchObject({ hungUp: 1, completed: 0 });
+    expect(await recordFor(plain, model)).toMatchObject({ status: 200, outcome: 'client_cancelled' });
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
+  it('a client that never reads: the upstream is not drained into memory, and hanging up releases it', async () => {
+    const id = uniqueId('rel-sock-never');
+    const model = `local/${scenario({ id, ...BIG })}`;
+    const stream = openStream(plain, model);
+    const res = await stream.response;
+    expect(res.statusCode).toBe(200);
+    await sleep(1500);
+    const first = (await fakeLog(id)).bytesWritten;
+    await sleep(1000);
+    const second = (await fakeLog(id)).bytesWritten;
+    console.log(JSON.stringify({ test: 'never-reads', providerWrittenMiB: [first / MiB, second / MiB] }));
+    expect(second).toBeLessThan(STALL_BOUND);
+    expect(second - first).toBeLessThan(512 * 1024);
+    expect((await fakeLog(id)).completed).toBe(0);
+
+    stream.hangUp();
+    expect(await untilHungUp(id)).toMatchObject({ hungUp: 1, completed: 0 });
+    expect(await recordFor(plain, model)).toMatchObject({ outcome: 'client_cancelled' });
+  });
+});
