@@ -678,7 +678,11 @@ async function loadLogs() {
     const page = await res.json();
     const rows = page.data.map((r) => {
       const tr = h('tr');
-      const outcome = h('span', `pill ${r.outcome === 'ok' ? 'ok' : 'bad'}`, r.outcome);
+      // Short labels keep the column narrow on a phone; the full outcome is in the tooltip.
+      const label =
+        { client_cancelled: 'cancelled', upstream_error: 'upstream', gateway_error: 'gateway' }[r.outcome] ?? r.outcome;
+      const outcome = h('span', `pill ${r.outcome === 'ok' ? 'ok' : 'bad'}`, label);
+      outcome.title = r.outcome;
       outcome.title = `HTTP ${r.status} · ${r.route}`;
       const what = h('td', 'what');
       const model = h('span', 'model', r.model);
@@ -696,7 +700,7 @@ async function loadLogs() {
     });
     body.replaceChildren(...rows);
     els.logsNote.textContent = rows.length
-      ? 'Chat completions, newest first (session replies are not logged yet).'
+      ? 'Requests and session replies, newest first.'
       : 'No requests logged yet: JSON mode and API calls appear here a moment after they end.';
   } catch {
     els.logsNote.textContent = 'Could not load the request log.';
