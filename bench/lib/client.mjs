@@ -5,21 +5,28 @@ import http from 'node:http';
  * One keep-alive pool per target, so neither path pays a TCP handshake in the measured requests
  * (the warm-up opens the sockets). maxSockets above the highest concurrency: a request must never
  * queue inside the agent, or the queueing would count as TTFT.
+ *
+ * Idle sockets are dropped after 10 s. workerd closes a client connection after 15 s idle and,
+ * unlike Node servers, announces no `Keep-Alive: timeout=`, so Node's agent would keep the socket
+ * and, if it writes the next request just as workerd closes it, the request fails with
+ * ECONNRESET before any Worker sees it (reproduced: a request after exactly 15.000 s idle). Under
+ * load, with many sockets idling between a mode's blocks, that hit a few requests per run, on
+ * any Worker. undici (fetch, the OpenAI SDK) expires idle sockets after 4 s by default.
  */
 export function keepAliveAgent() {
-  return new http.Agent({ keepAlive: true, maxSockets: 256 });
+  return new http.Agent({ keepAlive: true, maxSockets: 256, timeout: 10_000 });
 }
 
 /**
  * POSTs a streaming chat completion and reads it to the end. Resolves (never rejects) with
- * { ok, ttftMs, totalMs, events, error }. TTFT is taken when the network chunk holding the first
+ * { ok, headersMs, ttftMs, totalMs, events, error }. TTFT is taken when the network chunk holding the first
  * non-empty `delta.content` arrives, before any parsing of it, so parsing cost is not counted.
  */
-export function streamOnce({ url, agent, model, expectedText, signal, timeoutMs }) {
-  const body = JSON.stringify({ model, stream: true, messages: [{ role: 'user', content: 'hi' }] });
+export function streamOnce({ url, agent, model, expectedText, signal, timeoutMs, headers = {}, extraBody = {} }) {
+  const body = JSON.stringify({ model, stream: true, messages: [{ role: 'user', content: 'hi' }], ...extraBody });
   const target = new URL('/v1/chat/completions', url);
   return new Promise((resolve) => {
-    const result = { ok: false, status: 0, ttftMs: null, totalMs: null, events: 0, error: null };
+    const result = { ok: false, status: 0, headersMs: null, ttftMs: null, totalMs: null, events: 0, error: null };
     let text = '';
     let done = false;
     let pending = '';
@@ -44,11 +51,12 @@ export function streamOnce({ url, agent, model, expectedText, signal, timeoutMs 
       method: 'POST',
       agent,
       signal: requestSignal,
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
     });
     req.on('error', (err) => finish(`request error: ${err.code ?? err.message}`));
     req.on('response', (res) => {
       result.status = res.statusCode;
+      result.headersMs = performance.now() - t0;
       res.setEncoding('utf8');
       if (res.statusCode !== 200) {
         let errBody = '';

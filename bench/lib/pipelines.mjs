@@ -14,4 +14,9 @@ export const PIPELINES = {
   passthrough: undefined,
   /** A realistic output guard: every PII/secret detector and 20 phrases, redacting. */
   guard: { pipeline: { guard } },
+  /**
+   * Everything a route can run inline: the guard above, and the structured stage for requests
+   * that ask for JSON (its switches at their defaults); observe and encode always run.
+   */
+  full: { pipeline: { guard, structured: { partialObjects: false, stopOnInvalid: false } } },
 };

@@ -26,18 +26,24 @@ function run(cmd, args, opts) {
 
 /** The exact bundle `wrangler deploy` would upload, so workerd runs what production runs. */
 export async function buildWorker(outdir, wranglerEnv) {
+  return (await buildBundle(outdir, wranglerEnv)).name;
+}
+
+/** buildWorker, plus wrangler's own output (it reports the upload size, raw and gzip). */
+export async function buildBundle(outdir, wranglerEnv) {
   // process.execPath, not `node` from PATH: outside `npm run` PATH may hold an older Node.
-  await run(process.execPath, [bin('wrangler'), 'deploy', '--dry-run', '--outdir', outdir, '--env', wranglerEnv], {
-    cwd: ROOT,
-    env: WRANGLER_ENV,
-  });
+  const log = await run(
+    process.execPath,
+    [bin('wrangler'), 'deploy', '--dry-run', '--outdir', outdir, '--env', wranglerEnv],
+    { cwd: ROOT, env: WRANGLER_ENV },
+  );
   const files = readdirSync(outdir);
   if (!files.includes('index.js'))
     throw new Error(`wrangler wrote no index.js in ${outdir} (got: ${files.join(', ')})`);
   // Extra modules (wasm, text) would each need an entry in the workerd config; fail loudly rather than run a broken Worker.
   const extra = files.filter((f) => f !== 'index.js' && !f.endsWith('.map') && f !== 'README.md');
   if (extra.length > 0) throw new Error(`bundle has modules this benchmark does not wire up: ${extra.join(', ')}`);
-  return 'index.js';
+  return { name: 'index.js', log };
 }
 
 /** wrangler.jsonc allows comments and trailing commas; strip them without touching strings. */
@@ -80,7 +86,7 @@ export async function freePort() {
 }
 
 /** A child process whose output goes to files: a pipe nobody drains would eventually block it. */
-function spawnLogged(cmd, args, logPath, opts = {}) {
+export function spawnLogged(cmd, args, logPath, opts = {}) {
   const fd = openSync(logPath, 'w');
   const child = spawn(cmd, args, { ...opts, stdio: ['ignore', fd, fd] });
   closeSync(fd);
@@ -121,7 +127,7 @@ export async function startFakeProvider(dir) {
 }
 
 /** Cap'n Proto text literal; JSON escapes like \u00e9 are not capnp syntax, so use \xNN for control chars. */
-function capnpString(s) {
+export function capnpString(s) {
   let out = '"';
   for (const ch of String(s)) {
     const code = ch.charCodeAt(0);

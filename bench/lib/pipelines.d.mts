@@ -1,0 +1,1 @@
+export const PIPELINES: Record<'passthrough' | 'guard' | 'full', { pipeline: Record<string, unknown> } | undefined>;
