@@ -18,12 +18,7 @@ import type { PumpOutcome, PumpStats } from '../pipeline/upstream-pump';
 import { registryFor } from '../providers/registry';
 import { hedgeFor, pipelineFor, resolveTargets } from '../routing/resolve-targets';
 import type { ChatRequest } from '../schema/chat-request';
-
-export const SSE_HEADERS = {
-  'cache-control': 'no-cache, no-transform',
-  // Proxies that buffer (nginx) would hold tokens back: ask them not to.
-  'x-accel-buffering': 'no',
-};
+import { SSE_HEADERS } from '../stream/sse-headers';
 
 export interface ServeOptions {
   /** Send the end-of-stream metrics annotation. */

@@ -13,6 +13,7 @@ import { pipelineFor, resolveTargets } from '../routing/resolve-targets';
 import { type ChatRequest, textOf } from '../schema/chat-request';
 import { readJson } from '../schema/read-json';
 import { validationError } from '../schema/validation-error';
+import { SSE_HEADERS } from '../stream/sse-headers';
 import { ActiveTurnMarker } from './active-turn';
 import { fitContext } from './context-budget';
 import { Generation, type GenerationResult } from './generation';
@@ -23,8 +24,6 @@ import { LOCAL_OWNER, postMessageSchema, type SessionSettings } from './session-
 import { SessionStore } from './session-store';
 import { toWebSocketMessage } from './session-wire';
 import { Viewers } from './viewers';
-
-const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform' };
 
 interface ActiveTurn {
   turnId: string;

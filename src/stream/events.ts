@@ -46,16 +46,6 @@ export type GatewayAnnotation =
   /** End-of-stream timings for the client. */
   | { type: 'metrics'; ttftMs: number; tokensPerSecond: number; outputTokens: number };
 
-export const ANNOTATION_TYPES = new Set<StreamEvent['type']>([
-  'guard',
-  'retract',
-  'partial-object',
-  'structured-result',
-  'metrics',
-]);
-
-export type StreamEventType = StreamEvent['type'];
-
 /** Events that carry generated content: forwarding one commits the response to this attempt. */
 export function isContent(event: StreamEvent): boolean {
   return (
