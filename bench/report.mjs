@@ -7,6 +7,8 @@
 //   floor-pump      a trivial Worker shaped like the relay: JS reads each chunk, writes it to a native stream
 //   passthrough     the gateway, no inline stage (decode, observe, encode)
 //   full            the gateway with guard (every detector, 20 phrases) and, for JSON replies, structured
+//   session         a turn of a new session: through the SessionDO (no stage), which also tees the
+//                   events to its replay log in SQLite; the session is created before the clock starts
 //   peer            Portkey's gateway (optional: INFE_PEER=<npm prefix> or --peer, see bench/lib/peer.mjs)
 //
 // Scenarios: TTFT at 1, 50 and 200 concurrent streams; long replies at zero delay (events/s, CPU
@@ -38,8 +40,8 @@ import { summarize } from './lib/stats.mjs';
 import { guardHolds, pumpReads } from './lib/workerd-log.mjs';
 import { multiWorkerdConfig, writeFloorWorker } from './lib/workers.mjs';
 
-const ALL_MODES = ['direct', 'floor-identity', 'floor-js', 'floor-pump', 'passthrough', 'full', 'peer'];
-const GATEWAY_PIPELINE = { passthrough: 'passthrough', full: 'full' };
+const ALL_MODES = ['direct', 'floor-identity', 'floor-js', 'floor-pump', 'passthrough', 'full', 'session', 'peer'];
+const GATEWAY_PIPELINE = { passthrough: 'passthrough', full: 'full', session: 'passthrough' };
 const FLOORS = {
   'floor-identity': 'identity',
   'floor-js': 'js',
@@ -131,6 +133,8 @@ async function startServers(dir, modes, peerEntry, stops) {
   stops.push(() => fake.stop());
 
   const floor = writeFloorWorker(dir);
+  const storageDir = join(dir, 'do-storage');
+  mkdirSync(storageDir);
   const workers = [];
   for (const mode of modes) {
     const port = await procs.freePort();
@@ -147,6 +151,7 @@ async function startServers(dir, modes, peerEntry, stops) {
           LOCAL_BASE_URL: `${fake.url}/v1`,
           ...(config && { GATEWAY_CONFIG: JSON.stringify(config) }),
         },
+        ...(mode === 'session' && { durableObjects: { SESSIONS: 'SessionDO' } }),
       });
     } else if (mode in FLOORS) {
       workers.push({ name: mode, port, module: floor, bindings: { UPSTREAM: fake.url, FLOOR: FLOORS[mode] } });
@@ -156,6 +161,7 @@ async function startServers(dir, modes, peerEntry, stops) {
     workers,
     compatibilityDate: settings.compatibilityDate,
     compatibilityFlags: settings.compatibilityFlags,
+    storageDir,
   });
   const workerd = await procs.startWorkerd(dir, configText, workers[0].port);
   stops.push(() => workerd.stop());
@@ -181,7 +187,11 @@ async function startServers(dir, modes, peerEntry, stops) {
       targets[mode] = { url: peer.url, prefix: '', pid: peer.pid, headers: peerHeaders(fake.url) };
     else {
       const w = workers.find((x) => x.name === mode);
-      targets[mode] = { url: `http://127.0.0.1:${w.port}`, prefix: mode in GATEWAY_PIPELINE ? 'local/' : '' };
+      targets[mode] = {
+        url: `http://127.0.0.1:${w.port}`,
+        prefix: mode in GATEWAY_PIPELINE ? 'local/' : '',
+        session: mode === 'session',
+      };
     }
     targets[mode].agent = agent();
   }
@@ -281,7 +291,8 @@ async function main() {
       throughput.push(await throughputPhase(ctx, jsonModes, { concurrency, streams, model, label: 'long JSON' }));
     }
     const slow = {};
-    for (const mode of modes) {
+    // A session viewer's backpressure is the replay log's business, not the relay's: not measured here.
+    for (const mode of modes.filter((m) => m !== 'session')) {
       if (budget.signal.aborted) break;
       log(`slow consumer: ${mode}`);
       const { tokens, big } = CONFIG.slow;

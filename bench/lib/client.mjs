@@ -22,14 +22,84 @@ export function keepAliveAgent() {
  * { ok, headersMs, ttftMs, totalMs, events, error }. TTFT is taken when the network chunk holding the first
  * non-empty `delta.content` arrives, before any parsing of it, so parsing cost is not counted.
  */
-export function streamOnce({ url, agent, model, expectedText, signal, timeoutMs, headers = {}, extraBody = {} }) {
-  const body = JSON.stringify({ model, stream: true, messages: [{ role: 'user', content: 'hi' }], ...extraBody });
-  const target = new URL('/v1/chat/completions', url);
+export function streamOnce({ model, extraBody = {}, ...rest }) {
+  const body = { model, stream: true, messages: [{ role: 'user', content: 'hi' }], ...extraBody };
+  return timedSse({ ...rest, path: '/v1/chat/completions', body, onFrame: chatFrame });
+}
+
+function chatFrame(_event, data) {
+  if (data === '[DONE]') return { done: true };
+  const event = JSON.parse(data);
+  if (event.error) return { error: `error event: ${JSON.stringify(event.error).slice(0, 200)}` };
+  const content = event.choices?.[0]?.delta?.content;
+  return { text: typeof content === 'string' ? content : '' };
+}
+
+/**
+ * One turn of a new session: creates the session (untimed: a client keeps its session across
+ * turns), then POSTs the message with `stream: true` and reads the turn's SSE to the end. Timed
+ * like streamOnce, from sending the message to the first `token` event.
+ */
+export async function sessionTurnOnce({ model, extraBody = {}, ...rest }) {
+  const created = await postJson(new URL('/v1/sessions', rest.url), { model }, rest);
+  if (!created.ok) return { ...EMPTY_RESULT, status: created.status, error: `session create: ${created.error}` };
+  const path = `/v1/sessions/${created.json.id}/messages`;
+  return timedSse({ ...rest, path, body: { content: 'hi', stream: true, ...extraBody }, onFrame: sessionFrame });
+}
+
+function sessionFrame(event, data) {
+  const payload = JSON.parse(data);
+  if (event === 'token') return { text: payload.text };
+  if (event === 'error') return { error: `error event: ${data.slice(0, 200)}` };
+  if (event === 'finish')
+    return payload.reason === 'stop' ? { done: true } : { error: `turn finished with ${payload.reason}` };
+  return { counted: false };
+}
+
+const EMPTY_RESULT = { ok: false, status: 0, headersMs: null, ttftMs: null, totalMs: null, events: 0, error: null };
+
+function postJson(url, value, { agent, signal, timeoutMs, headers = {} }) {
+  const body = JSON.stringify(value);
   return new Promise((resolve) => {
-    const result = { ok: false, status: 0, headersMs: null, ttftMs: null, totalMs: null, events: 0, error: null };
+    const req = http.request(url, {
+      method: 'POST',
+      agent,
+      signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+      headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    });
+    req.on('error', (err) => resolve({ ok: false, status: 0, error: err.code ?? err.message }));
+    req.on('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (text += d));
+      res.on('error', (err) => resolve({ ok: false, status: res.statusCode, error: err.code ?? err.message }));
+      res.on('end', () => {
+        if (res.statusCode >= 300) return resolve({ ok: false, status: res.statusCode, error: text.slice(0, 300) });
+        try {
+          resolve({ ok: true, status: res.statusCode, json: JSON.parse(text) });
+        } catch {
+          resolve({ ok: false, status: res.statusCode, error: `unparsable JSON: ${text.slice(0, 120)}` });
+        }
+      });
+    });
+    req.end(body);
+  });
+}
+
+/**
+ * POSTs `body`, reads the SSE answer and hands each frame's `event` name and `data` to
+ * `onFrame`, which returns { text } (content, counted as an event), { done }, { error } or
+ * { counted: false }. The stream is good when it ended after `done` with `expectedText`.
+ */
+function timedSse({ url, path, agent, expectedText, signal, timeoutMs, headers = {}, body: value, onFrame }) {
+  const body = JSON.stringify(value);
+  const target = new URL(path, url);
+  return new Promise((resolve) => {
+    const result = { ...EMPTY_RESULT };
     let text = '';
     let done = false;
     let pending = '';
+    let eventName = '';
     let settled = false;
     const finish = (error) => {
       if (settled) return;
@@ -37,7 +107,7 @@ export function streamOnce({ url, agent, model, expectedText, signal, timeoutMs,
       if (error && requestSignal.aborted)
         error = `aborted (${requestSignal.reason?.name ?? 'abort'}) after ${result.events} events: ${error}`;
       result.totalMs = performance.now() - t0;
-      if (!error && !done) error = 'stream ended without data: [DONE]';
+      if (!error && !done) error = 'stream ended before its end marker';
       if (!error && text !== expectedText)
         error = `text mismatch: got ${text.length} chars, expected ${expectedText.length} (starts ${JSON.stringify(text.slice(0, 40))})`;
       result.error = error ?? null;
@@ -71,24 +141,26 @@ export function streamOnce({ url, agent, model, expectedText, signal, timeoutMs,
         for (let nl = pending.indexOf('\n'); nl !== -1; nl = pending.indexOf('\n')) {
           const line = pending.slice(0, nl).replace(/\r$/, '');
           pending = pending.slice(nl + 1);
+          if (line === '') eventName = '';
+          else if (line.startsWith('event:')) eventName = line.slice(6).trim();
           if (!line.startsWith('data:')) continue;
           const data = line.slice(5).trimStart();
-          if (data === '[DONE]') {
-            done = true;
-            continue;
-          }
-          let event;
+          let frame;
           try {
-            event = JSON.parse(data);
+            frame = onFrame(eventName, data);
           } catch {
             return finish(`unparsable SSE data: ${data.slice(0, 120)}`);
           }
-          if (event.error) return finish(`error event: ${JSON.stringify(event.error).slice(0, 200)}`);
+          if (frame.error) return finish(frame.error);
+          if (frame.done) {
+            done = true;
+            continue;
+          }
+          if (frame.counted === false) continue;
           result.events++;
-          const content = event.choices?.[0]?.delta?.content;
-          if (typeof content === 'string' && content !== '') {
+          if (frame.text) {
             if (result.ttftMs === null) result.ttftMs = now - t0;
-            text += content;
+            text += frame.text;
           }
         }
       });

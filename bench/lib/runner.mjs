@@ -1,7 +1,7 @@
 // Blocks of streams on one path, timed and CPU-accounted, and the ABBA schedule over both paths.
 
 import { expectedText, parseScenario } from '../../test/fake-provider/scenario.ts';
-import { runPool, streamOnce } from './client.mjs';
+import { runPool, sessionTurnOnce, streamOnce } from './client.mjs';
 import { processCpuMs } from './procs.mjs';
 import { summarize } from './stats.mjs';
 
@@ -37,7 +37,7 @@ export async function block(ctx, path, { model, count, concurrency, ramp, spread
     spreadMs,
     signal: ctx.signal,
     one: () =>
-      streamOnce({
+      (target.session ? sessionTurnOnce : streamOnce)({
         url: target.url,
         agent: target.agent,
         model: target.prefix + model,

@@ -74,16 +74,28 @@ export function writeFloorWorker(dir) {
   return 'floor.js';
 }
 
+/** The namespace and storage lines of a Worker with Durable Objects; its uniqueKey is its name. */
+function durableObjects(w) {
+  const classes = Object.values(w.durableObjects ?? {});
+  if (classes.length === 0) return '';
+  const namespaces = classes.map(
+    (className) =>
+      `(className = ${capnpString(className)}, uniqueKey = ${capnpString(`${w.name}-${className}`)}, enableSql = true)`,
+  );
+  return `\n  durableObjectNamespaces = [ ${namespaces.join(', ')} ],\n  durableObjectStorage = (localDisk = "do-storage"),`;
+}
+
 const binding = ([name, value]) =>
   typeof value === 'string'
     ? `(name = ${capnpString(name)}, text = ${capnpString(value)})`
     : `(name = ${capnpString(name)}, json = ${capnpString(JSON.stringify(value))})`;
 
 /**
- * workers: [{ name, port, module, bindings }]. `embed` paths are relative to the config file,
- * which sits beside the bundles.
+ * workers: [{ name, port, module, bindings, durableObjects? }], where durableObjects maps a binding
+ * name to the exported class (SQLite-backed, stored on disk under `storageDir`, as in production).
+ * `embed` paths are relative to the config file, which sits beside the bundles.
  */
-export function multiWorkerdConfig({ workers, compatibilityDate, compatibilityFlags }) {
+export function multiWorkerdConfig({ workers, compatibilityDate, compatibilityFlags, storageDir }) {
   // Cap'n Proto declaration names are camelCase: floor-identity → wFloorIdentity.
   const ident = (name) => `w${name.replace(/(^|[^A-Za-z0-9]+)([A-Za-z0-9])/g, (_, _sep, c) => c.toUpperCase())}`;
   const services = workers.map((w) => `    (name = ${capnpString(w.name)}, worker = .${ident(w.name)}),`);
@@ -96,8 +108,13 @@ export function multiWorkerdConfig({ workers, compatibilityDate, compatibilityFl
   modules = [ (name = ${capnpString(w.module)}, esModule = embed ${capnpString(w.module)}) ],
   compatibilityDate = ${capnpString(compatibilityDate)},
   compatibilityFlags = [${compatibilityFlags.map(capnpString).join(', ')}],
-  bindings = [ ${Object.entries(w.bindings).map(binding).join(',\n    ')} ],
-  globalOutbound = "loopback",
+  bindings = [ ${[
+    ...Object.entries(w.bindings).map(binding),
+    ...Object.entries(w.durableObjects ?? {}).map(
+      ([name, className]) => `(name = ${capnpString(name)}, durableObjectNamespace = ${capnpString(className)})`,
+    ),
+  ].join(',\n    ')} ],
+  globalOutbound = "loopback",${durableObjects(w)}
 );`,
   );
   return `using Workerd = import "/workerd/workerd.capnp";
@@ -106,7 +123,7 @@ const config :Workerd.Config = (
   services = [
 ${services.join('\n')}
     # The default "internet" service only reaches public addresses; the fake provider is on loopback.
-    (name = "loopback", network = (allow = ["private"])),
+    (name = "loopback", network = (allow = ["private"])),${storageDir ? `\n    (name = "do-storage", disk = (path = ${capnpString(storageDir)}, writable = true)),` : ''}
   ],
   sockets = [
 ${sockets.join('\n')}

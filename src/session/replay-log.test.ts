@@ -82,16 +82,64 @@ describe('ReplayLog', () => {
       expect(bodies.some((row) => row.body.includes('\ufffd'))).toBe(false);
     }));
 
-  it('continues the seq and the open segment after a restart (a new log over the same storage)', () =>
+  it('continues the seq and the open segment after a restart that followed a finished turn', () =>
     withSql((sql) => {
       const before = new ReplayLog(sql);
-      before.append('t1', tokens('a', 'b', 'c'));
+      before.append('t1', [...tokens('a', 'b'), { type: 'finish', reason: 'stop' }]);
       const after = new ReplayLog(sql);
       expect(after.lastSeq()).toBe(3);
       expect(seqs(after.append('t1', tokens('d')))).toEqual([4]);
       expect(rowCount(sql)).toBe(1);
       expect(after.append('t2', tokens('e'))[0]?.seq).toBe(5);
-      expect(new ReplayLog(sql).after(2).events.map((e) => e.event)).toEqual(tokens('c', 'd', 'e'));
+      expect(after.after(2).events.map((e) => e.event)).toEqual([
+        { type: 'finish', reason: 'stop' },
+        ...tokens('d', 'e'),
+      ]);
+    }));
+
+  it('holds events back until flushEvents, flushAfterMs or the end of the turn, and reads include them', () =>
+    withSql((sql) => {
+      let now = 0;
+      const log = new ReplayLog(sql, { flushEvents: 8, flushAfterMs: 100, now: () => now });
+      const stored = () => new ReplayLog(sql).after(0).events.length;
+      log.append('t1', [{ type: 'turn-start', turnId: 't1', content: 'q' }]);
+      expect(stored()).toBe(1); // the first seq of the session had to be reserved, and was written with it
+      for (let i = 0; i < 7; i++) log.append('t1', tokens(`${i}`));
+      expect(stored()).toBe(1);
+      log.append('t1', tokens('7'));
+      expect(stored()).toBe(9); // the eighth pending event
+      log.append('t1', tokens('8'));
+      now += 99;
+      log.append('t1', tokens('9'));
+      expect(stored()).toBe(9);
+      now += 1;
+      log.append('t1', tokens('10'));
+      expect(stored()).toBe(12); // the oldest pending event waited flushAfterMs
+      log.append('t1', tokens('11'));
+      expect(log.after(12).events.map((e) => e.event)).toEqual(tokens('11'));
+      expect(stored()).toBe(13); // a read writes what it returns
+      log.append('t1', [...tokens('12'), { type: 'finish', reason: 'stop' }]);
+      expect(stored()).toBe(15);
+      expect(new ReplayLog(sql).lastSeq()).toBe(15);
+    }));
+
+  it('after a crash mid-turn, resumes past every seq a viewer may have seen', () =>
+    withSql((sql) => {
+      const now = () => 0;
+      const crashed = new ReplayLog(sql, { flushEvents: 8, now });
+      const appended = [
+        { type: 'turn-start', turnId: 't1', content: 'q' } as SessionEvent,
+        ...tokens(...'abcdefghijklmnopqrst'),
+      ];
+      const seen = appended.flatMap((event) => crashed.append('t1', [event]));
+      const restarted = new ReplayLog(sql, { flushEvents: 8, now });
+      const kept = restarted.after(0).events;
+      // What survived is a prefix of what viewers saw, losing fewer than flushEvents events.
+      expect(kept).toEqual(seen.slice(0, kept.length));
+      expect(kept.length).toBeGreaterThan(seen.length - 8);
+      const next = restarted.append('t1', [{ type: 'error', code: 'generation_lost', message: 'lost' }]);
+      expect(next[0]?.seq).toBeGreaterThan(seen.at(-1)?.seq ?? 0);
+      expect(new ReplayLog(sql).lastSeq()).toBe(next[0]?.seq);
     }));
 
   it('prune() keeps the last retainTurns turns; after() says when the start is gone', () =>
@@ -110,8 +158,8 @@ describe('ReplayLog', () => {
       expect(log.after(firstKept - 2).truncated).toBe(true);
       expect(log.after(firstKept - 1)).toEqual({ events: fromStart.events, truncated: false });
       expect(log.after(lastSeq)).toEqual({ events: [], truncated: false });
-      expect(log.append('t6', tokens('x'))[0]?.seq).toBe(lastSeq + 1);
-      expect(new ReplayLog(sql).lastSeq()).toBe(lastSeq + 1);
+      expect(log.append('t6', [...tokens('x'), { type: 'finish', reason: 'stop' }])[0]?.seq).toBe(lastSeq + 1);
+      expect(new ReplayLog(sql).lastSeq()).toBe(lastSeq + 2);
     }));
 
   it('prune() keeps the turn with the newest event, so the seq never goes back', () =>
