@@ -24,7 +24,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { contentUnits, parseScenario, scenario } from '../test/fake-provider/scenario.ts';
+import { contentUnits, expectedText, parseScenario, scenario } from '../test/fake-provider/scenario.ts';
 import { bundleSizes } from './lib/bundle.mjs';
 import { renderChart } from './lib/chart.mjs';
 import { keepAliveAgent } from './lib/client.mjs';
@@ -98,6 +98,14 @@ const CONFIG = {
   // The structured stage needs JSON: a ~1,500-character reply, 3 characters an event (~500 events).
   longJson: { chars: 1500, unit: 3, concurrency: 10, streams: Q ? 10 : 20 },
   slow: { streams: 8, bytesPerS: 1024, durationMs: Q ? 3000 : 4000, settleMs: 1500, tokens: 20000, big: 1000 },
+  // Two targets of one provider whose TTFT has a slow tail (10% of requests wait 600 ms more);
+  // the hedged alias starts the second target when the first has no token after 150 ms.
+  hedge: {
+    leg: { ttft: 60, tail_ms: 600, tail_pct: 10, tokens: 10, gap: 5 },
+    afterMs: 150,
+    concurrency: 4,
+    streams: Q ? 100 : 400,
+  },
   warmup: 10,
   streamTimeoutMs: 30_000,
   budgetS: Number(opts.budget),
@@ -149,7 +157,7 @@ async function startServers(dir, modes, peerEntry, stops) {
           FIRST_BYTE_TIMEOUT_MS: '30000',
           STREAM_IDLE_TIMEOUT_MS: '30000',
           LOCAL_BASE_URL: `${fake.url}/v1`,
-          ...(config && { GATEWAY_CONFIG: JSON.stringify(config) }),
+          GATEWAY_CONFIG: JSON.stringify({ ...config, aliases: hedgeAliases() }),
         },
         ...(mode === 'session' && { durableObjects: { SESSIONS: 'SessionDO' } }),
       });
@@ -195,6 +203,9 @@ async function startServers(dir, modes, peerEntry, stops) {
     }
     targets[mode].agent = agent();
   }
+  if (targets.passthrough)
+    for (const mode of ['ordered', 'hedged'])
+      targets[mode] = { ...targets.passthrough, prefix: '', agent: agent(), modelFor: () => `bench-${mode}` };
   // Only the full pipeline asks for structured output, and only when the reply is JSON.
   if (targets.full) targets.full.extraBody = (model) => (model.includes(';text=') ? STRUCTURED_REQUEST : {});
   stops.push(async () => {
@@ -204,6 +215,55 @@ async function startServers(dir, modes, peerEntry, stops) {
 }
 
 const WORD_MODES = ['direct', 'floor-identity', 'passthrough', 'full'];
+
+/** Both aliases of the hedging scenario, on the passthrough Worker; the fake counts each leg by id. */
+function hedgeAliases() {
+  const { leg, afterMs } = CONFIG.hedge;
+  const targets = (name) => ['a', 'b'].map((l) => `local/${scenario({ id: `${name}-${l}`, ...leg })}`);
+  return {
+    'bench-ordered': { targets: targets('ordered') },
+    'bench-hedged': { targets: targets('hedged'), hedge: { after_ms: afterMs, max_parallel: 2 } },
+  };
+}
+
+/**
+ * TTFT with and without hedged starts against a provider with a slow tail, and what hedging
+ * costs upstream: requests per client request, and losers aborted before their first token.
+ */
+async function hedgePhase(ctx) {
+  const { leg, concurrency, streams } = CONFIG.hedge;
+  const expected = expectedText(parseScenario(scenario(leg)).scenario);
+  log(`hedging: ${streams} streams per mode, c=${concurrency}`);
+  const modes = ['ordered', 'hedged'];
+  const r = await rotate(ctx, modes, {
+    model: 'an alias per mode (see targets)',
+    expected,
+    count: streams,
+    concurrency,
+    ramp: false,
+    spreadMs: 0,
+    rounds: 4,
+    label: 'hedging',
+  });
+  const upstream = async (id) => {
+    const res = await fetch(`${ctx.fake.url}/_control/log/${id}`);
+    return res.ok ? await res.json() : { requests: 0, hungUp: 0 };
+  };
+  const out = { ...CONFIG.hedge, modes: {} };
+  for (const mode of modes) {
+    const [a, b] = [await upstream(`${mode}-a`), await upstream(`${mode}-b`)];
+    const { ttftSamples, ...rest } = r[mode];
+    const served = rest.streams + rest.rampStreams;
+    out.modes[mode] = {
+      ...rest,
+      ttft: summarize(ttftSamples),
+      upstreamRequests: a.requests + b.requests,
+      upstreamPerRequest: (a.requests + b.requests) / served,
+      abortedLegs: a.hungUp + b.hungUp,
+    };
+  }
+  return out;
+}
 
 async function ttftPhase(ctx, allModes, spec) {
   const words = spec.reply === 'words';
@@ -290,6 +350,7 @@ async function main() {
       const model = jsonScenario({ chars, unit, gap: 0 });
       throughput.push(await throughputPhase(ctx, jsonModes, { concurrency, streams, model, label: 'long JSON' }));
     }
+    const hedge = modes.includes('passthrough') && !budget.signal.aborted ? await hedgePhase(ctx) : null;
     const slow = {};
     // A session viewer's backpressure is the replay log's business, not the relay's: not measured here.
     for (const mode of modes.filter((m) => m !== 'session')) {
@@ -341,6 +402,7 @@ async function main() {
       bundle: servers.bundle,
       ttft,
       throughput,
+      hedge,
       slow,
       micro,
       errors: { count: errors.count, byPath: errors.byPath, samples: errors.samples },

@@ -185,6 +185,13 @@ export function targets(result) {
       a <= 0 ? peer > 0 : peer / a >= 10,
     );
   }
+  const h = result.hedge?.modes;
+  if (h?.ordered && h.hedged)
+    add(
+      'hedged starts cut p99 TTFT (provider with a slow tail), at a stated upstream cost',
+      `p99 ${f(h.ordered.ttft.p99, 0)} → ${f(h.hedged.ttft.p99, 0)} ms at ${f(h.hedged.upstreamPerRequest)} upstream requests per request (${f(h.ordered.upstreamPerRequest)} without)`,
+      h.hedged.ttft.p99 < h.ordered.ttft.p99,
+    );
   const gz = result.bundle.wrangler?.gzipKiB ?? result.bundle.gzipKiB;
   const min = result.bundle.minified?.gzipKiB;
   add(
@@ -280,6 +287,32 @@ function costBreakdown(result) {
   return L;
 }
 
+function hedgeSection(hedge) {
+  if (!hedge) return [];
+  const { leg } = hedge;
+  return [
+    '## Hedged starts',
+    '',
+    `Two targets of a provider whose first token takes ${leg.ttft} ms, and ${leg.tail_ms} ms more for ${leg.tail_pct}% of requests (drawn per request); ${hedge.concurrency} concurrent, passthrough Worker. \`ordered\`: the alias tries its targets in order (the second only on failure). \`hedged\`: \`hedge: {after_ms: ${hedge.afterMs}, max_parallel: 2}\`, the second starts when the first has no token after ${hedge.afterMs} ms and the first token wins. ms, send → first content chunk.`,
+    '',
+    table(
+      ['alias', 'n', 'TTFT p50', 'p90', 'p99', 'max', 'upstream requests per request', 'legs aborted', 'errors'],
+      Object.entries(hedge.modes).map(([mode, r]) => [
+        mode,
+        r.streams,
+        f(r.ttft.p50, 1),
+        f(r.ttft.p90, 1),
+        f(r.ttft.p99, 1),
+        f(r.ttft.max, 1),
+        f(r.upstreamPerRequest),
+        r.abortedLegs,
+        r.errors,
+      ]),
+    ),
+    '',
+  ];
+}
+
 export function renderReport(result, { chart, brief = false }) {
   const L = [];
   const m = result.machine;
@@ -328,6 +361,7 @@ export function renderReport(result, { chart, brief = false }) {
     );
     L.push('');
   }
+  L.push(...hedgeSection(result.hedge));
   if (brief) return L.join('\n');
   for (const r of result.throughput) {
     L.push(`## Throughput: ${r.label}, ${r.concurrency} concurrent, zero delay`);

@@ -23,9 +23,10 @@ export class ErrorLog {
 }
 
 /** One block of streams on one path, with the CPU each process spent meanwhile. */
-export async function block(ctx, path, { model, count, concurrency, ramp, spreadMs, label }) {
+export async function block(ctx, path, { model, count, concurrency, ramp, spreadMs, label, expected }) {
   const target = ctx.targets[path];
-  const expected = expectedText(parseScenario(model).scenario);
+  // An alias names no scenario: its caller says what the reply must be.
+  expected ??= expectedText(parseScenario(model).scenario);
   // The process serving this path: workerd unless the target names another (the peer gateway).
   const serverPid = target.pid ?? ctx.workerd.pid;
   const cpu0 = { workerd: processCpuMs(serverPid), fake: processCpuMs(ctx.fake.pid), client: process.cpuUsage() };
@@ -40,7 +41,7 @@ export async function block(ctx, path, { model, count, concurrency, ramp, spread
       (target.session ? sessionTurnOnce : streamOnce)({
         url: target.url,
         agent: target.agent,
-        model: target.prefix + model,
+        model: target.modelFor?.() ?? target.prefix + model,
         expectedText: expected,
         signal: ctx.signal,
         timeoutMs: ctx.streamTimeoutMs,

@@ -1,7 +1,7 @@
 // Drives one response through a scenario. Fault injection lives here once;
 // the wire modules only spell events.
 import type { ServerResponse } from 'node:http';
-import { contentUnits, type Scenario } from './scenario.ts';
+import { contentUnits, firstTokenDelay, type Scenario } from './scenario.ts';
 import { KEEPALIVE_COMMENT, type Wire, type WireCtx } from './wire.ts';
 
 type Timer = ReturnType<typeof setTimeout>;
@@ -150,7 +150,7 @@ async function run(conn: Conn, o: DriveOpts): Promise<void> {
     'cache-control': 'no-cache',
   });
   conn.res.flushHeaders();
-  await conn.sleep(s.ttft, s.keepalive);
+  await conn.sleep(firstTokenDelay(s), s.keepalive);
   if (s.errorFirst) {
     await conn.write(wire.streamError(ctx));
     return conn.end();
@@ -188,7 +188,7 @@ async function fault(conn: Conn, o: DriveOpts, sent: number): Promise<boolean> {
 /** Non-streaming: the whole generation time passes before the headers, like the real APIs. */
 async function runJson(conn: Conn, o: DriveOpts, units: string[]): Promise<void> {
   const s = o.scenario;
-  await conn.sleep(s.ttft + s.gap * Math.max(0, units.length - 1));
+  await conn.sleep(firstTokenDelay(s) + s.gap * Math.max(0, units.length - 1));
   if (s.resetAfter !== null) return conn.destroy();
   if (s.stallAfter !== null) return conn.sleep(Number.POSITIVE_INFINITY);
   const body =

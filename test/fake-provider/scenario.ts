@@ -31,6 +31,9 @@ export type Scenario = {
   usageTwice: boolean;
   /** Usage without the output count: OpenAI `{prompt_tokens}` only, Anthropic message_delta without `output_tokens`. */
   usagePartial: boolean;
+  /** A slow tail: each request, with probability `tailPct` %, waits `tailMs` more before its first token. */
+  tailMs: number;
+  tailPct: number;
 };
 
 export type ParseResult = { ok: true; scenario: Scenario } | { ok: false; error: string };
@@ -61,9 +64,11 @@ export const DEFAULT_SCENARIO: Scenario = {
   bigAt: null,
   usageTwice: false,
   usagePartial: false,
+  tailMs: 0,
+  tailPct: 0,
 };
 
-type Kind = 'int' | 'pos' | 'bool' | 'status' | 'id' | 'finish' | 'text';
+type Kind = 'int' | 'pos' | 'bool' | 'status' | 'id' | 'finish' | 'text' | 'pct';
 
 const EXPECTED: Record<Kind, string> = {
   int: 'an integer >= 0',
@@ -73,6 +78,7 @@ const EXPECTED: Record<Kind, string> = {
   id: '1-128 chars of [A-Za-z0-9_.:-]',
   finish: 'lowercase letters and _',
   text: 'percent-encoded text (encodeURIComponent)',
+  pct: 'an integer 0-100',
 };
 
 // Maps wire key -> [Scenario field, value kind]. `pos` = integer >= 1.
@@ -102,15 +108,18 @@ const KEYS: Record<string, [keyof Scenario, Kind]> = {
   big_at: ['bigAt', 'int'],
   usage_twice: ['usageTwice', 'bool'],
   usage_partial: ['usagePartial', 'bool'],
+  tail_ms: ['tailMs', 'int'],
+  tail_pct: ['tailPct', 'pct'],
 };
 
 function convert(kind: Kind, raw: string): string | number | boolean | null {
   switch (kind) {
     case 'int':
-    case 'pos': {
+    case 'pos':
+    case 'pct': {
       if (!/^\d+$/.test(raw)) return null;
       const n = Number(raw);
-      return kind === 'pos' && n < 1 ? null : n;
+      return (kind === 'pos' && n < 1) || (kind === 'pct' && n > 100) ? null : n;
     }
     case 'status': {
       const n = /^\d{3}$/.test(raw) ? Number(raw) : 0;
@@ -168,6 +177,11 @@ export function scenario(opts: Partial<Record<string, string | number>>): string
     if (v !== undefined) parts.push(`${k}=${k === 'text' ? encodeURIComponent(String(v)) : v}`);
   }
   return parts.join(';');
+}
+
+/** The first token's delay for one request: `ttft`, plus the tail when this request draws it. */
+export function firstTokenDelay(s: Scenario, random = Math.random): number {
+  return s.ttft + (s.tailPct > 0 && random() * 100 < s.tailPct ? s.tailMs : 0);
 }
 
 /** Token i's text; `big` pads it to exactly `big` chars (still ends in a space). */
