@@ -37,6 +37,11 @@ export interface RequestLogRecord {
   attempts: AttemptRecord[];
   retries: number;
   fallbacks: number;
+  /**
+   * Hedged legs aborted because another target answered first. They produced no token, but the
+   * provider read their prompt: `input` estimates those tokens (the prompt's, once per leg).
+   */
+  hedgesLost?: { legs: number; inputTokens: number };
   /** Request arrival → first content event from the provider. */
   upstreamTtftMs?: number;
   /** Request arrival → first content event handed to the client's encoder (after every stage). */
@@ -55,15 +60,28 @@ export interface RequestLogRecord {
   completion?: string;
 }
 
-/** Fallbacks are attempts on a target other than the first; retries are repeats of one target. */
+/**
+ * Fallbacks are attempts on a target other than the one before; retries are repeats of one
+ * target. Hedged legs that lost ran alongside the winner, so they are neither.
+ */
 export function countAttempts(attempts: readonly AttemptRecord[]): { retries: number; fallbacks: number } {
   let retries = 0;
   let fallbacks = 0;
-  attempts.forEach((attempt, i) => {
-    const previous = attempts[i - 1];
-    if (!previous) return;
-    if (previous.provider === attempt.provider && previous.model === attempt.model) retries++;
-    else fallbacks++;
-  });
+  let previous: AttemptRecord | undefined;
+  for (const attempt of attempts) {
+    if (attempt.error === 'hedge_lost') continue;
+    if (previous?.provider === attempt.provider && previous.model === attempt.model) retries++;
+    else if (previous) fallbacks++;
+    previous = attempt;
+  }
   return { retries, fallbacks };
+}
+
+/** The `hedgesLost` entry of a record: undefined when no leg lost. */
+export function hedgesLost(
+  attempts: readonly AttemptRecord[],
+  promptTokens: () => number,
+): RequestLogRecord['hedgesLost'] {
+  const legs = attempts.filter((attempt) => attempt.error === 'hedge_lost').length;
+  return legs === 0 ? undefined : { legs, inputTokens: legs * promptTokens() };
 }

@@ -184,16 +184,21 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
 function connectHedged(options: ConnectOptions, hedge: HedgeOptions): Promise<Connection> {
   return new Promise((resolve, reject) => {
     const pending = [...options.targets];
-    const legs = new Set<AbortController>();
+    const legs = new Map<AbortController, Target>();
     let settled = false;
     let lastError: unknown;
     let timer: ReturnType<typeof setTimeout> | null = null;
 
-    const finish = (outcome: () => void) => {
+    const finish = (outcome: () => void, won = false) => {
       settled = true;
       clearTimeout(timer);
       options.clientSignal.removeEventListener('abort', onClientAbort);
-      for (const leg of legs) leg.abort(new Error('hedge lost'));
+      for (const [leg, target] of legs) {
+        // Recorded now, not when its rejection arrives, so the record is whole when the stream ends.
+        if (won) options.attempts.push({ provider: target.providerId, model: target.model, error: 'hedge_lost' });
+        leg.abort(new Error('hedge lost'));
+      }
+      legs.clear();
       outcome();
     };
     const onClientAbort = () => finish(() => reject(options.clientSignal.reason));
@@ -203,21 +208,17 @@ function connectHedged(options: ConnectOptions, hedge: HedgeOptions): Promise<Co
       const target = pending.shift();
       if (!target) return false;
       const leg = new AbortController();
-      legs.add(leg);
+      legs.set(leg, target);
       const legOptions = { ...options, clientSignal: AbortSignal.any([options.clientSignal, leg.signal]) };
       tryTarget(target, legOptions).then(
         (connection) => {
           legs.delete(leg);
           if (settled) return connection.abort();
           options.attempts.push({ provider: connection.provider.id, model: connection.model, hedge: 'won' });
-          finish(() => resolve(connection));
+          finish(() => resolve(connection), true);
         },
         (error: unknown) => {
           legs.delete(leg);
-          if (leg.signal.aborted) {
-            options.attempts.push({ provider: target.providerId, model: target.model, error: 'hedge_lost' });
-            return;
-          }
           if (settled) return;
           lastError = error;
           if (!launch() && legs.size === 0) finish(() => reject(lastError ?? noTarget()));

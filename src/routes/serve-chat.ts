@@ -6,7 +6,7 @@ import type { ClientFormat, ResponseMeta } from '../encoders/encoder';
 import { asGatewayError, type GatewayError } from '../errors/gateway-error';
 import { writeRequestLog } from '../observe/log-sink';
 import { Observation } from '../observe/observation';
-import { countAttempts, type Outcome, type RequestLogRecord } from '../observe/request-log';
+import { countAttempts, hedgesLost, type Outcome, type RequestLogRecord } from '../observe/request-log';
 import { type StageTiming, timeStages } from '../observe/stage-timing';
 import { type BuiltPipeline, buildPipeline } from '../pipeline/build-pipeline';
 import { collect } from '../pipeline/collect';
@@ -96,7 +96,8 @@ export async function serveChat(
 
   const log = (status: number, outcome: Outcome, stats?: PumpStats, error?: unknown) => {
     release();
-    const served = stats ? attempts.at(-1) : undefined;
+    // Hedged legs that lost are recorded after the winner: the served one is the last without an error.
+    const served = stats ? attempts.findLast((attempt) => attempt.error === undefined) : undefined;
     const usage = observation.usage;
     const p50 = observation.gaps.percentile(0.5);
     const record: RequestLogRecord = {
@@ -112,6 +113,10 @@ export async function serveChat(
       outcome,
       attempts,
       ...countAttempts(attempts),
+      hedgesLost: hedgesLost(
+        attempts,
+        () => usage?.inputTokens ?? Math.ceil(JSON.stringify(request.messages).length / CHARS_PER_TOKEN),
+      ),
       upstreamTtftMs: stats?.firstContentAt === undefined ? undefined : stats.firstContentAt - receivedAt,
       clientTtftMs: observation.firstContentAt === undefined ? undefined : observation.firstContentAt - receivedAt,
       interTokenMs:

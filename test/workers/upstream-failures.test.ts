@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { scenario } from '../fake-provider/scenario.ts';
+import { recordFor } from '../reliability/support';
 import { eventually, fakeLog, uniqueId, untilHungUp } from '../support/fake-control';
 import { callGateway, chat, contentOf, errorFrame, fakeEnv, readSse } from './gateway';
 
@@ -212,18 +213,32 @@ describe('client goes away', () => {
 });
 
 describe('hedged starts', () => {
-  const hedged = (targets: string[], hedge: Record<string, number>) =>
-    fakeEnv({ UPSTREAM_MAX_RETRIES: '0', GATEWAY_CONFIG: JSON.stringify({ aliases: { hedged: { targets, hedge } } }) });
+  const hedged = (targets: string[], hedge: Record<string, number>, alias = 'hedged') =>
+    fakeEnv({
+      UPSTREAM_MAX_RETRIES: '0',
+      GATEWAY_CONFIG: JSON.stringify({ aliases: { [alias]: { targets, hedge } } }),
+    });
 
   it('starts the next target when the first is slow; the first to answer wins, the other is aborted', async () => {
     const slow = uniqueId('hedge-slow');
     const fast = uniqueId('hedge-fast');
-    const env = hedged([local({ id: slow, ttft: 3000, tokens: 2 }), local({ id: fast, tokens: 2 })], { after_ms: 50 });
-    const res = await callGateway({ body: chat('hedged', { stream: true }), env });
+    const alias = uniqueId('hedged');
+    const targets = [local({ id: slow, ttft: 3000, tokens: 2 }), local({ id: fast, tokens: 2 })];
+    const env = hedged(targets, { after_ms: 50 }, alias);
+    const res = await callGateway({ body: chat(alias, { stream: true }), env });
     expect(res.status).toBe(200);
     expect(contentOf(await readSse(res))).toBe('tok0 tok1 ');
     expect((await untilHungUp(slow)).hungUp).toBe(1);
     expect((await fakeLog(fast)).completed).toBe(1);
+    // The record names the winner, and the losing leg with the prompt tokens it cost.
+    const record = await recordFor(alias);
+    expect(record).toMatchObject({ provider: 'local', providerModel: targets[1]?.slice(6), fallbacks: 0, retries: 0 });
+    expect(record.attempts).toEqual([
+      { provider: 'local', model: targets[1]?.slice(6), hedge: 'won' },
+      { provider: 'local', model: targets[0]?.slice(6), error: 'hedge_lost' },
+    ]);
+    expect(record.hedgesLost).toEqual({ legs: 1, inputTokens: expect.any(Number) });
+    expect(record.hedgesLost?.inputTokens).toBeGreaterThan(0);
   });
 
   it('does not start a second target when the first answers in time', async () => {
