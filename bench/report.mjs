@@ -7,8 +7,9 @@
 //   floor-pump      a trivial Worker shaped like the relay: JS reads each chunk, writes it to a native stream
 //   passthrough     the gateway, no inline stage (decode, observe, encode)
 //   full            the gateway with guard (every detector, 20 phrases) and, for JSON replies, structured
-//   session         a turn of a new session: through the SessionDO (no stage), which also tees the
-//                   events to its replay log in SQLite; the session is created before the clock starts
+//   session         a turn of a session: through its SessionDO (no stage), which also keeps the
+//                   history and tees the events to its replay log in SQLite; sessions are reused
+//                   across turns as clients would (one per concurrent client)
 //   peer            Portkey's gateway (optional: INFE_PEER=<npm prefix> or --peer, see bench/lib/peer.mjs)
 //
 // Scenarios: TTFT at 1, 50 and 200 concurrent streams; long replies at zero delay (events/s, CPU

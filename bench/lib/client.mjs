@@ -19,7 +19,7 @@ export function keepAliveAgent() {
 
 /**
  * POSTs a streaming chat completion and reads it to the end. Resolves (never rejects) with
- * { ok, headersMs, ttftMs, totalMs, events, error }. TTFT is taken when the network chunk holding the first
+ * { ok, headersMs, ttftMs, totalMs, events, gapsMs, error }. TTFT is taken when the network chunk holding the first
  * non-empty `delta.content` arrives, before any parsing of it, so parsing cost is not counted.
  */
 export function streamOnce({ model, extraBody = {}, ...rest }) {
@@ -35,16 +35,32 @@ function chatFrame(_event, data) {
   return { text: typeof content === 'string' ? content : '' };
 }
 
+/** Sessions between turns, per gateway and model: a client keeps its session across turns. */
+const idleSessions = new Map();
+
 /**
- * One turn of a new session: creates the session (untimed: a client keeps its session across
- * turns), then POSTs the message with `stream: true` and reads the turn's SSE to the end. Timed
- * like streamOnce, from sending the message to the first `token` event.
+ * One turn of a session: an idle one of an earlier turn, or a new one (created untimed), then
+ * POSTs the message with `stream: true` and reads the turn's SSE to the end. Timed like
+ * streamOnce, from sending the message to the first `token` event. At most `concurrency`
+ * sessions exist per model; the warm-up creates them, the measured turns reuse them.
  */
 export async function sessionTurnOnce({ model, extraBody = {}, ...rest }) {
-  const created = await postJson(new URL('/v1/sessions', rest.url), { model }, rest);
-  if (!created.ok) return { ...EMPTY_RESULT, status: created.status, error: `session create: ${created.error}` };
-  const path = `/v1/sessions/${created.json.id}/messages`;
-  return timedSse({ ...rest, path, body: { content: 'hi', stream: true, ...extraBody }, onFrame: sessionFrame });
+  const key = `${rest.url} ${model}`;
+  let id = idleSessions.get(key)?.pop();
+  if (!id) {
+    const created = await postJson(new URL('/v1/sessions', rest.url), { model }, rest);
+    if (!created.ok) return { ...EMPTY_RESULT, status: created.status, error: `session create: ${created.error}` };
+    id = created.json.id;
+  }
+  const path = `/v1/sessions/${id}/messages`;
+  const result = await timedSse({
+    ...rest,
+    path,
+    body: { content: 'hi', stream: true, ...extraBody },
+    onFrame: sessionFrame,
+  });
+  if (result.ok) idleSessions.set(key, [...(idleSessions.get(key) ?? []), id]);
+  return result;
 }
 
 function sessionFrame(event, data) {
@@ -56,7 +72,16 @@ function sessionFrame(event, data) {
   return { counted: false };
 }
 
-const EMPTY_RESULT = { ok: false, status: 0, headersMs: null, ttftMs: null, totalMs: null, events: 0, error: null };
+const EMPTY_RESULT = {
+  ok: false,
+  status: 0,
+  headersMs: null,
+  ttftMs: null,
+  totalMs: null,
+  events: 0,
+  error: null,
+  gapsMs: [],
+};
 
 function postJson(url, value, { agent, signal, timeoutMs, headers = {} }) {
   const body = JSON.stringify(value);
@@ -95,8 +120,9 @@ function timedSse({ url, path, agent, expectedText, signal, timeoutMs, headers =
   const body = JSON.stringify(value);
   const target = new URL(path, url);
   return new Promise((resolve) => {
-    const result = { ...EMPTY_RESULT };
+    const result = { ...EMPTY_RESULT, gapsMs: [] };
     let text = '';
+    let lastContentAt = 0;
     let done = false;
     let pending = '';
     let eventName = '';
@@ -160,6 +186,9 @@ function timedSse({ url, path, agent, expectedText, signal, timeoutMs, headers =
           result.events++;
           if (frame.text) {
             if (result.ttftMs === null) result.ttftMs = now - t0;
+            // Gaps between network chunks carrying content: two events in one chunk are one arrival.
+            else if (now > lastContentAt) result.gapsMs.push(now - lastContentAt);
+            lastContentAt = now;
             text += frame.text;
           }
         }

@@ -36,7 +36,9 @@ export function ttftTable(phase, modes) {
         : ratio(added(phase, mode), added(phase, 'floor-identity')),
       mode === 'direct' || !phase.modes.peer || mode === 'peer' ? '' : ratio(added(phase, 'peer'), added(phase, mode)),
       f(r.streamMs.p50, 0),
+      r.interTokenMs ? `${f(r.interTokenMs.p50, 1)} / ${f(r.interTokenMs.p99, 1)}` : '–',
       `${f(r.workerdCpuPercent, 0)}%`,
+      r.rssMiBAfter ? f(r.rssMiBAfter, 0) : '–',
       r.errors,
     ];
   });
@@ -53,7 +55,9 @@ export function ttftTable(phase, modes) {
       'added ÷ floor-identity added',
       'peer added ÷ added',
       'stream ms p50',
+      'inter-token ms p50 / p99',
       'server CPU',
+      'server RSS MiB after',
       'errors',
     ],
     rows,
@@ -326,7 +330,7 @@ export function renderReport(result, { chart, brief = false }) {
     'Every mode streams the same fake-provider reply; modes run in interleaved blocks (ABBA rotation) so machine noise hits all alike. ' +
       'All Workers run in one bare `workerd` process (one socket each), built by `wrangler deploy --dry-run`. ' +
       '**added** = mode − direct, per percentile (difference of percentiles, not percentile of differences). ' +
-      '**server CPU** = the serving process (workerd; Portkey for the peer; the fake for direct) from /proc, 10 ms ticks.' +
+      "**server CPU** = the serving process (workerd; Portkey for the peer; the fake for direct) from /proc, 10 ms ticks; **server RSS** = that process after the mode's last block (one workerd serves every Worker mode, so it is shared). **inter-token** = gaps between network chunks carrying content, as the client saw them." +
       (result.peer
         ? ` Peer: Portkey \`${result.peer.entry}\` on Node ${result.peer.node === process.execPath ? result.node : result.peer.node}.`
         : ' Peer: not installed, skipped.'),

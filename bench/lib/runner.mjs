@@ -3,6 +3,7 @@
 import { expectedText, parseScenario } from '../../test/fake-provider/scenario.ts';
 import { runPool, sessionTurnOnce, streamOnce } from './client.mjs';
 import { processCpuMs } from './procs.mjs';
+import { rssKiB } from './slow.mjs';
 import { summarize } from './stats.mjs';
 
 /** Every failed stream, warm-up and ramp included: any of them makes the run fail. */
@@ -60,6 +61,7 @@ export async function block(ctx, path, { model, count, concurrency, ramp, spread
     workerdCpuMs: processCpuMs(serverPid) - cpu0.workerd,
     fakeCpuMs: processCpuMs(ctx.fake.pid) - cpu0.fake,
     clientCpuMs: (client.user + client.system) / 1000,
+    rssKiBAfter: rssKiB(serverPid),
   };
 }
 
@@ -95,6 +97,8 @@ export function mergeBlocks(bs) {
     errors: measured.filter((r) => !r.ok).length + bs.flatMap((b) => b.ramp).filter((r) => !r.ok).length,
     rampStreams: bs.reduce((a, b) => a + b.ramp.length, 0),
     ttftSamples: measured.filter((r) => r.ok).map((r) => r.ttftMs),
+    interTokenMs: summarize(measured.filter((r) => r.ok).flatMap((r) => r.gapsMs)),
+    rssMiBAfter: Math.max(...bs.map((b) => b.rssKiBAfter)) / 1024,
     headersMs: summarize(measured.filter((r) => r.ok).map((r) => r.headersMs)),
     // How long a whole stream took: when the gateway cannot keep up, this stretches past the scenario's own length.
     streamMs: summarize(measured.filter((r) => r.ok).map((r) => r.totalMs)),
