@@ -31,6 +31,8 @@ export type Scenario = {
   usageTwice: boolean;
   /** Usage without the output count: OpenAI `{prompt_tokens}` only, Anthropic message_delta without `output_tokens`. */
   usagePartial: boolean;
+  /** TTFT taken from `POST /_control/speed/<key>` when one is set: a target whose speed a test changes mid-run. */
+  speedKey: string | null;
 };
 
 export type ParseResult = { ok: true; scenario: Scenario } | { ok: false; error: string };
@@ -61,6 +63,7 @@ export const DEFAULT_SCENARIO: Scenario = {
   bigAt: null,
   usageTwice: false,
   usagePartial: false,
+  speedKey: null,
 };
 
 type Kind = 'int' | 'pos' | 'bool' | 'status' | 'id' | 'finish' | 'text';
@@ -102,6 +105,7 @@ const KEYS: Record<string, [keyof Scenario, Kind]> = {
   big_at: ['bigAt', 'int'],
   usage_twice: ['usageTwice', 'bool'],
   usage_partial: ['usagePartial', 'bool'],
+  speed_key: ['speedKey', 'id'],
 };
 
 function convert(kind: Kind, raw: string): string | number | boolean | null {
