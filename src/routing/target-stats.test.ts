@@ -5,8 +5,8 @@ import {
   EWMA_ALPHA,
   expectedCost,
   orderTargets,
-  STALE_AFTER_MS,
   type Sample,
+  STALE_AFTER_MS,
   type TargetStats,
 } from './target-stats';
 
@@ -72,7 +72,13 @@ describe('expectedCost', () => {
   });
 
   it('is unknown for a target never measured or measured too long ago', () => {
-    const old: TargetStats = { target: 'a', ttftMs: 100, errorRate: 0, samples: 3, updatedAt: NOW - STALE_AFTER_MS - 1 };
+    const old: TargetStats = {
+      target: 'a',
+      ttftMs: 100,
+      errorRate: 0,
+      samples: 3,
+      updatedAt: NOW - STALE_AFTER_MS - 1,
+    };
     expect(expectedCost(undefined, NOW)).toBeUndefined();
     expect(expectedCost(old, NOW)).toBeUndefined();
   });
