@@ -15,14 +15,25 @@ async function target(label: string, ttft: number, extra: Record<string, string 
   return { id, address: `local/${scenario({ id, speed_key: id, tokens: 2, ...extra })}` };
 }
 
-/** ROUTE_STATS_TTL_MS 0: the isolate refreshes its estimates after every request. */
-function routedEnv(targets: string[], routing: unknown, extra: Record<string, unknown> = {}) {
-  return fakeEnv({
-    UPSTREAM_MAX_RETRIES: '0',
-    ROUTE_STATS_TTL_MS: '0',
-    GATEWAY_CONFIG: JSON.stringify({ aliases: { routed: { targets, routing } } }),
-    ...extra,
-  });
+/** No exploration: every order in these tests follows from the estimates alone. */
+const LATENCY = { strategy: 'latency', explore: 0 };
+
+/**
+ * Two fake targets, configured in this order, and envs whose alias `routed` names them with a
+ * given `routing`. ROUTE_STATS_TTL_MS 0: the isolate refreshes its estimates after every request.
+ */
+async function twoTargets(first: [string, number, Record<string, number>?], second: [string, number]) {
+  const a = await target(...first);
+  const b = await target(...second);
+  const targets = [a.address, b.address];
+  const routed = (routing: unknown, extra: Record<string, unknown> = {}) =>
+    fakeEnv({
+      UPSTREAM_MAX_RETRIES: '0',
+      ROUTE_STATS_TTL_MS: '0',
+      GATEWAY_CONFIG: JSON.stringify({ aliases: { routed: { targets, routing } } }),
+      ...extra,
+    });
+  return { a, b, ids: [a.id, b.id], targets, routed };
 }
 
 /**
@@ -52,10 +63,8 @@ interface StatsBody {
 
 describe('latency routing (GATEWAY_CONFIG aliases[…].routing)', () => {
   it('tries the faster target first once measured, and flips when it turns slow', async () => {
-    const slow = await target('lat-slow', 200);
-    const fast = await target('lat-fast', 5);
-    const ids = [slow.id, fast.id];
-    const environment = routedEnv([slow.address, fast.address], { strategy: 'latency', explore: 0 });
+    const { a: slow, b: fast, ids, routed } = await twoTargets(['lat-slow', 200], ['lat-fast', 5]);
+    const environment = routed(LATENCY);
 
     // Neither is measured: configured order. Then the unmeasured one is tried, then the faster.
     const warmup: string[][] = [];
@@ -68,38 +77,51 @@ describe('latency routing (GATEWAY_CONFIG aliases[…].routing)', () => {
       const [first] = await tried(ids, () => send(environment));
       if (first === slow.id) flippedAfter = i;
     }
-    // The EWMA (alpha 0.3) passes 200 ms on the second or third slow sample.
+    // With alpha 0.3 the estimate passes the slow target's 200 ms on the second 600 ms sample
+    // (≈5 → 183 → 308), so the third request goes to the other target.
     expect(flippedAfter).toBeGreaterThanOrEqual(2);
     expect(flippedAfter).toBeLessThanOrEqual(4);
     expect(await tried(ids, () => send(environment))).toEqual([slow.id]);
   });
 
+  it('orders by the isolate’s cached estimates until they are ROUTE_STATS_TTL_MS old', async () => {
+    const { a: slow, b: fast, ids, routed } = await twoTargets(['lat-ttl-slow', 200], ['lat-ttl-fast', 5]);
+    const refreshing = routed(LATENCY);
+    const cached = routed(LATENCY, { ROUTE_STATS_TTL_MS: '60000' });
+    for (let i = 0; i < 3; i++) await send(refreshing);
+    expect(await tried(ids, () => send(refreshing))).toEqual([fast.id]);
+
+    // Within the TTL nothing is fetched or sent: the turn for the worse goes unnoticed…
+    await setFakeSpeed(fast.id, 400);
+    for (let i = 0; i < 3; i++) expect(await tried(ids, () => send(cached))).toEqual([fast.id]);
+    // …until the next sync sends the samples held meanwhile, and the order flips at once.
+    await send(refreshing);
+    expect(await tried(ids, () => send(refreshing))).toEqual([slow.id]);
+  });
+
   it('re-measures a demoted target through exploration, and it regains first place when it recovered', async () => {
-    const steady = await target('lat-steady', 150);
-    const recovers = await target('lat-recovers', 700);
-    const ids = [steady.id, recovers.id];
-    const targets = [steady.address, recovers.address];
-    const exploit = routedEnv(targets, { strategy: 'latency', explore: 0 });
-    const explore = routedEnv(targets, { strategy: 'latency', explore: 1 });
+    const { a: steady, b: recovers, ids, routed } = await twoTargets(['lat-steady', 150], ['lat-recovers', 500]);
+    const exploit = routed(LATENCY);
+    const explore = routed({ strategy: 'latency', explore: 1 });
     for (let i = 0; i < 3; i++) await send(exploit);
     expect(await tried(ids, () => send(exploit))).toEqual([steady.id]);
 
     await setFakeSpeed(recovers.id, 5);
     let explorations = 0;
-    while (explorations < 6 && (await tried(ids, () => send(exploit)))[0] !== recovers.id) {
+    while (explorations < 8 && (await tried(ids, () => send(exploit)))[0] !== recovers.id) {
       // explore 1: the non-best target goes first, so the recovery is seen.
       expect(await tried(ids, () => send(explore))).toEqual([recovers.id]);
       explorations++;
     }
+    // 500 ms → 5 ms with alpha 0.3: below the steady 150 ms after four samples (500 → 352 → 248 → 175 → 124).
     expect(explorations).toBeGreaterThan(0);
-    expect(explorations).toBeLessThanOrEqual(5);
+    expect(explorations).toBeLessThanOrEqual(6);
   });
 
   it('pushes a failing target behind a working one by its error rate', async () => {
-    const failing = await target('lat-failing', 0, { status: 500 });
-    const working = await target('lat-working', 60);
-    const ids = [failing.id, working.id];
-    const environment = routedEnv([failing.address, working.address], { strategy: 'latency', explore: 0 });
+    const pair = await twoTargets(['lat-failing', 0, { status: 500 }], ['lat-working', 60]);
+    const { a: failing, b: working, ids } = pair;
+    const environment = pair.routed(LATENCY);
 
     const first = await send(environment);
     expect(first.status).toBe(200);
@@ -116,7 +138,7 @@ describe('latency routing (GATEWAY_CONFIG aliases[…].routing)', () => {
       ROUTE_STATS_TTL_MS: '0',
       GATEWAY_CONFIG: JSON.stringify({
         aliases: {
-          routed: { targets: [a.address, b.address], routing: { strategy: 'latency', explore: 0 } },
+          routed: { targets: [a.address, b.address], routing: LATENCY },
           short: { targets: [b.address, a.address], routing: 'latency' },
           plain: { targets: [a.address] },
         },
@@ -144,9 +166,8 @@ describe('latency routing (GATEWAY_CONFIG aliases[…].routing)', () => {
   });
 
   it('says in the request log record that the order came from latency routing, and whether it explored', async () => {
-    const a = await target('lat-log-a', 5);
-    const b = await target('lat-log-b', 5);
-    const environment = routedEnv([a.address, b.address], { strategy: 'latency', explore: 1 }, ADMIN);
+    const { routed } = await twoTargets(['lat-log-a', 5], ['lat-log-b', 5]);
+    const environment = routed({ strategy: 'latency', explore: 1 }, ADMIN);
     const res = await send(environment);
     const requestId = res.headers.get('x-request-id');
     const rows = await eventually(
@@ -167,13 +188,10 @@ describe('latency routing (GATEWAY_CONFIG aliases[…].routing)', () => {
   });
 
   it('keeps serving, in configured order, when the stats store is missing or failing', async () => {
-    const a = await target('lat-nostore-a', 50);
-    const b = await target('lat-nostore-b', 5);
-    const ids = [a.id, b.id];
-    const targets = [a.address, b.address];
+    const { a, ids, routed } = await twoTargets(['lat-nostore-a', 50], ['lat-nostore-b', 5]);
     // No binding at all, and a binding whose object has no `sync` (every call to it fails).
     for (const store of [undefined, env.SESSIONS]) {
-      const environment = routedEnv(targets, { strategy: 'latency', explore: 0 }, { ...ADMIN, ROUTE_STATS: store });
+      const environment = routed(LATENCY, { ...ADMIN, ROUTE_STATS: store });
       for (let i = 0; i < 3; i++) {
         let status = 0;
         expect(await tried(ids, async () => (status = (await send(environment)).status))).toEqual([a.id]);
@@ -182,7 +200,7 @@ describe('latency routing (GATEWAY_CONFIG aliases[…].routing)', () => {
     }
     const stats = await callGateway({
       path: '/v1/stats/targets',
-      env: routedEnv(targets, 'latency', { ...ADMIN, ROUTE_STATS: undefined }),
+      env: routed(LATENCY, { ...ADMIN, ROUTE_STATS: undefined }),
       headers: adminHeaders,
     });
     expect(stats.status).toBe(503);
@@ -190,12 +208,8 @@ describe('latency routing (GATEWAY_CONFIG aliases[…].routing)', () => {
   });
 
   it('leaves aliases without `routing` in their configured order', async () => {
-    const a = await target('lat-ordered-a', 40);
-    const b = await target('lat-ordered-b', 5);
-    const environment = fakeEnv({
-      ROUTE_STATS_TTL_MS: '0',
-      GATEWAY_CONFIG: JSON.stringify({ aliases: { routed: { targets: [a.address, b.address] } } }),
-    });
-    for (let i = 0; i < 3; i++) expect(await tried([a.id, b.id], () => send(environment))).toEqual([a.id]);
+    const { a, ids, routed } = await twoTargets(['lat-ordered-a', 40], ['lat-ordered-b', 5]);
+    const environment = routed(undefined);
+    for (let i = 0; i < 3; i++) expect(await tried(ids, () => send(environment))).toEqual([a.id]);
   });
 });
