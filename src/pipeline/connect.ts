@@ -67,7 +67,11 @@ async function attempt(provider: Provider, target: Target, options: ConnectOptio
   const timer = setTimeout(() => controller.abort(new FirstByteTimeout()), options.firstByteTimeoutMs);
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   // A stream that ignores the signal (the AI binding) still ends when its reader is cancelled.
-  controller.signal.addEventListener('abort', () => reader?.cancel().catch(() => {}), { once: true });
+  // The listener returns nothing: workerd warns about every listener that returns a promise.
+  const cancelReader = () => {
+    reader?.cancel().catch(() => {});
+  };
+  controller.signal.addEventListener('abort', cancelReader, { once: true });
   const abort = (reason?: unknown) => controller.abort(reason);
 
   const fail = (error: unknown): never => {
