@@ -107,6 +107,7 @@ export const settingsSchema = z.object({
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
+export type Alias = z.infer<typeof aliasSchema>;
 
 const cache = new WeakMap<object, Settings>();
 

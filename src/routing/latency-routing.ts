@@ -1,7 +1,7 @@
 import type { Settings } from '../config/settings';
 import type { RoutingRecord } from '../observe/request-log';
 import { type AttemptRecord, type Connection, type ConnectOptions, connect } from '../pipeline/connect';
-import { resolveTargets, type Target } from './resolve-targets';
+import { aliasFor, resolveTargets, type Target } from './resolve-targets';
 import { cachedStats, type RouteStatsNamespace, reportSamples, type WaitUntil } from './route-stats-cache';
 import { orderTargets, type Sample } from './target-stats';
 
@@ -39,7 +39,7 @@ export function planRoute(
   waitUntil: WaitUntil,
 ): RoutePlan {
   const targets = resolveTargets(model, settings);
-  const routing = settings.GATEWAY_CONFIG.aliases[model]?.routing;
+  const routing = aliasFor(model, settings)?.routing;
   const namespace = env.ROUTE_STATS;
   if (routing?.strategy !== 'latency' || !namespace) return { targets, report: noReport };
   const ttlMs = settings.ROUTE_STATS_TTL_MS;
