@@ -19,7 +19,7 @@ const NOT_THE_TARGETS_FAULT = new Set(['upstream_rejected_request', 'hedge_lost'
 
 export function samplesFrom(attempts: readonly AttemptRecord[]): Sample[] {
   return attempts.flatMap((attempt): Sample[] => {
-    const target = `${attempt.provider}/${attempt.model}`;
+    const target = targetKey({ providerId: attempt.provider, model: attempt.model });
     if (attempt.error === undefined) return [{ target, ok: true, ttftMs: attempt.ttftMs }];
     return NOT_THE_TARGETS_FAULT.has(attempt.error) ? [] : [{ target, ok: false }];
   });

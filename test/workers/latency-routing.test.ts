@@ -157,6 +157,8 @@ describe('latency routing (GATEWAY_CONFIG aliases[…].routing)', () => {
     const rowB = body.data.find((row) => row.target === b.address);
     expect(rowA).toMatchObject({ error_rate: 0, samples: 1 });
     expect(rowB?.samples).toBeGreaterThanOrEqual(2);
+    // Measured from the attempt's start: at least the fake's 40 ms (less a timer's early tick).
+    expect(rowA?.ttft_ms).toBeGreaterThanOrEqual(35);
     expect(rowA?.ttft_ms).toBeGreaterThan(rowB?.ttft_ms ?? Number.POSITIVE_INFINITY);
     expect(Date.parse(rowB?.updated_at ?? '')).toBeGreaterThan(Date.now() - 60_000);
     expect(body.latency_aliases).toEqual([
