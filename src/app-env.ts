@@ -7,7 +7,8 @@ import type { ProviderEnv } from './providers/provider';
  * optional here because a gateway must run (and say what is missing) without each of them.
  * Provider keys are read by name (`GROQ_API_KEY`, …).
  */
-export type Bindings = ProviderEnv & Partial<Pick<Cloudflare.Env, 'DB' | 'LOG_QUEUE' | 'SESSIONS' | 'KEY_LIMITER'>>;
+export type Bindings = ProviderEnv &
+  Partial<Pick<Cloudflare.Env, 'DB' | 'LOG_QUEUE' | 'SESSIONS' | 'KEY_LIMITER' | 'ROUTE_STATS'>>;
 
 export interface AppEnv {
   Bindings: Bindings;

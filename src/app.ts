@@ -9,6 +9,7 @@ import { logs } from './routes/logs';
 import { messages } from './routes/messages';
 import { models } from './routes/models';
 import { sessions } from './routes/sessions';
+import { stats } from './routes/stats';
 
 export const app = new Hono<AppEnv>();
 
@@ -24,6 +25,7 @@ app.route('/v1/messages', messages);
 app.route('/v1/models', models);
 app.route('/v1/logs', logs);
 app.route('/v1/sessions', sessions);
+app.route('/v1/stats', stats);
 
 app.notFound(() =>
   errorResponse(new GatewayError(404, 'not_found_error', 'No such route.', { code: 'route_not_found' })),

@@ -5,6 +5,19 @@ import { pipelineConfigSchema } from './pipeline-config';
 
 const ms = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 
+const strategy = z.enum(['ordered', 'latency']);
+/** Share of requests that try a target other than the best, so a recovered one is measured again. */
+const DEFAULT_EXPLORE = 0.05;
+
+/**
+ * `ordered`: the configured order. `latency`: cheapest measured expected TTFT first (see
+ * src/routing/target-stats.ts); the short string form takes the default exploration.
+ */
+const routingSchema = z.union([
+  strategy.transform((name) => ({ strategy: name, explore: DEFAULT_EXPLORE })),
+  z.strictObject({ strategy, explore: z.number().min(0).max(1).default(DEFAULT_EXPLORE) }),
+]);
+
 const aliasSchema = z.strictObject({
   /** Tried in order: the next one is used when the previous fails before its first token. */
   targets: z.array(z.string().regex(/^[^/\s]+\/\S+$/, "must be 'provider/model'")).min(1),
@@ -17,6 +30,8 @@ const aliasSchema = z.strictObject({
   hedge: z
     .strictObject({ after_ms: z.int().min(0).max(60_000), max_parallel: z.int().min(2).max(4).default(2) })
     .optional(),
+  /** How the targets are ordered for each request; the configured order when absent. */
+  routing: routingSchema.optional(),
 });
 
 /** `GATEWAY_CONFIG`: JSON for what does not fit a flat variable. */
@@ -43,6 +58,11 @@ export const settingsSchema = z.object({
    * response starts); the price is that a later failure becomes an error event instead of a status.
    */
   PREFILL_PROBE_MS: ms(0),
+  /**
+   * How old this isolate's copy of the latency estimates may be before it is refreshed (in the
+   * background: a request never waits for it). Also the longest an isolate holds its samples.
+   */
+  ROUTE_STATS_TTL_MS: ms(1000),
   /** Log prompts and completions (after the guard's redaction) with each request record. */
   LOG_PAYLOADS: z
     .enum(['true', 'false'])
@@ -87,6 +107,7 @@ export const settingsSchema = z.object({
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
+export type Alias = z.infer<typeof aliasSchema>;
 
 const cache = new WeakMap<object, Settings>();
 

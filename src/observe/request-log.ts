@@ -14,6 +14,13 @@ export type Outcome =
   /** The gateway itself failed (a stage threw): never the provider's fault. */
   | 'gateway_error';
 
+/** How a request's targets were ordered; absent for the configured order. */
+export interface RoutingRecord {
+  strategy: 'latency';
+  /** Exploration put a target other than the best first. */
+  explored: boolean;
+}
+
 /**
  * One record per request: the row the Queue consumer writes to D1 and the structured console
  * line. Prompt and completion appear only when payload logging is on, after the guard's
@@ -42,6 +49,8 @@ export interface RequestLogRecord {
    * provider read their prompt: `input` estimates those tokens (the prompt's, once per leg).
    */
   hedgesLost?: { legs: number; inputTokens: number };
+  /** Present when a latency-routed alias ordered the targets. */
+  routing?: RoutingRecord;
   /** Request arrival → first content event from the provider. */
   upstreamTtftMs?: number;
   /** Request arrival → first content event handed to the client's encoder (after every stage). */

@@ -14,6 +14,8 @@ export interface AttemptRecord {
   error?: string;
   /** Set on the winner of a hedged start. */
   hedge?: 'won';
+  /** The attempt that streamed: its start to its first decisive event, what latency routing learns from. */
+  ttftMs?: number;
 }
 
 export interface HedgeOptions {
@@ -31,6 +33,8 @@ export interface Connection {
   decoder: EventDecoder;
   /** Events decoded while waiting for the first one, in order; forwarded before anything else. */
   initial: StreamEvent[];
+  /** This attempt's start to its first decisive event (retries of the same target not included). */
+  ttftMs: number;
   /** Aborts the upstream request (fetch, binding stream, simulator). */
   abort(reason?: unknown): void;
 }
@@ -56,13 +60,18 @@ class FirstByteTimeout extends Error {}
  * error that follows it during prefill can still be retried, fall back, or get a status.
  */
 async function attempt(provider: Provider, target: Target, options: ConnectOptions): Promise<Connection> {
+  const startedAt = Date.now();
   const controller = new AbortController();
   const onClientAbort = () => controller.abort(options.clientSignal.reason);
   options.clientSignal.addEventListener('abort', onClientAbort, { once: true });
   const timer = setTimeout(() => controller.abort(new FirstByteTimeout()), options.firstByteTimeoutMs);
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   // A stream that ignores the signal (the AI binding) still ends when its reader is cancelled.
-  controller.signal.addEventListener('abort', () => reader?.cancel().catch(() => {}), { once: true });
+  // The listener returns nothing: workerd warns about every listener that returns a promise.
+  const cancelReader = () => {
+    reader?.cancel().catch(() => {});
+  };
+  controller.signal.addEventListener('abort', cancelReader, { once: true });
   const abort = (reason?: unknown) => controller.abort(reason);
 
   const fail = (error: unknown): never => {
@@ -103,6 +112,7 @@ async function attempt(provider: Provider, target: Target, options: ConnectOptio
       reader,
       decoder: upstream.decoder,
       initial,
+      ttftMs: Date.now() - startedAt,
       abort,
     };
   } catch (error) {
@@ -165,7 +175,7 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
   for (const target of options.targets) {
     try {
       const connection = await tryTarget(target, options);
-      options.attempts.push({ provider: connection.provider.id, model: connection.model });
+      options.attempts.push({ provider: connection.provider.id, model: connection.model, ttftMs: connection.ttftMs });
       return connection;
     } catch (error) {
       if (options.clientSignal.aborted) throw error;
@@ -214,7 +224,12 @@ function connectHedged(options: ConnectOptions, hedge: HedgeOptions): Promise<Co
         (connection) => {
           legs.delete(leg);
           if (settled) return connection.abort();
-          options.attempts.push({ provider: connection.provider.id, model: connection.model, hedge: 'won' });
+          options.attempts.push({
+            provider: connection.provider.id,
+            model: connection.model,
+            hedge: 'won',
+            ttftMs: connection.ttftMs,
+          });
           finish(() => resolve(connection), true);
         },
         (error: unknown) => {

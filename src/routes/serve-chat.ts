@@ -6,17 +6,24 @@ import type { ClientFormat, ResponseMeta } from '../encoders/encoder';
 import { asGatewayError, type GatewayError } from '../errors/gateway-error';
 import { writeRequestLog } from '../observe/log-sink';
 import { Observation } from '../observe/observation';
-import { countAttempts, hedgesLost, type Outcome, type RequestLogRecord } from '../observe/request-log';
+import {
+  countAttempts,
+  hedgesLost,
+  type Outcome,
+  type RequestLogRecord,
+  type RoutingRecord,
+} from '../observe/request-log';
 import { type StageTiming, timeStages } from '../observe/stage-timing';
 import { type BuiltPipeline, buildPipeline } from '../pipeline/build-pipeline';
 import { collect } from '../pipeline/collect';
-import { type AttemptRecord, type ConnectOptions, connect } from '../pipeline/connect';
+import type { AttemptRecord, ConnectOptions } from '../pipeline/connect';
 import { CHARS_PER_TOKEN, createObserveStage } from '../pipeline/observe-stage';
 import { relayStream } from '../pipeline/relay-stream';
 import { StageControl } from '../pipeline/stage';
 import type { PumpOutcome, PumpStats } from '../pipeline/upstream-pump';
 import { registryFor } from '../providers/registry';
-import { hedgeFor, pipelineFor, resolveTargets } from '../routing/resolve-targets';
+import { connectPlanned, planRoute } from '../routing/latency-routing';
+import { hedgeFor, pipelineFor } from '../routing/resolve-targets';
 import type { ChatRequest } from '../schema/chat-request';
 import { SSE_HEADERS } from '../stream/sse-headers';
 
@@ -93,6 +100,8 @@ export async function serveChat(
   let inputActions: BuiltPipeline['inputActions'] = [];
   let timings: Record<string, StageTiming> = {};
   let release: Release = () => {};
+  let routing: RoutingRecord | undefined;
+  const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
 
   const log = (status: number, outcome: Outcome, stats?: PumpStats, error?: unknown) => {
     release();
@@ -117,6 +126,7 @@ export async function serveChat(
         attempts,
         () => usage?.inputTokens ?? Math.ceil(JSON.stringify(request.messages).length / CHARS_PER_TOKEN),
       ),
+      routing,
       upstreamTtftMs: stats?.firstContentAt === undefined ? undefined : stats.firstContentAt - receivedAt,
       clientTtftMs: observation.firstContentAt === undefined ? undefined : observation.firstContentAt - receivedAt,
       interTokenMs:
@@ -141,7 +151,7 @@ export async function serveChat(
       durationMs: Date.now() - receivedAt,
       completion: settings.LOG_PAYLOADS ? observation.completion : undefined,
     };
-    writeRequestLog(record, c.env, (promise) => c.executionCtx.waitUntil(promise));
+    writeRequestLog(record, c.env, waitUntil);
   };
   const onDone = (outcome: PumpOutcome, stats?: PumpStats, error?: unknown) =>
     log(200, streamOutcome(outcome, control), stats, error);
@@ -153,9 +163,11 @@ export async function serveChat(
     const timed = timeStages(pipeline.stages(control));
     timings = timed.timings;
     const stages = [...timed.stages, createObserveStage(observation, { emitMetrics: serve.emitMetrics, receivedAt })];
+    const route = planRoute(request.model, settings, c.env, waitUntil);
+    routing = route.routing;
     const options: ConnectOptions = {
       registry: registryFor(c.env),
-      targets: resolveTargets(request.model, settings),
+      targets: route.targets,
       request: pipeline.request,
       clientSignal,
       firstByteTimeoutMs: settings.FIRST_BYTE_TIMEOUT_MS,
@@ -164,7 +176,7 @@ export async function serveChat(
       hedge: hedgeFor(request.model, settings),
     };
     if (!request.stream) {
-      const connection = await connect(options);
+      const connection = await connectPlanned(route, options);
       const collector = format.collector(meta);
       const pump = await collect(
         connection,
@@ -179,12 +191,14 @@ export async function serveChat(
     }
 
     const encoder = format.encoder(meta);
-    const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
     const headers = { ...SSE_HEADERS, 'content-type': encoder.contentType, 'x-request-id': requestId };
     const relay = { stages, control, encoder, idleTimeoutMs: settings.STREAM_IDLE_TIMEOUT_MS, clientSignal, onDone };
     if (settings.PREFILL_PROBE_MS > 0) {
       const stop = new AbortController();
-      const connection = connect({ ...options, clientSignal: AbortSignal.any([clientSignal, stop.signal]) });
+      const connection = connectPlanned(route, {
+        ...options,
+        clientSignal: AbortSignal.any([clientSignal, stop.signal]),
+      });
       connection.catch(() => {});
       const body = relayStream(
         { connection, abort: () => stop.abort(), probeMs: settings.PREFILL_PROBE_MS },
@@ -193,7 +207,7 @@ export async function serveChat(
       );
       return new Response(body, { headers });
     }
-    const connection = await connect(options);
+    const connection = await connectPlanned(route, options);
     return new Response(relayStream(connection, relay, waitUntil), { headers });
   } catch (error) {
     const failure = asGatewayError(error);

@@ -1,5 +1,5 @@
 import type { PipelineConfig } from '../config/pipeline-config';
-import type { Settings } from '../config/settings';
+import type { Alias, Settings } from '../config/settings';
 import { invalidRequest } from '../errors/gateway-error';
 import type { HedgeOptions } from '../pipeline/connect';
 
@@ -15,20 +15,26 @@ export function parseTarget(address: string): Target | undefined {
   return { providerId: address.slice(0, slash), model: address.slice(slash + 1) };
 }
 
+/** The alias a model names, if any. Own keys only: `constructor` is a model name, not an alias. */
+export function aliasFor(model: string, settings: Settings): Alias | undefined {
+  const aliases = settings.GATEWAY_CONFIG.aliases;
+  return Object.hasOwn(aliases, model) ? aliases[model] : undefined;
+}
+
 /** The hedged-start policy of an alias, if it has one. */
 export function hedgeFor(model: string, settings: Settings): HedgeOptions | undefined {
-  const hedge = settings.GATEWAY_CONFIG.aliases[model]?.hedge;
+  const hedge = aliasFor(model, settings)?.hedge;
   return hedge && { afterMs: hedge.after_ms, maxParallel: hedge.max_parallel };
 }
 
 /** The inline stages for a model: its alias's own pipeline, or the gateway-wide one. */
 export function pipelineFor(model: string, settings: Settings): PipelineConfig {
-  return settings.GATEWAY_CONFIG.aliases[model]?.pipeline ?? settings.GATEWAY_CONFIG.pipeline;
+  return aliasFor(model, settings)?.pipeline ?? settings.GATEWAY_CONFIG.pipeline;
 }
 
 /** `provider/model`, or an alias from the config naming an ordered list of them. */
 export function resolveTargets(model: string, settings: Settings): Target[] {
-  const alias = settings.GATEWAY_CONFIG.aliases[model];
+  const alias = aliasFor(model, settings);
   if (alias) return alias.targets.map((t) => parseTarget(t) as Target);
   const target = parseTarget(model);
   if (!target) {

@@ -1,7 +1,8 @@
 import { asGatewayError } from '../errors/gateway-error';
-import { type ConnectOptions, connect } from '../pipeline/connect';
+import type { ConnectOptions } from '../pipeline/connect';
 import { composeStages, type Stage, type StageContext, StageControl } from '../pipeline/stage';
 import { UpstreamPump } from '../pipeline/upstream-pump';
+import { connectPlanned, type RoutePlan } from '../routing/latency-routing';
 import type { StreamEvent } from '../stream/events';
 import type { SessionEvent } from './session-events';
 
@@ -16,6 +17,8 @@ export interface GenerationResult {
 
 export interface GenerationOptions {
   connect: Omit<ConnectOptions, 'clientSignal'>;
+  /** Where the targets' order came from; told what the attempts taught. */
+  route: RoutePlan;
   stages(context: StageContext): Stage[];
   idleTimeoutMs: number;
   /** Receives each upstream read's events at once, in order; never called after the end. */
@@ -86,7 +89,7 @@ export class Generation {
       options.onEvents(events);
     };
     try {
-      const connection = await connect({ ...options.connect, clientSignal: this.abort.signal });
+      const connection = await connectPlanned(options.route, { ...options.connect, clientSignal: this.abort.signal });
       this.pump = new UpstreamPump(connection, pipeline.push, options.idleTimeoutMs, control);
       if (this.interrupted) this.pump.cancel('client_cancelled');
       while (await this.pump.step()) flush();

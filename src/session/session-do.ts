@@ -4,12 +4,13 @@ import { settingsFor } from '../config/settings';
 import { asGatewayError, errorResponse, GatewayError } from '../errors/gateway-error';
 import { guardPolicySchema } from '../guard/policy';
 import { writeRequestLog } from '../observe/log-sink';
-import { countAttempts, type RequestLogRecord } from '../observe/request-log';
+import { countAttempts, type RequestLogRecord, type RoutingRecord } from '../observe/request-log';
 import { buildPipeline } from '../pipeline/build-pipeline';
 import type { AttemptRecord } from '../pipeline/connect';
 import { CHARS_PER_TOKEN } from '../pipeline/observe-stage';
 import { registryFor } from '../providers/registry';
-import { pipelineFor, resolveTargets } from '../routing/resolve-targets';
+import { planRoute } from '../routing/latency-routing';
+import { pipelineFor } from '../routing/resolve-targets';
 import { type ChatRequest, textOf } from '../schema/chat-request';
 import { readJson } from '../schema/read-json';
 import { validationError } from '../schema/validation-error';
@@ -29,6 +30,7 @@ interface ActiveTurn {
   turnId: string;
   startedAt: number;
   attempts: AttemptRecord[];
+  routing?: RoutingRecord;
   generation: Generation;
   /** Resolves once the turn is recorded in the history and the viewers are told. */
   ended: Promise<GenerationResult>;
@@ -191,7 +193,7 @@ export class SessionDO extends DurableObject<Bindings> {
     // Everything that can refuse the message (a blocked prompt, an unknown model) runs before
     // anything is stored, so a refused message leaves no trace in the history.
     const config = settingsFor(this.env);
-    const targets = resolveTargets(settings.model, config);
+    const route = planRoute(settings.model, config, this.env, (promise) => this.ctx.waitUntil(promise));
     const pipelineConfig = pipelineFor(settings.model, config);
     const pipeline = buildPipeline(
       upstream,
@@ -213,12 +215,13 @@ export class SessionDO extends DurableObject<Bindings> {
     const generation = new Generation({
       connect: {
         registry: registryFor(this.env),
-        targets,
+        targets: route.targets,
         request: pipeline.request,
         firstByteTimeoutMs: config.FIRST_BYTE_TIMEOUT_MS,
         retry: { maxRetries: config.UPSTREAM_MAX_RETRIES, baseDelayMs: config.UPSTREAM_RETRY_BASE_MS },
         attempts,
       },
+      route,
       stages: pipeline.stages,
       idleTimeoutMs: config.STREAM_IDLE_TIMEOUT_MS,
       onEvents: (events) => this.publish(this.log.append(turnId, events)),
@@ -227,6 +230,7 @@ export class SessionDO extends DurableObject<Bindings> {
       turnId,
       startedAt,
       attempts,
+      routing: route.routing,
       generation,
       ended: generation.done.then((result) => this.endTurn(turn, settings, result)),
     };
@@ -264,6 +268,7 @@ export class SessionDO extends DurableObject<Bindings> {
         outcome,
         attempts: turn.attempts,
         ...countAttempts(turn.attempts),
+        routing: turn.routing,
         upstreamTtftMs: firstTokenAt === undefined ? undefined : firstTokenAt - turn.startedAt,
         clientTtftMs: firstTokenAt === undefined ? undefined : firstTokenAt - turn.startedAt,
         tokens: { output: Math.ceil(result.content.length / CHARS_PER_TOKEN), estimated: true },

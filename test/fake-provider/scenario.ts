@@ -34,6 +34,8 @@ export type Scenario = {
   /** A slow tail: each request, with probability `tailPct` %, waits `tailMs` more before its first token. */
   tailMs: number;
   tailPct: number;
+  /** TTFT taken from `POST /_control/speed/<key>` when one is set: a target whose speed a test changes mid-run. */
+  speedKey: string | null;
 };
 
 export type ParseResult = { ok: true; scenario: Scenario } | { ok: false; error: string };
@@ -66,6 +68,7 @@ export const DEFAULT_SCENARIO: Scenario = {
   usagePartial: false,
   tailMs: 0,
   tailPct: 0,
+  speedKey: null,
 };
 
 type Kind = 'int' | 'pos' | 'bool' | 'status' | 'id' | 'finish' | 'text' | 'pct';
@@ -110,6 +113,7 @@ const KEYS: Record<string, [keyof Scenario, Kind]> = {
   usage_partial: ['usagePartial', 'bool'],
   tail_ms: ['tailMs', 'int'],
   tail_pct: ['tailPct', 'pct'],
+  speed_key: ['speedKey', 'id'],
 };
 
 function convert(kind: Kind, raw: string): string | number | boolean | null {

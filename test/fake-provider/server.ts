@@ -71,6 +71,8 @@ function promptTokens(body: Record<string, unknown>): number {
 
 export async function startFakeProvider(port = 0): Promise<FakeProvider> {
   const logs = new Map<string, RequestLog>();
+  /** TTFT overrides by `speed_key`, set through the control API while a test runs. */
+  const speeds = new Map<string, number>();
   const conns = new Set<Conn>();
   let closing = false;
   let seq = 0;
@@ -101,6 +103,7 @@ export async function startFakeProvider(port = 0): Promise<FakeProvider> {
     const parsed = parseScenario(body.model);
     if (!parsed.ok) return sendJson(res, 400, wire.errorBody(400, `fake-provider: ${parsed.error}`));
     const s = parsed.scenario;
+    if (s.speedKey !== null) s.ttft = speeds.get(s.speedKey) ?? s.ttft;
 
     // Logged before header validation so tests can see what the gateway actually sent.
     const log = logFor(s.id);
@@ -147,11 +150,26 @@ export async function startFakeProvider(port = 0): Promise<FakeProvider> {
     await drive(conn, { wire, ctx, scenario: s, stream: body.stream === true, fail, headers });
   }
 
-  function control(req: IncomingMessage, res: ServerResponse, path: string): void {
+  async function setSpeed(req: IncomingMessage, res: ServerResponse, key: string): Promise<void> {
+    let ttft: unknown;
+    try {
+      ttft = (JSON.parse(await readBody(req)) as { ttft?: unknown }).ttft;
+    } catch {}
+    if (typeof ttft !== 'number' || !Number.isInteger(ttft) || ttft < 0)
+      return sendJson(res, 400, JSON.stringify({ error: 'body must be {"ttft": <integer ms >= 0>}' }));
+    speeds.set(key, ttft);
+    sendJson(res, 200, '{"ok":true}');
+  }
+
+  async function control(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const m = /^\/_control\/log\/([^/]+)$/.exec(path);
+    const speed = /^\/_control\/speed\/([^/]+)$/.exec(path);
     if (req.method === 'POST' && path === '/_control/reset') {
       logs.clear();
+      speeds.clear();
       sendJson(res, 200, '{"ok":true}');
+    } else if (req.method === 'POST' && speed?.[1] !== undefined) {
+      await setSpeed(req, res, decodeURIComponent(speed[1]));
     } else if (req.method === 'GET' && m?.[1] !== undefined) {
       sendJson(res, 200, JSON.stringify(logs.get(decodeURIComponent(m[1])) ?? emptyLog()));
     } else {

@@ -15,6 +15,15 @@ export async function fakeLog(id: string): Promise<FakeLog> {
   return (await fetch(`${fakeUrl()}/_control/log/${id}`)).json() as Promise<FakeLog>;
 }
 
+/** Sets the TTFT of every fake request whose scenario has `speed_key=<key>`, from now on. */
+export async function setFakeSpeed(key: string, ttft: number): Promise<void> {
+  const res = await fetch(`${fakeUrl()}/_control/speed/${encodeURIComponent(key)}`, {
+    method: 'POST',
+    body: JSON.stringify({ ttft }),
+  });
+  if (!res.ok) throw new Error(`fake provider refused the speed change: ${await res.text()}`);
+}
+
 /** Bounded polling for an effect that lands asynchronously, such as an upstream seeing a hang-up. */
 export async function eventually<T>(
   read: () => Promise<T>,

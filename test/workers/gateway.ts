@@ -23,11 +23,13 @@ export interface GatewayCall {
   signal?: AbortSignal;
   rawBody?: string;
   headers?: Record<string, string>;
+  /** Pass one to await the request's waitUntil work (waitOnExecutionContext) after the response. */
+  ctx?: ExecutionContext;
 }
 
 /** Calls the Worker's fetch handler inside workerd, as the runtime would. */
 export async function callGateway(call: GatewayCall): Promise<Response> {
-  const ctx = createExecutionContext();
+  const ctx = call.ctx ?? createExecutionContext();
   const init: RequestInit = {
     method: call.method ?? (call.body === undefined && call.rawBody === undefined ? 'GET' : 'POST'),
     headers: { 'content-type': 'application/json', ...call.headers },

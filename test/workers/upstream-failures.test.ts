@@ -234,7 +234,7 @@ describe('hedged starts', () => {
     const record = await recordFor(alias);
     expect(record).toMatchObject({ provider: 'local', providerModel: targets[1]?.slice(6), fallbacks: 0, retries: 0 });
     expect(record.attempts).toEqual([
-      { provider: 'local', model: targets[1]?.slice(6), hedge: 'won' },
+      { provider: 'local', model: targets[1]?.slice(6), hedge: 'won', ttftMs: expect.any(Number) },
       { provider: 'local', model: targets[0]?.slice(6), error: 'hedge_lost' },
     ]);
     expect(record.hedgesLost).toEqual({ legs: 1, inputTokens: expect.any(Number) });

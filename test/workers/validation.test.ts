@@ -49,6 +49,11 @@ describe('request validation', () => {
     await expectError(await callGateway({ body: chat('gpt-4o') }), 400, { param: 'model', code: 'invalid_model' });
   });
 
+  it('treats names that only an object prototype has as unknown models, not as aliases', async () => {
+    for (const model of ['constructor', 'toString', 'hasOwnProperty'])
+      await expectError(await callGateway({ body: chat(model) }), 400, { param: 'model', code: 'invalid_model' });
+  });
+
   it('answers 404 for an unknown provider', async () => {
     await expectError(await callGateway({ body: chat('nope/model') }), 404, {
       param: 'model',
