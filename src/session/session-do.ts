@@ -16,6 +16,7 @@ import { validationError } from '../schema/validation-error';
 import { SSE_HEADERS } from '../stream/sse-headers';
 import { ActiveTurnMarker } from './active-turn';
 import { fitContext } from './context-budget';
+import { ContextStart } from './context-start';
 import { Generation, type GenerationResult } from './generation';
 import { History } from './history';
 import { ReplayLog } from './replay-log';
@@ -46,6 +47,7 @@ export class SessionDO extends DurableObject<Bindings> {
   private history!: History;
   private log!: ReplayLog;
   private marker!: ActiveTurnMarker;
+  private contextStart!: ContextStart;
   private readonly viewers = new Viewers();
   private active: ActiveTurn | undefined;
 
@@ -62,6 +64,7 @@ export class SessionDO extends DurableObject<Bindings> {
     this.history = new History(sql);
     this.log = new ReplayLog(sql);
     this.marker = new ActiveTurnMarker(sql);
+    this.contextStart = new ContextStart(sql);
   }
 
   override async fetch(request: Request): Promise<Response> {
@@ -168,15 +171,22 @@ export class SessionDO extends DurableObject<Bindings> {
     return this.startTurn(content, settings);
   }
 
-  private startTurn(content: string, settings: SessionSettings): ActiveTurn {
-    const earlier = this.history
-      .list()
-      .filter((m) => m.content !== '')
-      .map((m) => ({ role: m.role, content: m.content }));
+  /**
+   * What a turn with this user message would send: the context that fits the budget (from the
+   * same start as the last turn while it fits), the system prompt first, through the session's
+   * pipeline. Everything that can refuse the message (a blocked prompt, an unknown model) runs
+   * here, before anything is stored, so a refused message leaves no trace in the history.
+   */
+  private prepare(content: string, settings: SessionSettings) {
+    const earlier = this.history.list().filter((m) => m.content !== '');
+    const firstKept = this.contextStart.get();
+    const kept = firstKept === undefined ? 0 : earlier.findIndex((m) => m.id >= firstKept);
     const context = fitContext({
       system: settings.system,
-      messages: [...earlier, { role: 'user', content }],
+      messages: [...earlier.map((m) => ({ role: m.role, content: m.content })), { role: 'user' as const, content }],
       budgetTokens: settings.context_budget,
+      previousStart: kept === -1 ? earlier.length : kept,
+      trimTo: settings.context_trim_to,
     });
     const upstream: ChatRequest = {
       model: settings.model,
@@ -188,10 +198,7 @@ export class SessionDO extends DurableObject<Bindings> {
       ...(settings.max_tokens && { max_tokens: settings.max_tokens }),
       ...(settings.temperature !== undefined && { temperature: settings.temperature }),
     };
-    // Everything that can refuse the message (a blocked prompt, an unknown model) runs before
-    // anything is stored, so a refused message leaves no trace in the history.
     const config = settingsFor(this.env);
-    const targets = resolveTargets(settings.model, config);
     const pipelineConfig = pipelineFor(settings.model, config);
     const pipeline = buildPipeline(
       upstream,
@@ -200,6 +207,13 @@ export class SessionDO extends DurableObject<Bindings> {
         : { ...pipelineConfig, guard: guardPolicySchema.parse(settings.guard) },
       this.env,
     );
+    /** The id of the context's first message, once the new message has one. */
+    const firstKeptId = (newMessageId: number) => earlier[context.start]?.id ?? newMessageId;
+    return { config, targets: resolveTargets(settings.model, config), pipeline, context, firstKeptId };
+  }
+
+  private startTurn(content: string, settings: SessionSettings): ActiveTurn {
+    const { config, targets, pipeline, firstKeptId } = this.prepare(content, settings);
     // The history keeps the prompt as the provider saw it: after the guard's redactions.
     const stored = textOf(pipeline.request.messages.at(-1)?.content as Parameters<typeof textOf>[0]);
 
@@ -207,7 +221,8 @@ export class SessionDO extends DurableObject<Bindings> {
     const startedAt = Date.now();
     const attempts: AttemptRecord[] = [];
     this.log.prune();
-    this.history.append({ turnId, role: 'user', content: stored, status: 'complete' });
+    const message = this.history.append({ turnId, role: 'user', content: stored, status: 'complete' });
+    this.contextStart.set(firstKeptId(message.id));
     this.marker.set(turnId);
     this.publish(this.log.append(turnId, [{ type: 'turn-start', turnId, content: stored }]));
     const generation = new Generation({

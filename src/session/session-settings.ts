@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { guardPolicySchema } from '../guard/policy';
+import { DEFAULT_TRIM_TO } from './context-budget';
 
 export const ON_BUSY = ['redirect', 'queue', 'reject'] as const;
 
@@ -13,6 +14,11 @@ export const createSessionSchema = z.strictObject({
   system: z.string().max(100_000).optional(),
   /** Tokens of history sent with each turn; the oldest turns are dropped to fit. */
   context_budget: z.number().int().min(256).max(2_000_000).default(8192),
+  /**
+   * Over budget, the context is cut down to this share of it, in one step: the start then stays
+   * put for several turns, so the provider's prefix cache keeps matching (see fitContext).
+   */
+  context_trim_to: z.number().min(0.1).max(1).default(DEFAULT_TRIM_TO),
   /** What a new message does while a reply is still generating. */
   on_busy: z.enum(ON_BUSY).default('redirect'),
   max_tokens: z.number().int().positive().optional(),

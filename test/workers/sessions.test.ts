@@ -114,6 +114,23 @@ describe('sessions: turns', () => {
     ]);
   });
 
+  it('keeps the context start across turns and trims in one large step when over budget', async () => {
+    const scenarioId = uniqueId('s-trim');
+    // 256 tokens ≈ 1000 chars; each turn adds a 200-char question and a 5-char reply.
+    const { id } = await createSession({
+      model: `local/${scenario({ id: scenarioId, tokens: 1 })}`,
+      context_budget: 256,
+    });
+    const firsts: string[] = [];
+    for (let turn = 0; turn < 8; turn++) {
+      await (await post(id, 'messages', { content: `${turn}`.padEnd(200, '.') })).json();
+      firsts.push(((await fakeLog(scenarioId)).lastBody as any).messages[0].content.slice(0, 1));
+    }
+    // Fits through turn 3; turn 4 overflows and is cut to half the budget (its own turn and one
+    // before it), and that start holds until the budget is exceeded again.
+    expect(firsts).toEqual(['0', '0', '0', '0', '3', '3', '3', '6']);
+  });
+
   it('interrupt aborts the upstream at once and keeps the partial reply, marked interrupted', async () => {
     const scenarioId = uniqueId('s-interrupt');
     const { id } = await createSession({ model: `local/${scenario({ id: scenarioId, tokens: 200, gap: 20 })}` });
