@@ -197,6 +197,8 @@ export class SessionDO extends DurableObject<Bindings> {
       ],
       ...(settings.max_tokens && { max_tokens: settings.max_tokens }),
       ...(settings.temperature !== undefined && { temperature: settings.temperature }),
+      // The history before the new message is the next turn's prefix too: worth caching.
+      infe: { cache_prefix: true },
     };
     const config = settingsFor(this.env);
     const pipelineConfig = pipelineFor(settings.model, config);
