@@ -31,6 +31,8 @@ export type Scenario = {
   usageTwice: boolean;
   /** Usage without the output count: OpenAI `{prompt_tokens}` only, Anthropic message_delta without `output_tokens`. */
   usagePartial: boolean;
+  /** Models a prefix cache: TTFT grows by this many ms per 1000 prompt chars no earlier request of this id covered (prefix-cache.ts). */
+  prefixCache: number | null;
 };
 
 export type ParseResult = { ok: true; scenario: Scenario } | { ok: false; error: string };
@@ -61,6 +63,7 @@ export const DEFAULT_SCENARIO: Scenario = {
   bigAt: null,
   usageTwice: false,
   usagePartial: false,
+  prefixCache: null,
 };
 
 type Kind = 'int' | 'pos' | 'bool' | 'status' | 'id' | 'finish' | 'text';
@@ -102,6 +105,7 @@ const KEYS: Record<string, [keyof Scenario, Kind]> = {
   big_at: ['bigAt', 'int'],
   usage_twice: ['usageTwice', 'bool'],
   usage_partial: ['usagePartial', 'bool'],
+  prefix_cache: ['prefixCache', 'int'],
 };
 
 function convert(kind: Kind, raw: string): string | number | boolean | null {
