@@ -21,10 +21,12 @@ import { Generation, type GenerationResult } from './generation';
 import { History } from './history';
 import { ReplayLog } from './replay-log';
 import type { SequencedEvent, SessionEvent } from './session-events';
-import { LOCAL_OWNER, postMessageSchema, type SessionSettings } from './session-settings';
+import { LOCAL_OWNER, postMessageSchema, type SessionSettings, warmupSchema } from './session-settings';
 import { SessionStore } from './session-store';
 import { toWebSocketMessage } from './session-wire';
 import { Viewers } from './viewers';
+import { runWarmup, WARMUP_PLACEHOLDER, type WarmupRun } from './warmup';
+import { type WarmupDecision, WarmupGate } from './warmup-gate';
 
 interface ActiveTurn {
   turnId: string;
@@ -49,6 +51,7 @@ export class SessionDO extends DurableObject<Bindings> {
   private marker!: ActiveTurnMarker;
   private contextStart!: ContextStart;
   private readonly viewers = new Viewers();
+  private readonly warmups = new WarmupGate();
   private active: ActiveTurn | undefined;
 
   constructor(ctx: DurableObjectState, env: Bindings) {
@@ -82,6 +85,9 @@ export class SessionDO extends DurableObject<Bindings> {
           return await this.postMessage(request, settings);
         case 'interrupt':
           return Response.json(await this.interrupt());
+        case 'warmup':
+          await this.readWarmupBody(request);
+          return Response.json(this.warmUp(settings), { status: 202 });
         case 'stream':
           return this.stream(request);
         case 'ws':
@@ -115,8 +121,16 @@ export class SessionDO extends DurableObject<Bindings> {
       await this.interrupt();
       return;
     }
+    if (parsed.type === 'warmup') {
+      try {
+        return this.reply(ws, { type: 'warmup', ...this.warmUp(settings) });
+      } catch (error) {
+        const failure = asGatewayError(error);
+        return this.sendError(ws, failure.code, failure.message);
+      }
+    }
     if (parsed.type !== 'message')
-      return this.sendError(ws, 'unknown_type', "Send {type:'message'} or {type:'interrupt'}.");
+      return this.sendError(ws, 'unknown_type', "Send {type:'message'}, {type:'interrupt'} or {type:'warmup'}.");
     const body = postMessageSchema.safeParse({ content: parsed.content });
     if (!body.success) return this.sendError(ws, 'invalid_field', validationError(body.error).message);
     try {
@@ -293,6 +307,57 @@ export class SessionDO extends DurableObject<Bindings> {
     );
   }
 
+  /** The warm-up takes no fields; an empty body is fine, anything else is named in a 400. */
+  private async readWarmupBody(request: Request): Promise<void> {
+    const text = await request.text();
+    if (text.trim() === '') return;
+    const parsed = warmupSchema.safeParse(await readJson(new Response(text)));
+    if (!parsed.success) throw validationError(parsed.error);
+  }
+
+  /**
+   * A warm-up signal (see WarmupGate for when one is skipped). A started warm-up runs in the
+   * background and is never waited for: a turn that begins meanwhile goes ahead at once and the
+   * warm-up carries on, since aborting it would throw away the prefill it has done, and with a
+   * one-token cap it ends right after that prefill anyway.
+   */
+  private warmUp(settings: SessionSettings): WarmupDecision {
+    const perMinute = settingsFor(this.env).SESSION_WARMUP_PER_MINUTE;
+    if (!settings.warmup || perMinute === 0) {
+      throw new GatewayError(400, 'invalid_request_error', 'Warm-up is not enabled for this session.', {
+        code: 'warmup_disabled',
+        param: 'warmup',
+      });
+    }
+    // The context is a function of the history and its stored start alone (the settings are fixed).
+    const key = `${this.contextStart.get() ?? 0}:${this.history.lastId()}`;
+    const decision = this.warmups.admit(key, { generating: this.active !== undefined, perMinute });
+    if (decision.warmup === 'started') this.startWarmup(settings);
+    return decision;
+  }
+
+  private startWarmup(settings: SessionSettings): void {
+    let run: WarmupRun;
+    try {
+      const { config, targets, pipeline, context } = this.prepare(WARMUP_PLACEHOLDER, settings);
+      run = {
+        registry: registryFor(this.env),
+        targets,
+        request: pipeline.request,
+        firstByteTimeoutMs: config.FIRST_BYTE_TIMEOUT_MS,
+        keyId: settings.owner === LOCAL_OWNER ? null : settings.owner,
+        estimatedInputTokens: context.estimatedTokens,
+      };
+    } catch (error) {
+      this.warmups.settle(false);
+      throw error;
+    }
+    void runWarmup(run).then((record) => {
+      this.warmups.settle(record.outcome === 'ok');
+      writeRequestLog(record, this.env, (promise) => this.ctx.waitUntil(promise));
+    });
+  }
+
   private async interrupt() {
     const turn = this.active;
     if (!turn) return { interrupted: false };
@@ -346,7 +411,11 @@ export class SessionDO extends DurableObject<Bindings> {
 
   /** An error about this socket's own message: sent to it alone, and not part of the session's log. */
   private sendError(ws: WebSocket, code: string, message: string): void {
-    const event: SessionEvent = { type: 'error', code, message };
+    this.reply(ws, { type: 'error', code, message });
+  }
+
+  /** An answer to this socket's own message: sent to it alone, and not part of the session's log. */
+  private reply(ws: WebSocket, event: SessionEvent): void {
     ws.send(toWebSocketMessage({ seq: 0, turnId: '', event }));
   }
 

@@ -21,6 +21,11 @@ export const createSessionSchema = z.strictObject({
   context_trim_to: z.number().min(0.1).max(1).default(DEFAULT_TRIM_TO),
   /** What a new message does while a reply is still generating. */
   on_busy: z.enum(ON_BUSY).default('redirect'),
+  /**
+   * Accept warm-up signals (POST …/warmup, WebSocket `{type:'warmup'}`): each started one is an
+   * extra, one-token upstream request that prefills the context so the next turn's TTFT is shorter.
+   */
+  warmup: z.boolean().default(false),
   max_tokens: z.number().int().positive().optional(),
   temperature: z.number().min(0).max(2).optional(),
   /** Guard policy for prompts and replies; replaces the gateway's for this session. Stored as given. */
@@ -58,6 +63,9 @@ export const postMessageSchema = z.strictObject({
   content: z.string().min(1).max(1_000_000),
   stream: z.boolean().optional(),
 });
+
+/** POST /v1/sessions/:id/warmup: no fields (see WARMUP_PLACEHOLDER for why no draft); the body may be empty. */
+export const warmupSchema = z.strictObject({});
 
 export const SESSION_ID_PATTERN = /^sess_[A-Za-z0-9_-]{22}$/;
 

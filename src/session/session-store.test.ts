@@ -17,6 +17,7 @@ const settings: SessionSettings = {
   context_budget: 8192,
   context_trim_to: 0.5,
   on_busy: 'redirect',
+  warmup: false,
   created_at: 1_700_000_000_000,
 };
 
