@@ -329,8 +329,10 @@ export class SessionDO extends DurableObject<Bindings> {
         param: 'warmup',
       });
     }
+    const lastId = this.history.lastId();
+    if (lastId === 0 && !settings.system) return { warmup: 'skipped', reason: 'empty' };
     // The context is a function of the history and its stored start alone (the settings are fixed).
-    const key = `${this.contextStart.get() ?? 0}:${this.history.lastId()}`;
+    const key = `${this.contextStart.get() ?? 0}:${lastId}`;
     const decision = this.warmups.admit(key, { generating: this.active !== undefined, perMinute });
     if (decision.warmup === 'started') this.startWarmup(settings);
     return decision;

@@ -1,4 +1,5 @@
-export type WarmupSkip = 'generating' | 'in_flight' | 'unchanged' | 'rate_limited';
+/** `empty`: no system prompt and no history, so nothing comes before the next message to warm. */
+export type WarmupSkip = 'empty' | 'generating' | 'in_flight' | 'unchanged' | 'rate_limited';
 
 /** The answer to a warm-up signal (HTTP 202 body, and the WebSocket reply's data). */
 export type WarmupDecision = { warmup: 'started' } | { warmup: 'skipped'; reason: WarmupSkip };

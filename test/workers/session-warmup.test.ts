@@ -34,6 +34,11 @@ describe('session warm-up: signal and caps', () => {
     expect(body.error).toMatchObject({ code: 'warmup_disabled', param: 'warmup', type: 'invalid_request_error' });
   });
 
+  it('skips a session with nothing to warm: no system prompt and no history yet', async () => {
+    const { id } = await createSession({ model: `local/${scenario({ id: uniqueId('warm-empty') })}`, warmup: true });
+    expect(await warmup(id)).toEqual({ status: 202, body: { warmup: 'skipped', reason: 'empty' } });
+  });
+
   it('takes no fields: a draft is refused by name rather than silently dropped', async () => {
     const { id } = await warmSession();
     const { status, body } = await warmup(id, { draft: 'Hel' });
