@@ -21,7 +21,7 @@ import { Generation, type GenerationResult } from './generation';
 import { History } from './history';
 import { ReplayLog } from './replay-log';
 import type { SequencedEvent, SessionEvent } from './session-events';
-import { LOCAL_OWNER, postMessageSchema, type SessionSettings, warmupSchema } from './session-settings';
+import { keyIdOf, postMessageSchema, type SessionSettings, warmupSchema } from './session-settings';
 import { SessionStore } from './session-store';
 import { toWebSocketMessage } from './session-wire';
 import { Viewers } from './viewers';
@@ -285,7 +285,7 @@ export class SessionDO extends DurableObject<Bindings> {
       {
         requestId: turn.turnId,
         ts: turn.startedAt,
-        keyId: settings.owner === LOCAL_OWNER ? null : settings.owner,
+        keyId: keyIdOf(settings),
         route: '/v1/sessions/:id/messages',
         model: settings.model,
         provider: served?.provider,
@@ -347,7 +347,7 @@ export class SessionDO extends DurableObject<Bindings> {
         targets,
         request: pipeline.request,
         firstByteTimeoutMs: config.FIRST_BYTE_TIMEOUT_MS,
-        keyId: settings.owner === LOCAL_OWNER ? null : settings.owner,
+        keyId: keyIdOf(settings),
         estimatedInputTokens: context.estimatedTokens,
       };
     } catch (error) {

@@ -58,6 +58,10 @@ export interface SessionSettings extends CreateSessionRequest {
   created_at: number;
 }
 
+/** The gateway key a session's log records name: none while gateway auth is off. */
+export const keyIdOf = (settings: SessionSettings): string | null =>
+  settings.owner === LOCAL_OWNER ? null : settings.owner;
+
 /** POST /v1/sessions/:id/messages, and a WebSocket `{ type: 'message' }`. */
 export const postMessageSchema = z.strictObject({
   content: z.string().min(1).max(1_000_000),
