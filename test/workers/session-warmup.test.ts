@@ -21,6 +21,18 @@ const settled = (scenarioId: string, requests: number, warmups: number) =>
     (log) => log.requests >= requests && log.hungUp >= warmups,
   );
 
+/** The warm-up log records for a model, once at least one reached D1 through the queue. */
+async function warmupRecords(model: string): Promise<any[]> {
+  const rows = await eventually(
+    async () =>
+      ((await (await callGateway({ path: `/v1/logs?model=${encodeURIComponent(model)}` })).json()) as { data: any[] })
+        .data,
+    (data) => data.some((row) => row.route === 'session.warmup'),
+    8000,
+  );
+  return rows.filter((row) => row.route === 'session.warmup');
+}
+
 const warmup = async (id: string, body?: unknown) => {
   const res = await post(id, 'warmup', body);
   return { status: res.status, body: (await res.json()) as any };
@@ -106,19 +118,27 @@ describe('session warm-up: signal and caps', () => {
   });
 });
 
+describe('session warm-up: a turn during a warm-up', () => {
+  it('does not wait for it, and the warm-up still runs to its first token', async () => {
+    const { id, scenarioId, model } = await warmSession({ scenario: { ttft: 300 } });
+    expect((await warmup(id)).body).toEqual({ warmup: 'started' });
+    const sentAt = Date.now();
+    const [start] = await readFrames(await post(id, 'messages', { content: 'Third', stream: true }), 1);
+    expect(start?.event).toBe('turn-start');
+    expect(Date.now() - sentAt).toBeLessThan(250);
+    await settled(scenarioId, 4, 1);
+    const [record] = await warmupRecords(model);
+    expect(record).toMatchObject({ outcome: 'ok' });
+    expect(record.upstreamTtftMs).toBeGreaterThanOrEqual(300);
+  });
+});
+
 describe('session warm-up: log and providers', () => {
   it('writes one log record per warm-up, route session.warmup, with TTFT and tokens', async () => {
     const { id, scenarioId, model } = await warmSession();
     await warmup(id);
     await settled(scenarioId, 3, 1);
-    const rows = await eventually(
-      async () =>
-        ((await (await callGateway({ path: `/v1/logs?model=${encodeURIComponent(model)}` })).json()) as { data: any[] })
-          .data,
-      (data) => data.some((row) => row.route === 'session.warmup'),
-      8000,
-    );
-    const records = rows.filter((row) => row.route === 'session.warmup');
+    const records = await warmupRecords(model);
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ outcome: 'ok', status: 200, provider: 'local', stream: true });
     expect(records[0].upstreamTtftMs).toBeGreaterThanOrEqual(0);
