@@ -38,7 +38,7 @@ const els = {
 
 /**
  * @typedef {{ turnId: string, text: string, seq: number }} Partial
- * @typedef {{ sessionId?: string, model?: string, lastEventId?: number, partial?: Partial, ttfts?: number[] }} Saved
+ * @typedef {{ sessionId?: string, model?: string, warmup?: boolean, lastEventId?: number, partial?: Partial, ttfts?: number[] }} Saved
  */
 /** @returns {Saved} */
 function load() {
@@ -336,11 +336,12 @@ const json = (/** @type {unknown} */ body) => ({
 
 async function ensureSession() {
   if (saved.sessionId) return saved.sessionId;
-  const res = await api('/v1/sessions', json({ model: els.model.value }));
+  const res = await api('/v1/sessions', json({ model: els.model.value, warmup: true }));
   if (!res.ok) throw new Error((await errorOf(res)).message);
   const session = await res.json();
   saved.sessionId = session.id;
   saved.model = session.model;
+  saved.warmup = session.warmup;
   delete saved.partial;
   persist();
   return session.id;
@@ -445,8 +446,33 @@ async function followUp(context) {
   if (turn && (turn.state === 'streaming' || turn.state === 'waiting')) fail(turn, 'The connection was lost.');
 }
 
+/** Whether this turn's warm-up has gone out: one per turn, however much the user types. */
+let warmedUp = false;
+
+/**
+ * When the user starts typing the next message, the session sends its context to the provider
+ * ahead of it (README, *Warm-up*), so the reply's first token comes sooner. Not while a reply
+ * streams (the session would skip it, and this turn's one chance would be spent).
+ */
+function warmUpSoon() {
+  const sessionId = saved.sessionId;
+  if (warmedUp || !sessionId || !saved.warmup || els.json.checked || live.size > 0) return;
+  if (els.input.value.trim() === '') return;
+  warmedUp = true;
+  void api(`/v1/sessions/${sessionId}/warmup`, json({}))
+    .then((res) => {
+      // Turned off by the gateway (SESSION_WARMUP_PER_MINUTE=0): stop asking in this session.
+      if (res.status === 400) {
+        saved.warmup = false;
+        persist();
+      }
+    })
+    .catch(() => {});
+}
+
 /** @param {string} content */
 async function sendToSession(content) {
+  warmedUp = false;
   const sentAt = performance.now();
   const turn = addTurn(content, { sentAt });
   turn.reply.scrollIntoView({ block: 'nearest' });
@@ -497,9 +523,10 @@ async function restore() {
     }
     return;
   }
-  /** @type {{ model: string, generating: boolean, messages: Array<{ turnId: string, role: string, content: string, status: string }> }} */
+  /** @type {{ model: string, warmup?: boolean, generating: boolean, messages: Array<{ turnId: string, role: string, content: string, status: string }> }} */
   const session = await res.json();
   selectModel(session.model);
+  saved.warmup = session.warmup;
   for (const message of session.messages) {
     let turn = turns.get(message.turnId);
     if (message.role === 'user') {
@@ -680,7 +707,10 @@ async function loadLogs() {
       const tr = h('tr');
       // Short labels keep the column narrow on a phone; the full outcome is in the tooltip.
       const label =
-        { client_cancelled: 'cancelled', upstream_error: 'upstream', gateway_error: 'gateway' }[r.outcome] ?? r.outcome;
+        r.route === 'session.warmup' && r.outcome === 'ok'
+          ? 'warm-up'
+          : ({ client_cancelled: 'cancelled', upstream_error: 'upstream', gateway_error: 'gateway' }[r.outcome] ??
+            r.outcome);
       const outcome = h('span', `pill ${r.outcome === 'ok' ? 'ok' : 'bad'}`, label);
       outcome.title = r.outcome;
       outcome.title = `HTTP ${r.status} · ${r.route}`;
@@ -740,6 +770,7 @@ function newChat() {
   delete saved.partial;
   saved.model = els.model.value;
   persist();
+  warmedUp = false;
   turns.clear();
   live.clear();
   els.messages.replaceChildren(els.hint);
@@ -772,6 +803,7 @@ document.addEventListener('keydown', (event) => {
   }
 });
 
+els.input.addEventListener('input', warmUpSoon);
 els.stop.addEventListener('click', () => void interrupt());
 els.newChat.addEventListener('click', newChat);
 els.json.addEventListener('change', refreshControls);

@@ -63,6 +63,11 @@ export const settingsSchema = z.object({
    * background: a request never waits for it). Also the longest an isolate holds its samples.
    */
   ROUTE_STATS_TTL_MS: ms(1000),
+  /**
+   * Session warm-ups (sessions created with `warmup: true`) started per session in any 60 s; each
+   * is one extra minimal upstream request. 0 turns warm-ups off for every session.
+   */
+  SESSION_WARMUP_PER_MINUTE: z.coerce.number().int().min(0).max(60).default(6),
   /** Log prompts and completions (after the guard's redaction) with each request record. */
   LOG_PAYLOADS: z
     .enum(['true', 'false'])

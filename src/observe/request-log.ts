@@ -1,3 +1,4 @@
+import type { GatewayError } from '../errors/gateway-error';
 import type { AttemptRecord } from '../pipeline/connect';
 import type { FinishReason } from '../stream/events';
 import type { StageTiming } from './stage-timing';
@@ -93,4 +94,12 @@ export function hedgesLost(
 ): RequestLogRecord['hedgesLost'] {
   const legs = attempts.filter((attempt) => attempt.error === 'hedge_lost').length;
   return legs === 0 ? undefined : { legs, inputTokens: legs * promptTokens() };
+}
+
+/** The outcome of a request that failed with `error` before it streamed. */
+export function failureOutcome(error: GatewayError): Outcome {
+  if (error.code === 'internal_error') return 'gateway_error';
+  if (error.status === 504) return 'timeout';
+  if (error.code === 'upstream_truncated') return 'truncated';
+  return error.status < 500 && error.status !== 429 ? 'rejected' : 'upstream_error';
 }

@@ -109,4 +109,68 @@ describe('anthropicBody', () => {
       expect(call).toThrow(field);
     }
   });
+
+  it('with infe.cache_prefix, marks the system prompt and the last block before the final message', () => {
+    const body = anthropicBody(
+      request({
+        infe: { cache_prefix: true },
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Q1' },
+          { role: 'assistant', content: 'A1' },
+          { role: 'user', content: 'Q2' },
+        ],
+      }),
+      'claude',
+    );
+    expect(body.system).toEqual([{ type: 'text', text: 'Be brief.', cache_control: { type: 'ephemeral' } }]);
+    expect(body.messages).toEqual([
+      { role: 'user', content: [{ type: 'text', text: 'Q1' }] },
+      { role: 'assistant', content: [{ type: 'text', text: 'A1', cache_control: { type: 'ephemeral' } }] },
+      { role: 'user', content: [{ type: 'text', text: 'Q2' }] },
+    ]);
+  });
+
+  it('keeps the breakpoint on the earlier block when the final message merges into the same turn', () => {
+    const body = anthropicBody(
+      request({
+        infe: { cache_prefix: true },
+        messages: [
+          { role: 'user', content: 'Q1' },
+          { role: 'user', content: 'Q2' },
+        ],
+      }),
+      'claude',
+    );
+    expect(body.system).toBeUndefined();
+    expect(body.messages).toEqual([
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'Q1', cache_control: { type: 'ephemeral' } },
+          { type: 'text', text: 'Q2' },
+        ],
+      },
+    ]);
+  });
+
+  it('marks nothing without the flag, or when the final message is the only one', () => {
+    const plain = anthropicBody(
+      request({
+        messages: [
+          { role: 'system', content: 'S' },
+          { role: 'user', content: 'Q1' },
+          { role: 'assistant', content: 'A1' },
+          { role: 'user', content: 'Q2' },
+        ],
+      }),
+      'claude',
+    );
+    expect(JSON.stringify(plain)).not.toContain('cache_control');
+    const single = anthropicBody(
+      request({ infe: { cache_prefix: true }, messages: [{ role: 'user', content: 'Q' }] }),
+      'c',
+    );
+    expect(JSON.stringify(single.messages)).not.toContain('cache_control');
+  });
 });

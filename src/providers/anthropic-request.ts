@@ -59,11 +59,22 @@ function blocksOf(message: ChatMessage, index: number): ContentBlock[] {
   }
 }
 
-/** Anthropic wants strictly alternating turns, with tool results sent as user content. */
-function toMessages(messages: readonly ChatMessage[]): AnthropicMessage[] {
+const EPHEMERAL = { type: 'ephemeral' } as const;
+const isSystem = (message: ChatMessage) => message.role === 'system' || message.role === 'developer';
+
+/**
+ * Anthropic wants strictly alternating turns, with tool results sent as user content. With
+ * `cachePrefix`, the last block before the final message carries a cache breakpoint: it stays in
+ * place when the final message merges into the same turn, so the next request's prefix (this one
+ * plus the reply) reads what this one wrote.
+ */
+function toMessages(messages: readonly ChatMessage[], cachePrefix: boolean): AnthropicMessage[] {
   const out: AnthropicMessage[] = [];
+  const final = messages.findLastIndex((message) => !isSystem(message));
   messages.forEach((message, index) => {
-    if (message.role === 'system' || message.role === 'developer') return;
+    if (isSystem(message)) return;
+    const breakpoint = cachePrefix && index === final ? out.at(-1)?.content.at(-1) : undefined;
+    if (breakpoint) breakpoint.cache_control = EPHEMERAL;
     const role = message.role === 'assistant' ? 'assistant' : 'user';
     const blocks = blocksOf(message, index);
     const last = out.at(-1);
@@ -98,16 +109,19 @@ export function anthropicBody(request: ChatRequest, model: string): Record<strin
     }
   }
   const system = request.messages
-    .filter((m) => m.role === 'system' || m.role === 'developer')
+    .filter(isSystem)
     .map((m) => textOf(m.content))
     .join('\n\n');
+  const cachePrefix = request.infe?.cache_prefix === true;
   const body: Record<string, unknown> = {
     model,
     stream: true,
     max_tokens: maxOutputTokens(request) ?? DEFAULT_MAX_TOKENS,
-    messages: toMessages(request.messages),
+    messages: toMessages(request.messages, cachePrefix),
   };
-  if (system) body.system = system;
+  // A breakpoint of its own on the system prompt: it still matches after a trim moves the
+  // messages' start. Two breakpoints, within Anthropic's four.
+  if (system) body.system = cachePrefix ? [{ type: 'text', text: system, cache_control: EPHEMERAL }] : system;
   if (request.temperature != null) body.temperature = request.temperature;
   if (request.top_p != null) body.top_p = request.top_p;
   if (request.stop != null) body.stop_sequences = typeof request.stop === 'string' ? [request.stop] : request.stop;

@@ -3,11 +3,12 @@ import type { AppEnv } from '../app-env';
 import { admit, type Release } from '../auth/admission';
 import { settingsFor } from '../config/settings';
 import type { ClientFormat, ResponseMeta } from '../encoders/encoder';
-import { asGatewayError, type GatewayError } from '../errors/gateway-error';
+import { asGatewayError } from '../errors/gateway-error';
 import { writeRequestLog } from '../observe/log-sink';
 import { Observation } from '../observe/observation';
 import {
   countAttempts,
+  failureOutcome,
   hedgesLost,
   type Outcome,
   type RequestLogRecord,
@@ -30,13 +31,6 @@ import { SSE_HEADERS } from '../stream/sse-headers';
 export interface ServeOptions {
   /** Send the end-of-stream metrics annotation. */
   emitMetrics: boolean;
-}
-
-function failureOutcome(error: GatewayError): Outcome {
-  if (error.code === 'internal_error') return 'gateway_error';
-  if (error.status === 504) return 'timeout';
-  if (error.code === 'upstream_truncated') return 'truncated';
-  return error.status < 500 && error.status !== 429 ? 'rejected' : 'upstream_error';
 }
 
 function streamOutcome(outcome: PumpOutcome, control: StageControl): Outcome {

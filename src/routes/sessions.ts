@@ -83,5 +83,9 @@ export const sessions = new Hono<AppEnv>()
     return toSession(c, c.req.param('id'), 'messages');
   })
   .post('/:id/interrupt', (c) => toSession(c, c.req.param('id'), 'interrupt'))
+  .post('/:id/warmup', async (c) => {
+    await admit(c, { holdsStream: false });
+    return toSession(c, c.req.param('id'), 'warmup');
+  })
   .get('/:id/stream', (c) => toSession(c, c.req.param('id'), 'stream'))
   .get('/:id/ws', (c) => toSession(c, c.req.param('id'), 'ws'));

@@ -88,6 +88,11 @@ export class History {
       .map(toMessage);
   }
 
+  /** The newest message's id; 0 for an empty history. Ids only grow, so it names the history's state. */
+  lastId(): number {
+    return this.sql.exec<{ id: number }>('SELECT COALESCE(MAX(id), 0) AS id FROM history_messages').one().id;
+  }
+
   clear(): void {
     this.sql.exec('DELETE FROM history_messages');
   }

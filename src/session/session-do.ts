@@ -17,14 +17,17 @@ import { validationError } from '../schema/validation-error';
 import { SSE_HEADERS } from '../stream/sse-headers';
 import { ActiveTurnMarker } from './active-turn';
 import { fitContext } from './context-budget';
+import { ContextStart } from './context-start';
 import { Generation, type GenerationResult } from './generation';
 import { History } from './history';
 import { ReplayLog } from './replay-log';
 import type { SequencedEvent, SessionEvent } from './session-events';
-import { LOCAL_OWNER, postMessageSchema, type SessionSettings } from './session-settings';
+import { keyIdOf, postMessageSchema, type SessionSettings, warmupSchema } from './session-settings';
 import { SessionStore } from './session-store';
 import { toWebSocketMessage } from './session-wire';
 import { Viewers } from './viewers';
+import { runWarmup, WARMUP_PLACEHOLDER, type WarmupRun } from './warmup';
+import { type WarmupDecision, WarmupGate } from './warmup-gate';
 
 interface ActiveTurn {
   turnId: string;
@@ -48,7 +51,9 @@ export class SessionDO extends DurableObject<Bindings> {
   private history!: History;
   private log!: ReplayLog;
   private marker!: ActiveTurnMarker;
+  private contextStart!: ContextStart;
   private readonly viewers = new Viewers();
+  private readonly warmups = new WarmupGate();
   private active: ActiveTurn | undefined;
 
   constructor(ctx: DurableObjectState, env: Bindings) {
@@ -64,6 +69,7 @@ export class SessionDO extends DurableObject<Bindings> {
     this.history = new History(sql);
     this.log = new ReplayLog(sql);
     this.marker = new ActiveTurnMarker(sql);
+    this.contextStart = new ContextStart(sql);
   }
 
   override async fetch(request: Request): Promise<Response> {
@@ -81,6 +87,9 @@ export class SessionDO extends DurableObject<Bindings> {
           return await this.postMessage(request, settings);
         case 'interrupt':
           return Response.json(await this.interrupt());
+        case 'warmup':
+          await this.readWarmupBody(request);
+          return Response.json(this.warmUp(settings), { status: 202 });
         case 'stream':
           return this.stream(request);
         case 'ws':
@@ -114,8 +123,16 @@ export class SessionDO extends DurableObject<Bindings> {
       await this.interrupt();
       return;
     }
+    if (parsed.type === 'warmup') {
+      try {
+        return this.reply(ws, { type: 'warmup', ...this.warmUp(settings) });
+      } catch (error) {
+        const failure = asGatewayError(error);
+        return this.sendError(ws, failure.code, failure.message);
+      }
+    }
     if (parsed.type !== 'message')
-      return this.sendError(ws, 'unknown_type', "Send {type:'message'} or {type:'interrupt'}.");
+      return this.sendError(ws, 'unknown_type', "Send {type:'message'}, {type:'interrupt'} or {type:'warmup'}.");
     const body = postMessageSchema.safeParse({ content: parsed.content });
     if (!body.success) return this.sendError(ws, 'invalid_field', validationError(body.error).message);
     try {
@@ -170,15 +187,22 @@ export class SessionDO extends DurableObject<Bindings> {
     return this.startTurn(content, settings);
   }
 
-  private startTurn(content: string, settings: SessionSettings): ActiveTurn {
-    const earlier = this.history
-      .list()
-      .filter((m) => m.content !== '')
-      .map((m) => ({ role: m.role, content: m.content }));
+  /**
+   * What a turn with this user message would send: the context that fits the budget (from the
+   * same start as the last turn while it fits), the system prompt first, through the session's
+   * pipeline. Everything that can refuse the message (a blocked prompt, an unknown model) runs
+   * here, before anything is stored, so a refused message leaves no trace in the history.
+   */
+  private prepare(content: string, settings: SessionSettings) {
+    const earlier = this.history.list().filter((m) => m.content !== '');
+    const firstKept = this.contextStart.get();
+    const kept = firstKept === undefined ? 0 : earlier.findIndex((m) => m.id >= firstKept);
     const context = fitContext({
       system: settings.system,
-      messages: [...earlier, { role: 'user', content }],
+      messages: [...earlier.map((m) => ({ role: m.role, content: m.content })), { role: 'user' as const, content }],
       budgetTokens: settings.context_budget,
+      previousStart: kept === -1 ? earlier.length : kept,
+      trimTo: settings.context_trim_to,
     });
     const upstream: ChatRequest = {
       model: settings.model,
@@ -189,9 +213,9 @@ export class SessionDO extends DurableObject<Bindings> {
       ],
       ...(settings.max_tokens && { max_tokens: settings.max_tokens }),
       ...(settings.temperature !== undefined && { temperature: settings.temperature }),
+      // The history before the new message is the next turn's prefix too: worth caching.
+      infe: { cache_prefix: true },
     };
-    // Everything that can refuse the message (a blocked prompt, an unknown model) runs before
-    // anything is stored, so a refused message leaves no trace in the history.
     const config = settingsFor(this.env);
     const route = planRoute(settings.model, config, this.env, (promise) => this.ctx.waitUntil(promise));
     const pipelineConfig = pipelineFor(settings.model, config);
@@ -202,6 +226,13 @@ export class SessionDO extends DurableObject<Bindings> {
         : { ...pipelineConfig, guard: guardPolicySchema.parse(settings.guard) },
       this.env,
     );
+    /** The id of the context's first message, once the new message has one. */
+    const firstKeptId = (newMessageId: number) => earlier[context.start]?.id ?? newMessageId;
+    return { config, route, pipeline, context, firstKeptId };
+  }
+
+  private startTurn(content: string, settings: SessionSettings): ActiveTurn {
+    const { config, route, pipeline, firstKeptId } = this.prepare(content, settings);
     // The history keeps the prompt as the provider saw it: after the guard's redactions.
     const stored = textOf(pipeline.request.messages.at(-1)?.content as Parameters<typeof textOf>[0]);
 
@@ -209,7 +240,8 @@ export class SessionDO extends DurableObject<Bindings> {
     const startedAt = Date.now();
     const attempts: AttemptRecord[] = [];
     this.log.prune();
-    this.history.append({ turnId, role: 'user', content: stored, status: 'complete' });
+    const message = this.history.append({ turnId, role: 'user', content: stored, status: 'complete' });
+    this.contextStart.set(firstKeptId(message.id));
     this.marker.set(turnId);
     this.publish(this.log.append(turnId, [{ type: 'turn-start', turnId, content: stored }]));
     const generation = new Generation({
@@ -258,7 +290,7 @@ export class SessionDO extends DurableObject<Bindings> {
       {
         requestId: turn.turnId,
         ts: turn.startedAt,
-        keyId: settings.owner === LOCAL_OWNER ? null : settings.owner,
+        keyId: keyIdOf(settings),
         route: '/v1/sessions/:id/messages',
         model: settings.model,
         provider: served?.provider,
@@ -279,6 +311,59 @@ export class SessionDO extends DurableObject<Bindings> {
       this.env,
       (promise) => this.ctx.waitUntil(promise),
     );
+  }
+
+  /** The warm-up takes no fields; an empty body is fine, anything else is named in a 400. */
+  private async readWarmupBody(request: Request): Promise<void> {
+    const text = await request.text();
+    if (text.trim() === '') return;
+    const parsed = warmupSchema.safeParse(await readJson(new Response(text)));
+    if (!parsed.success) throw validationError(parsed.error);
+  }
+
+  /**
+   * A warm-up signal (see WarmupGate for when one is skipped). A started warm-up runs in the
+   * background and is never waited for: a turn that begins meanwhile goes ahead at once and the
+   * warm-up carries on, since aborting it would throw away the prefill it has done, and with a
+   * one-token cap it ends right after that prefill anyway.
+   */
+  private warmUp(settings: SessionSettings): WarmupDecision {
+    const perMinute = settingsFor(this.env).SESSION_WARMUP_PER_MINUTE;
+    if (!settings.warmup || perMinute === 0) {
+      throw new GatewayError(400, 'invalid_request_error', 'Warm-up is not enabled for this session.', {
+        code: 'warmup_disabled',
+        param: 'warmup',
+      });
+    }
+    const lastId = this.history.lastId();
+    if (lastId === 0 && !settings.system) return { warmup: 'skipped', reason: 'empty' };
+    // The context is a function of the history and its stored start alone (the settings are fixed).
+    const key = `${this.contextStart.get() ?? 0}:${lastId}`;
+    const decision = this.warmups.admit(key, { generating: this.active !== undefined, perMinute });
+    if (decision.warmup === 'started') this.startWarmup(settings);
+    return decision;
+  }
+
+  private startWarmup(settings: SessionSettings): void {
+    let run: WarmupRun;
+    try {
+      const { config, route, pipeline, context } = this.prepare(WARMUP_PLACEHOLDER, settings);
+      run = {
+        registry: registryFor(this.env),
+        targets: route.targets,
+        request: pipeline.request,
+        firstByteTimeoutMs: config.FIRST_BYTE_TIMEOUT_MS,
+        keyId: keyIdOf(settings),
+        estimatedInputTokens: context.estimatedTokens,
+      };
+    } catch (error) {
+      this.warmups.settle(false);
+      throw error;
+    }
+    void runWarmup(run).then((record) => {
+      this.warmups.settle(record.outcome === 'ok');
+      writeRequestLog(record, this.env, (promise) => this.ctx.waitUntil(promise));
+    });
   }
 
   private async interrupt() {
@@ -334,7 +419,11 @@ export class SessionDO extends DurableObject<Bindings> {
 
   /** An error about this socket's own message: sent to it alone, and not part of the session's log. */
   private sendError(ws: WebSocket, code: string, message: string): void {
-    const event: SessionEvent = { type: 'error', code, message };
+    this.reply(ws, { type: 'error', code, message });
+  }
+
+  /** An answer to this socket's own message: sent to it alone, and not part of the session's log. */
+  private reply(ws: WebSocket, event: SessionEvent): void {
     ws.send(toWebSocketMessage({ seq: 0, turnId: '', event }));
   }
 

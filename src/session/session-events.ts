@@ -1,4 +1,5 @@
 import type { FinishReason } from '../stream/events';
+import type { WarmupDecision } from './warmup-gate';
 
 /**
  * What a session's viewers receive, over SSE (`id:` = seq, `event:` = type, `data:` = JSON)
@@ -13,7 +14,9 @@ export type SessionEvent =
   | { type: 'guard'; action: 'redact' | 'block' | 'flag'; rule: string }
   /** Withdraw the last `chars` characters already sent: a moderation verdict came after them. */
   | { type: 'retract'; chars: number; reason: string }
-  | { type: 'error'; code: string; message: string };
+  | { type: 'error'; code: string; message: string }
+  /** The answer to one WebSocket's warm-up signal: sent to that socket alone, never logged or replayed. */
+  | ({ type: 'warmup' } & WarmupDecision);
 
 export interface SequencedEvent {
   /** Monotonic across the session's life: the SSE `id` a client resumes from. */

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { guardPolicySchema } from '../guard/policy';
+import { DEFAULT_TRIM_TO } from './context-budget';
 
 export const ON_BUSY = ['redirect', 'queue', 'reject'] as const;
 
@@ -13,8 +14,18 @@ export const createSessionSchema = z.strictObject({
   system: z.string().max(100_000).optional(),
   /** Tokens of history sent with each turn; the oldest turns are dropped to fit. */
   context_budget: z.number().int().min(256).max(2_000_000).default(8192),
+  /**
+   * Over budget, the context is cut down to this share of it, in one step: the start then stays
+   * put for several turns, so the provider's prefix cache keeps matching (see fitContext).
+   */
+  context_trim_to: z.number().min(0.1).max(1).default(DEFAULT_TRIM_TO),
   /** What a new message does while a reply is still generating. */
   on_busy: z.enum(ON_BUSY).default('redirect'),
+  /**
+   * Accept warm-up signals (POST …/warmup, WebSocket `{type:'warmup'}`): each started one is an
+   * extra, one-token upstream request that prefills the context so the next turn's TTFT is shorter.
+   */
+  warmup: z.boolean().default(false),
   max_tokens: z.number().int().positive().optional(),
   temperature: z.number().min(0).max(2).optional(),
   /** Guard policy for prompts and replies; replaces the gateway's for this session. Stored as given. */
@@ -47,11 +58,18 @@ export interface SessionSettings extends CreateSessionRequest {
   created_at: number;
 }
 
+/** The gateway key a session's log records name: none while gateway auth is off. */
+export const keyIdOf = (settings: SessionSettings): string | null =>
+  settings.owner === LOCAL_OWNER ? null : settings.owner;
+
 /** POST /v1/sessions/:id/messages, and a WebSocket `{ type: 'message' }`. */
 export const postMessageSchema = z.strictObject({
   content: z.string().min(1).max(1_000_000),
   stream: z.boolean().optional(),
 });
+
+/** POST /v1/sessions/:id/warmup: no fields (see WARMUP_PLACEHOLDER for why no draft); the body may be empty. */
+export const warmupSchema = z.strictObject({});
 
 export const SESSION_ID_PATTERN = /^sess_[A-Za-z0-9_-]{22}$/;
 

@@ -15,7 +15,9 @@ const settings: SessionSettings = {
   model: 'local/echo',
   system: 'Be brief.',
   context_budget: 8192,
+  context_trim_to: 0.5,
   on_busy: 'redirect',
+  warmup: false,
   created_at: 1_700_000_000_000,
 };
 

@@ -4,7 +4,7 @@ import { type Browser, type BrowserContext, chromium, type Locator, type Page } 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedText, parseScenario, scenario } from '../fake-provider/scenario.ts';
 import { type RunningGateway, startGateway } from '../node/worker-in-workerd';
-import { fakeLog, fakeUrl, uniqueId, untilHungUp } from '../support/fake-control';
+import { eventually, fakeLog, fakeUrl, uniqueId, untilHungUp } from '../support/fake-control';
 
 /**
  * The playground in a real headless Chromium (Debian's `chromium` package, driven by
@@ -25,6 +25,7 @@ const ids = {
   redirect: uniqueId('pg-redirect'),
   json: uniqueId('pg-json'),
   keys: uniqueId('pg-keys'),
+  warmup: uniqueId('pg-warmup'),
 };
 const models = {
   stream: scenario({ id: ids.stream, ttft: 150, tokens: 40, gap: 30 }),
@@ -33,6 +34,7 @@ const models = {
   redirect: scenario({ id: ids.redirect, tokens: 50, gap: 25 }),
   json: scenario({ id: ids.json, tokens: 8, gap: 10 }),
   keys: scenario({ id: ids.keys, tokens: 400, gap: 30 }),
+  warmup: scenario({ id: ids.warmup, tokens: 3, gap: 30 }),
 };
 const full = (model: string) => {
   const parsed = parseScenario(model);
@@ -191,6 +193,27 @@ describe.skipIf(!haveChromium)('the playground in headless Chromium', () => {
     expect(shown.length).toBeGreaterThan(0);
     expect(full(models.stop).startsWith(shown)).toBe(true);
     expect(await page.isDisabled('#stop')).toBe(true);
+  });
+
+  it('starting to type the next message warms the session up, once per turn', async () => {
+    const page = await openPlayground();
+    await send(page, `local/${models.warmup}`, 'First');
+    await page.waitForSelector(`${lastReply}[data-state="done"]`);
+    const warmups: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().endsWith('/warmup')) warmups.push(request.url());
+    });
+    const answered = page.waitForResponse((res) => res.url().endsWith('/warmup'));
+    await page.focus('#input');
+    await page.keyboard.type('Sec');
+    expect(await (await answered).json()).toEqual({ warmup: 'started' });
+    await page.keyboard.type('ond');
+    const log = await eventually(
+      () => fakeLog(ids.warmup),
+      (entry) => entry.requests === 2,
+    );
+    expect((log.lastBody as any).max_tokens).toBe(1);
+    expect(warmups).toHaveLength(1);
   });
 
   it('is keyboard-driven: Enter sends, Esc stops', async () => {

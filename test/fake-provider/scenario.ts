@@ -36,6 +36,8 @@ export type Scenario = {
   tailPct: number;
   /** TTFT taken from `POST /_control/speed/<key>` when one is set: a target whose speed a test changes mid-run. */
   speedKey: string | null;
+  /** Models a prefix cache: TTFT grows by this many ms per 1000 prompt chars no earlier request of this id covered (prefix-cache.ts). */
+  prefixCache: number | null;
 };
 
 export type ParseResult = { ok: true; scenario: Scenario } | { ok: false; error: string };
@@ -69,6 +71,7 @@ export const DEFAULT_SCENARIO: Scenario = {
   tailMs: 0,
   tailPct: 0,
   speedKey: null,
+  prefixCache: null,
 };
 
 type Kind = 'int' | 'pos' | 'bool' | 'status' | 'id' | 'finish' | 'text' | 'pct';
@@ -114,6 +117,7 @@ const KEYS: Record<string, [keyof Scenario, Kind]> = {
   tail_ms: ['tailMs', 'int'],
   tail_pct: ['tailPct', 'pct'],
   speed_key: ['speedKey', 'id'],
+  prefix_cache: ['prefixCache', 'int'],
 };
 
 function convert(kind: Kind, raw: string): string | number | boolean | null {

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { ANTHROPIC_REQUEST_ID, anthropicWire } from './anthropic-wire.ts';
 import { moderationReply } from './moderation.ts';
 import { openaiWire } from './openai-wire.ts';
+import { PrefixCache, type PrefixHit, promptUnits } from './prefix-cache.ts';
 import { Conn, drive } from './respond.ts';
 import { parseScenario } from './scenario.ts';
 import type { Wire, WireCtx } from './wire.ts';
@@ -24,6 +25,8 @@ export type RequestLog = {
   bytesWritten: number;
   lastBody: unknown;
   lastHeaders: Record<string, string>;
+  /** With `prefix_cache`: how much of the last prompt an earlier one of this id had cached. */
+  lastPrefix: PrefixHit | null;
 };
 
 const emptyLog = (): RequestLog => ({
@@ -34,6 +37,7 @@ const emptyLog = (): RequestLog => ({
   bytesWritten: 0,
   lastBody: null,
   lastHeaders: {},
+  lastPrefix: null,
 });
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -73,6 +77,7 @@ export async function startFakeProvider(port = 0): Promise<FakeProvider> {
   const logs = new Map<string, RequestLog>();
   /** TTFT overrides by `speed_key`, set through the control API while a test runs. */
   const speeds = new Map<string, number>();
+  const prefixCaches = new Map<string, PrefixCache>();
   const conns = new Set<Conn>();
   let closing = false;
   let seq = 0;
@@ -102,14 +107,24 @@ export async function startFakeProvider(port = 0): Promise<FakeProvider> {
       return sendJson(res, 400, wire.errorBody(400, 'fake-provider: body must be an object with a string `model`'));
     const parsed = parseScenario(body.model);
     if (!parsed.ok) return sendJson(res, 400, wire.errorBody(400, `fake-provider: ${parsed.error}`));
-    const s = parsed.scenario;
-    if (s.speedKey !== null) s.ttft = speeds.get(s.speedKey) ?? s.ttft;
+    let s = parsed.scenario;
+    if (s.speedKey !== null) s = { ...s, ttft: speeds.get(s.speedKey) ?? s.ttft };
 
     // Logged before header validation so tests can see what the gateway actually sent.
     const log = logFor(s.id);
     log.requests++;
     log.lastBody = body;
     log.lastHeaders = flatHeaders(req);
+    if (s.prefixCache !== null) {
+      const cache = prefixCaches.get(s.id) ?? new PrefixCache();
+      prefixCaches.set(s.id, cache);
+      const units = promptUnits(kind, body);
+      log.lastPrefix = cache.lookup(units);
+      // Prefill: the uncached part of the prompt delays the first token, and is cached only once done.
+      const prefillMs = Math.round((log.lastPrefix.uncachedChars / 1000) * s.prefixCache);
+      setTimeout(() => cache.store(units), prefillMs).unref();
+      s = { ...s, ttft: s.ttft + prefillMs };
+    }
     const attempt = log.requests;
 
     const n = ++seq;
@@ -167,6 +182,7 @@ export async function startFakeProvider(port = 0): Promise<FakeProvider> {
     if (req.method === 'POST' && path === '/_control/reset') {
       logs.clear();
       speeds.clear();
+      prefixCaches.clear();
       sendJson(res, 200, '{"ok":true}');
     } else if (req.method === 'POST' && speed?.[1] !== undefined) {
       await setSpeed(req, res, decodeURIComponent(speed[1]));

@@ -3,54 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { scenario } from '../fake-provider/scenario.ts';
 import { eventually, fakeLog, uniqueId, untilHungUp } from '../support/fake-control';
 import { callGateway } from './gateway';
-
-interface SessionFrame {
-  id: number;
-  event: string;
-  data: any;
-}
-
-function parseSessionSse(text: string): SessionFrame[] {
-  return text
-    .split('\n\n')
-    .filter((block) => block.includes('data: '))
-    .map((block) => {
-      const field = (name: string) => block.match(new RegExp(`^${name}: (.*)$`, 'm'))?.[1] ?? '';
-      return { id: Number(field('id')), event: field('event'), data: JSON.parse(field('data')) };
-    });
-}
-
-const tokensOf = (frames: SessionFrame[]) =>
-  frames
-    .filter((f) => f.event === 'token')
-    .map((f) => f.data.text)
-    .join('');
-
-async function createSession(settings: Record<string, unknown>) {
-  const res = await callGateway({ path: '/v1/sessions', body: settings });
-  expect(res.status).toBe(201);
-  return (await res.json()) as { id: string };
-}
-
-const post = (id: string, action: string, body?: unknown, headers?: Record<string, string>) =>
-  callGateway({ path: `/v1/sessions/${id}/${action}`, method: 'POST', body: body ?? {}, headers });
-
-/** Reads an SSE body until `count` frames arrived, then lets go of the stream (a hang-up). */
-async function readFrames(res: Response, count: number): Promise<SessionFrame[]> {
-  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  for (;;) {
-    const frames = parseSessionSse(text);
-    if (frames.length >= count) {
-      await reader.cancel();
-      return frames.slice(0, count);
-    }
-    const { done, value } = await reader.read();
-    if (done) return frames;
-    text += decoder.decode(value, { stream: true });
-  }
-}
+import { createSession, parseSessionSse, post, readFrames, tokensOf } from './session-client';
 
 describe('sessions: lifecycle and ownership', () => {
   it('creates, lists, shows and deletes a session', async () => {
@@ -112,6 +65,23 @@ describe('sessions: turns', () => {
       { role: 'assistant', content: 'tok0 tok1 ' },
       { role: 'user', content: 'Second' },
     ]);
+  });
+
+  it('keeps the context start across turns and trims in one large step when over budget', async () => {
+    const scenarioId = uniqueId('s-trim');
+    // 256 tokens ≈ 1000 chars; each turn adds a 200-char question and a 5-char reply.
+    const { id } = await createSession({
+      model: `local/${scenario({ id: scenarioId, tokens: 1 })}`,
+      context_budget: 256,
+    });
+    const firsts: string[] = [];
+    for (let turn = 0; turn < 8; turn++) {
+      await (await post(id, 'messages', { content: `${turn}`.padEnd(200, '.') })).json();
+      firsts.push(((await fakeLog(scenarioId)).lastBody as any).messages[0].content.slice(0, 1));
+    }
+    // Fits through turn 3; turn 4 overflows and is cut to half the budget (its own turn and one
+    // before it), and that start holds until the budget is exceeded again.
+    expect(firsts).toEqual(['0', '0', '0', '0', '3', '3', '3', '6']);
   });
 
   it('interrupt aborts the upstream at once and keeps the partial reply, marked interrupted', async () => {
