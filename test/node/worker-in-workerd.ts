@@ -91,10 +91,11 @@ export async function startGateway(
       compatibilityFlags: config.compatibility_flags,
       // A local gateway: callers without a key are served, as with `npm start`.
       bindings: { INSECURE_LOCAL_MODE: 'true', ...bindings },
-      // Sessions live in a SQLite-backed Durable Object, in memory for the run.
+      // The Durable Objects are SQLite-backed, in memory for the run.
       durableObjects: {
         SESSIONS: { className: 'SessionDO', useSQLite: true },
         KEY_LIMITER: { className: 'KeyLimiterDO', useSQLite: true },
+        ROUTE_STATS: { className: 'RouteStatsDO', useSQLite: true },
       },
       ...(options.assets && { assets: assetsOption(config) }),
       ...(options.logs && {
