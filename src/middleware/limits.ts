@@ -4,19 +4,27 @@ import { cors } from 'hono/cors';
 import type { AppEnv } from '../app-env';
 import { settingsFor } from '../config/settings';
 import { errorResponse, GatewayError } from '../errors/gateway-error';
+import { writeRejectedLog } from '../observe/log-sink';
 
-/** Refuses bodies over MAX_BODY_BYTES with 413, chunked ones too, before any upstream call. */
+/**
+ * Refuses bodies over MAX_BODY_BYTES with 413, chunked ones too, before any upstream call, and
+ * records the refusal like any other rejected request (the body, and so the model, is unread).
+ */
 export function requestBodyLimit(): MiddlewareHandler<AppEnv> {
   return async function requestBodyLimitMiddleware(c, next) {
     const maxSize = settingsFor(c.env).MAX_BODY_BYTES;
     const limit = bodyLimit({
       maxSize,
-      onError: () =>
-        errorResponse(
-          new GatewayError(413, 'invalid_request_error', `The request body exceeds ${maxSize} bytes.`, {
-            code: 'request_too_large',
-          }),
-        ),
+      onError: () => {
+        const error = new GatewayError(413, 'invalid_request_error', `The request body exceeds ${maxSize} bytes.`, {
+          code: 'request_too_large',
+        });
+        const requestId = c.get('requestId');
+        writeRejectedLog({ requestId, keyId: null, route: c.req.path }, error, c.env, (promise) =>
+          c.executionCtx.waitUntil(promise),
+        );
+        return errorResponse(error, { 'x-request-id': requestId });
+      },
     });
     return limit(c, next);
   };

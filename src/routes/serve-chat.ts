@@ -4,7 +4,7 @@ import { admit, type Release } from '../auth/admission';
 import { settingsFor } from '../config/settings';
 import type { ClientFormat, ResponseMeta } from '../encoders/encoder';
 import { asGatewayError } from '../errors/gateway-error';
-import { writeRequestLog } from '../observe/log-sink';
+import { writeRejectedLog, writeRequestLog } from '../observe/log-sink';
 import { Observation } from '../observe/observation';
 import {
   countAttempts,
@@ -45,24 +45,9 @@ function streamOutcome(outcome: PumpOutcome, control: StageControl): Outcome {
 
 /** A request refused before it could be served (bad JSON, a wrong field) still gets its record. */
 export function logRejected(c: Context<AppEnv>, route: string, error: unknown): never {
-  const failure = asGatewayError(error);
-  writeRequestLog(
-    {
-      requestId: c.get('requestId'),
-      ts: Date.now(),
-      keyId: c.get('keyId') ?? null,
-      route,
-      model: '',
-      stream: false,
-      status: failure.status,
-      outcome: 'rejected',
-      attempts: [],
-      retries: 0,
-      fallbacks: 0,
-      tokens: { estimated: true },
-      error: failure.code,
-      durationMs: 0,
-    },
+  writeRejectedLog(
+    { requestId: c.get('requestId'), keyId: c.get('keyId') ?? null, route },
+    asGatewayError(error),
     c.env,
     (promise) => c.executionCtx.waitUntil(promise),
   );

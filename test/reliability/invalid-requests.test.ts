@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { uniqueId } from '../support/fake-control';
 import { callGateway, chat, fakeEnv } from '../workers/gateway';
-import { fakeLog, local, recordFor } from './support';
+import { fakeLog, local, recordFor, recordOfResponse } from './support';
 
 /** The error body of a refused request, and proof that the fake provider never heard of it. */
 async function refused(res: Response, id: string) {
@@ -57,6 +57,14 @@ describe('invalid requests are refused before any upstream call', () => {
     });
     expect(res.status).toBe(413);
     expect(await refused(res, id)).toMatchObject({ code: 'request_too_large' });
+    // Refused before the body was read, so the record has no model: found by the request id.
+    expect(await recordOfResponse(res)).toMatchObject({
+      route: '/v1/chat/completions',
+      model: '',
+      status: 413,
+      outcome: 'rejected',
+      error: 'request_too_large',
+    });
   });
 
   it('an unknown provider: 404 model_not_found, recorded rejected', async () => {

@@ -40,6 +40,19 @@ export async function recordFor(model: string, timeoutMs = 8000): Promise<Reques
   return rows[0] as RequestLogRecord;
 }
 
+/** The log record of the request a response answered (its x-request-id), once the consumer wrote it. */
+export async function recordOfResponse(res: Response, timeoutMs = 8000): Promise<RequestLogRecord> {
+  const requestId = res.headers.get('x-request-id');
+  expect(requestId, 'the response names its request').toBeTruthy();
+  const find = async () => {
+    const page = await callGateway({ path: '/v1/logs?outcome=rejected&limit=200', env: fakeEnv() });
+    return ((await page.json()) as { data: RequestLogRecord[] }).data.filter((r) => r.requestId === requestId);
+  };
+  const rows = await eventually(find, (found) => found.length > 0, timeoutMs);
+  expect(rows).toHaveLength(1);
+  return rows[0] as RequestLogRecord;
+}
+
 /** Parses an SSE body (test-side, independent of ours): every frame with its event name. */
 export function parseSse(text: string): Array<SseFrame & { event?: string }> {
   return text
