@@ -2,8 +2,13 @@ import type { Context } from 'hono';
 import type { AppEnv } from '../app-env';
 import { GatewayError } from '../errors/gateway-error';
 import { modelAllowed } from './api-key';
+import { releaseLease, type StreamLease } from './stream-lease';
 
-export type Release = () => void;
+/** Gives the stream's slot back; `lease` names the slot, for an object that takes it over. */
+export interface Release {
+  (): void;
+  lease?: StreamLease;
+}
 const nothing: Release = () => {};
 
 /**
@@ -33,14 +38,17 @@ export async function admit(c: Context<AppEnv>, options: { model?: string; holds
       retryAfter: admission.retryAfterSeconds,
     });
   }
+  const lease: StreamLease = { keyId: key.id, lease: admission.lease };
   if (!options.holdsStream) {
-    c.executionCtx.waitUntil(stub.release(admission.lease));
+    c.executionCtx.waitUntil(releaseLease(limiter, lease));
     return nothing;
   }
   let released = false;
-  return () => {
+  const release: Release = () => {
     if (released) return;
     released = true;
-    c.executionCtx.waitUntil(stub.release(admission.lease));
+    c.executionCtx.waitUntil(releaseLease(limiter, lease));
   };
+  release.lease = lease;
+  return release;
 }

@@ -1,6 +1,7 @@
 import { type Context, Hono } from 'hono';
 import type { AppEnv } from '../app-env';
 import { admit } from '../auth/admission';
+import { LEASE_HEADER, leaseHeaderValue, type StreamLease } from '../auth/stream-lease';
 import { GatewayError } from '../errors/gateway-error';
 import { readJson } from '../schema/read-json';
 import { validationError } from '../schema/validation-error';
@@ -23,16 +24,25 @@ function namespace(c: Context<AppEnv>): DurableObjectNamespace {
 
 /**
  * Hands a request to the session's Durable Object with the caller attached. The object is only
- * reachable through here, so it can trust the owner header. The client's hang-up is not passed
+ * reachable through here, so it can trust the owner and lease headers. The client's hang-up is not passed
  * on: a generation outlives its viewers (that is what resume is for; interrupt stops it). A busy
  * or failing object answers 503 with Retry-After instead of leaving the client hanging.
  */
-async function toSession(c: Context<AppEnv>, id: string, action: string, init: RequestInit = {}): Promise<Response> {
+async function toSession(
+  c: Context<AppEnv>,
+  id: string,
+  action: string,
+  init: RequestInit = {},
+  lease?: StreamLease,
+): Promise<Response> {
   if (!SESSION_ID_PATTERN.test(id)) throw notFound();
   const stub = namespace(c).get(namespace(c).idFromName(id));
   const headers = new Headers(init.headers ?? c.req.raw.headers);
   headers.set('x-infe-owner', ownerOf(c));
   headers.set('x-infe-session-id', id);
+  // Only a slot this route admitted may reach the object, never one a client sent.
+  headers.delete(LEASE_HEADER);
+  if (lease) headers.set(LEASE_HEADER, leaseHeaderValue(lease));
   const url = new URL(c.req.url);
   try {
     return await stub.fetch(`https://session.internal/${action}${url.search}`, {
@@ -79,8 +89,17 @@ export const sessions = new Hono<AppEnv>()
     return res;
   })
   .post('/:id/messages', async (c) => {
-    await admit(c, { holdsStream: false });
-    return toSession(c, c.req.param('id'), 'messages');
+    // A turn is a stream like any other: it takes one of the key's concurrent-stream slots. The
+    // object gives the slot back when the turn ends; a message it refused gives it back here.
+    const release = await admit(c, { holdsStream: true });
+    try {
+      const res = await toSession(c, c.req.param('id'), 'messages', {}, release.lease);
+      if (!res.ok) release();
+      return res;
+    } catch (error) {
+      release();
+      throw error;
+    }
   })
   .post('/:id/interrupt', (c) => toSession(c, c.req.param('id'), 'interrupt'))
   .post('/:id/warmup', async (c) => {

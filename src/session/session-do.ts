@@ -1,5 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Bindings } from '../app-env';
+import { LEASE_HEADER, leaseFromHeader, releaseLease, type StreamLease } from '../auth/stream-lease';
 import { settingsFor } from '../config/settings';
 import { asGatewayError, errorResponse, GatewayError } from '../errors/gateway-error';
 import { guardPolicySchema } from '../guard/policy';
@@ -37,6 +38,8 @@ interface ActiveTurn {
   generation: Generation;
   /** Resolves once the turn is recorded in the history and the viewers are told. */
   ended: Promise<GenerationResult>;
+  /** The key's stream slot this turn holds, given back when it ends. */
+  lease?: StreamLease;
 }
 
 const notFound = () =>
@@ -160,7 +163,11 @@ export class SessionDO extends DurableObject<Bindings> {
   private async postMessage(request: Request, settings: SessionSettings): Promise<Response> {
     const parsed = postMessageSchema.safeParse(await readJson(request));
     if (!parsed.success) throw validationError(parsed.error);
-    const turn = await this.beginTurn(parsed.data.content, settings);
+    const turn = await this.beginTurn(
+      parsed.data.content,
+      settings,
+      leaseFromHeader(request.headers.get(LEASE_HEADER)),
+    );
     if (parsed.data.stream) {
       const replay = this.log.turnEvents(turn.turnId);
       return new Response(this.viewers.open(replay, { live: this.active === turn }), { headers: SSE_HEADERS });
@@ -174,7 +181,7 @@ export class SessionDO extends DurableObject<Bindings> {
   }
 
   /** One generation at a time: a new message waits, interrupts or is refused, per `on_busy`. */
-  private async beginTurn(content: string, settings: SessionSettings): Promise<ActiveTurn> {
+  private async beginTurn(content: string, settings: SessionSettings, lease?: StreamLease): Promise<ActiveTurn> {
     while (this.active) {
       if (settings.on_busy === 'reject') {
         throw new GatewayError(409, 'invalid_request_error', 'A reply is still being generated in this session.', {
@@ -184,7 +191,7 @@ export class SessionDO extends DurableObject<Bindings> {
       if (settings.on_busy === 'redirect') this.active.generation.interrupt();
       await this.active.ended;
     }
-    return this.startTurn(content, settings);
+    return this.startTurn(content, settings, lease);
   }
 
   /**
@@ -231,7 +238,7 @@ export class SessionDO extends DurableObject<Bindings> {
     return { config, route, pipeline, context, firstKeptId };
   }
 
-  private startTurn(content: string, settings: SessionSettings): ActiveTurn {
+  private startTurn(content: string, settings: SessionSettings, lease?: StreamLease): ActiveTurn {
     const { config, route, pipeline, firstKeptId } = this.prepare(content, settings);
     // The history keeps the prompt as the provider saw it: after the guard's redactions.
     const stored = textOf(pipeline.request.messages.at(-1)?.content as Parameters<typeof textOf>[0]);
@@ -265,6 +272,7 @@ export class SessionDO extends DurableObject<Bindings> {
       routing: route.routing,
       generation,
       ended: generation.done.then((result) => this.endTurn(turn, settings, result)),
+      lease,
     };
     this.active = turn;
     return turn;
@@ -274,6 +282,8 @@ export class SessionDO extends DurableObject<Bindings> {
     const { turnId } = turn;
     this.history.append({ turnId, role: 'assistant', content: result.content, status: result.status });
     this.logTurn(turn, settings, result);
+    const limiter = this.env.KEY_LIMITER;
+    if (turn.lease && limiter) this.ctx.waitUntil(releaseLease(limiter, turn.lease));
     this.marker.clear();
     this.active = undefined;
     this.viewers.closeAll();

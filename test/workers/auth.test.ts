@@ -127,6 +127,64 @@ describe('gateway keys', () => {
     expect(after.status).toBe(200);
   });
 
+  describe('session turns hold a stream slot', () => {
+    const keyed = async (concurrency: number) => {
+      const { key } = await createKey({ concurrency });
+      const as = (init: { path: string; body?: unknown }) =>
+        callGateway({ ...init, env: deployed(), headers: bearer(key) });
+      const session = async (model: string) =>
+        ((await (await as({ path: '/v1/sessions', body: { model, on_busy: 'reject' } })).json()) as { id: string }).id;
+      const longModel = `local/${scenario({ id: uniqueId('conc-session'), tokens: 200, gap: 20 })}`;
+      const [long, other] = await Promise.all([session(longModel), session('sim/fast')]);
+      /** Starts the long turn and waits for its first bytes. */
+      const startLong = async () => {
+        const res = await as({ path: `/v1/sessions/${long}/messages`, body: { content: 'Go', stream: true } });
+        expect(res.status).toBe(200);
+        const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+        await reader.read();
+        return reader;
+      };
+      const message = (id: string) => as({ path: `/v1/sessions/${id}/messages`, body: { content: 'Hi' } });
+      /** A message, retried briefly while a slot is being given back (that happens after the response). */
+      const admitted = async (id: string) => {
+        let res = await message(id);
+        for (let i = 0; res.status === 429 && i < 50; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          res = await message(id);
+        }
+        return res;
+      };
+      return { key, as, long, other, startLong, message, admitted };
+    };
+
+    it('until the turn ends: a running turn leaves no slot for a request or another turn', async () => {
+      const { key, as, long, other, startLong, message, admitted } = await keyed(1);
+      const reader = await startLong();
+      const chatRes = await callGateway({ body: chat('sim/fast'), env: deployed(), headers: bearer(key) });
+      expect((await errorOf(chatRes)).code).toBe('key_concurrency_limited');
+      const second = await message(other);
+      expect(second.status).toBe(429);
+      expect((await errorOf(second)).code).toBe('key_concurrency_limited');
+      // Interrupting ends the turn, and the session object gives the slot back.
+      expect((await as({ path: `/v1/sessions/${long}/interrupt`, body: {} })).status).toBe(200);
+      await reader.cancel();
+      expect((await admitted(other)).status).toBe(200);
+    });
+
+    it('and a message the session refuses gives its slot back at once', async () => {
+      const { as, long, other, startLong, message, admitted } = await keyed(2);
+      const reader = await startLong();
+      // The second slot goes to a message the busy session refuses (on_busy 'reject')...
+      const refused = await message(long);
+      expect(refused.status).toBe(409);
+      expect((await errorOf(refused)).code).toBe('session_busy');
+      // ...and is free again: another session's turns run beside the long one.
+      for (let i = 0; i < 2; i++) expect((await admitted(other)).status).toBe(200);
+      await as({ path: `/v1/sessions/${long}/interrupt`, body: {} });
+      await reader.cancel();
+    });
+  });
+
   it('records the key id in the log record and gives each key its own sessions', async () => {
     const a = await createKey();
     const b = await createKey();

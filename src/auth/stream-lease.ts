@@ -1,0 +1,28 @@
+import type { KeyLimiterDO } from './key-limiter-do';
+
+/**
+ * A key's concurrent-stream slot, handed from the route that admitted the request to the session
+ * object that runs the turn: the turn outlives the request, so the object gives the slot back.
+ */
+export interface StreamLease {
+  keyId: string;
+  lease: string;
+}
+
+/** Set only by the sessions route; the object is reachable through nothing else. */
+export const LEASE_HEADER = 'x-infe-lease';
+
+export const leaseHeaderValue = ({ keyId, lease }: StreamLease) => `${keyId} ${lease}`;
+
+export function leaseFromHeader(value: string | null): StreamLease | undefined {
+  const [keyId, lease, ...rest] = value?.split(' ') ?? [];
+  return keyId && lease && rest.length === 0 ? { keyId, lease } : undefined;
+}
+
+/** Gives the slot back; a limiter that cannot be reached lets it expire (LEASE_TTL_MS). */
+export function releaseLease(limiter: DurableObjectNamespace<KeyLimiterDO>, { keyId, lease }: StreamLease) {
+  return limiter
+    .get(limiter.idFromName(keyId))
+    .release(lease)
+    .catch(() => {});
+}
