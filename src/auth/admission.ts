@@ -1,7 +1,8 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../app-env';
 import { GatewayError } from '../errors/gateway-error';
-import { modelAllowed } from './api-key';
+import { type ApiKeyRecord, modelAllowed } from './api-key';
+import type { KeyLimiterDO } from './key-limiter-do';
 import { releaseLease, type StreamLease } from './stream-lease';
 
 /** Gives the stream's slot back; `lease` names the slot, for an object that takes it over. */
@@ -26,19 +27,10 @@ export async function admit(c: Context<AppEnv>, options: { model?: string; holds
       param: 'model',
     });
   }
-  const concurrency = options.holdsStream ? key.concurrency : null;
   const limiter = c.env.KEY_LIMITER;
-  if ((key.rpm === null && concurrency === null) || !limiter) return nothing;
-  const stub = limiter.get(limiter.idFromName(key.id));
-  const admission = await stub.acquire({ rpm: key.rpm, concurrency });
-  if (!admission.ok) {
-    const what = admission.reason === 'rpm' ? `${key.rpm} requests per minute` : `${concurrency} concurrent streams`;
-    throw new GatewayError(429, 'rate_limit_error', `This key is limited to ${what}.`, {
-      code: admission.reason === 'rpm' ? 'key_rate_limited' : 'key_concurrency_limited',
-      retryAfter: admission.retryAfterSeconds,
-    });
-  }
-  const lease: StreamLease = { keyId: key.id, lease: admission.lease };
+  if (!limiter) return nothing;
+  const lease = await acquireSlot(limiter, key, options.holdsStream);
+  if (!lease) return nothing;
   if (!options.holdsStream) {
     c.executionCtx.waitUntil(releaseLease(limiter, lease));
     return nothing;
@@ -51,4 +43,29 @@ export async function admit(c: Context<AppEnv>, options: { model?: string; holds
   };
   release.lease = lease;
   return release;
+}
+
+/** A key's limits, as the limiter needs them (and as a session's WebSocket carries them). */
+export type KeyLimitsOf = Pick<ApiKeyRecord, 'id' | 'rpm' | 'concurrency'>;
+
+/**
+ * Counts one request against the key's rate and, for a stream, takes one of its slots; a 429
+ * when there is no room. Undefined when the key has no limit that applies (nothing to give back).
+ */
+export async function acquireSlot(
+  limiter: DurableObjectNamespace<KeyLimiterDO>,
+  key: KeyLimitsOf,
+  holdsStream: boolean,
+): Promise<StreamLease | undefined> {
+  const concurrency = holdsStream ? key.concurrency : null;
+  if (key.rpm === null && concurrency === null) return undefined;
+  const admission = await limiter.get(limiter.idFromName(key.id)).acquire({ rpm: key.rpm, concurrency });
+  if (!admission.ok) {
+    const what = admission.reason === 'rpm' ? `${key.rpm} requests per minute` : `${concurrency} concurrent streams`;
+    throw new GatewayError(429, 'rate_limit_error', `This key is limited to ${what}.`, {
+      code: admission.reason === 'rpm' ? 'key_rate_limited' : 'key_concurrency_limited',
+      retryAfter: admission.retryAfterSeconds,
+    });
+  }
+  return { keyId: key.id, lease: admission.lease };
 }

@@ -1,3 +1,4 @@
+import type { KeyLimitsOf } from './admission';
 import type { KeyLimiterDO } from './key-limiter-do';
 
 /**
@@ -25,4 +26,16 @@ export function releaseLease(limiter: DurableObjectNamespace<KeyLimiterDO>, { ke
     .get(limiter.idFromName(keyId))
     .release(lease)
     .catch(() => {});
+}
+
+/**
+ * A session's WebSocket outlives its upgrade request, so the route hands the object the key's
+ * limits instead, and the object admits each turn sent over the socket itself.
+ */
+export const KEY_LIMITS_HEADER = 'x-infe-key-limits';
+
+export function keyLimitsFromHeader(value: string | null): KeyLimitsOf | undefined {
+  if (!value) return undefined;
+  const { id, rpm, concurrency } = JSON.parse(value) as KeyLimitsOf;
+  return { id, rpm, concurrency };
 }

@@ -1,7 +1,7 @@
 import { type Context, Hono } from 'hono';
 import type { AppEnv } from '../app-env';
-import { admit } from '../auth/admission';
-import { LEASE_HEADER, leaseHeaderValue, type StreamLease } from '../auth/stream-lease';
+import { admit, type KeyLimitsOf } from '../auth/admission';
+import { KEY_LIMITS_HEADER, LEASE_HEADER, leaseHeaderValue, type StreamLease } from '../auth/stream-lease';
 import { GatewayError } from '../errors/gateway-error';
 import { readJson } from '../schema/read-json';
 import { validationError } from '../schema/validation-error';
@@ -24,7 +24,7 @@ function namespace(c: Context<AppEnv>): DurableObjectNamespace {
 
 /**
  * Hands a request to the session's Durable Object with the caller attached. The object is only
- * reachable through here, so it can trust the owner and lease headers. The client's hang-up is not passed
+ * reachable through here, so it can trust the owner, lease and key-limits headers. The client's hang-up is not passed
  * on: a generation outlives its viewers (that is what resume is for; interrupt stops it). A busy
  * or failing object answers 503 with Retry-After instead of leaving the client hanging.
  */
@@ -33,16 +33,18 @@ async function toSession(
   id: string,
   action: string,
   init: RequestInit = {},
-  lease?: StreamLease,
+  handoff: { lease?: StreamLease; limits?: KeyLimitsOf } = {},
 ): Promise<Response> {
   if (!SESSION_ID_PATTERN.test(id)) throw notFound();
   const stub = namespace(c).get(namespace(c).idFromName(id));
   const headers = new Headers(init.headers ?? c.req.raw.headers);
   headers.set('x-infe-owner', ownerOf(c));
   headers.set('x-infe-session-id', id);
-  // Only a slot this route admitted may reach the object, never one a client sent.
+  // Only what this route set may reach the object, never a header a client sent.
   headers.delete(LEASE_HEADER);
-  if (lease) headers.set(LEASE_HEADER, leaseHeaderValue(lease));
+  headers.delete(KEY_LIMITS_HEADER);
+  if (handoff.lease) headers.set(LEASE_HEADER, leaseHeaderValue(handoff.lease));
+  if (handoff.limits) headers.set(KEY_LIMITS_HEADER, JSON.stringify(handoff.limits));
   const url = new URL(c.req.url);
   try {
     return await stub.fetch(`https://session.internal/${action}${url.search}`, {
@@ -93,7 +95,7 @@ export const sessions = new Hono<AppEnv>()
     // object gives the slot back when the turn ends; a message it refused gives it back here.
     const release = await admit(c, { holdsStream: true });
     try {
-      const res = await toSession(c, c.req.param('id'), 'messages', {}, release.lease);
+      const res = await toSession(c, c.req.param('id'), 'messages', {}, { lease: release.lease });
       if (!res.ok) release();
       return res;
     } catch (error) {
@@ -107,4 +109,8 @@ export const sessions = new Hono<AppEnv>()
     return toSession(c, c.req.param('id'), 'warmup');
   })
   .get('/:id/stream', (c) => toSession(c, c.req.param('id'), 'stream'))
-  .get('/:id/ws', (c) => toSession(c, c.req.param('id'), 'ws'));
+  .get('/:id/ws', (c) => {
+    const key = c.get('apiKey');
+    const limits = key && { id: key.id, rpm: key.rpm, concurrency: key.concurrency };
+    return toSession(c, c.req.param('id'), 'ws', {}, { limits });
+  });

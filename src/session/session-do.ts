@@ -1,6 +1,14 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Bindings } from '../app-env';
-import { LEASE_HEADER, leaseFromHeader, releaseLease, type StreamLease } from '../auth/stream-lease';
+import { acquireSlot, type KeyLimitsOf } from '../auth/admission';
+import {
+  KEY_LIMITS_HEADER,
+  keyLimitsFromHeader,
+  LEASE_HEADER,
+  leaseFromHeader,
+  releaseLease,
+  type StreamLease,
+} from '../auth/stream-lease';
 import { settingsFor } from '../config/settings';
 import { asGatewayError, errorResponse, GatewayError } from '../errors/gateway-error';
 import { guardPolicySchema } from '../guard/policy';
@@ -40,6 +48,11 @@ interface ActiveTurn {
   ended: Promise<GenerationResult>;
   /** The key's stream slot this turn holds, given back when it ends. */
   lease?: StreamLease;
+}
+
+/** What a session's WebSocket carries: the caller's key limits, when it has any. */
+interface SocketAttachment {
+  limits?: KeyLimitsOf;
 }
 
 const notFound = () =>
@@ -128,6 +141,8 @@ export class SessionDO extends DurableObject<Bindings> {
     }
     if (parsed.type === 'warmup') {
       try {
+        // Counted against the key's rate, as the HTTP warm-up is; it holds no stream slot.
+        this.releaseLease(await this.admitSocket(ws, false));
         return this.reply(ws, { type: 'warmup', ...this.warmUp(settings) });
       } catch (error) {
         const failure = asGatewayError(error);
@@ -138,12 +153,27 @@ export class SessionDO extends DurableObject<Bindings> {
       return this.sendError(ws, 'unknown_type', "Send {type:'message'}, {type:'interrupt'} or {type:'warmup'}.");
     const body = postMessageSchema.safeParse({ content: parsed.content });
     if (!body.success) return this.sendError(ws, 'invalid_field', validationError(body.error).message);
+    let lease: StreamLease | undefined;
     try {
-      await this.beginTurn(body.data.content, settings);
+      lease = await this.admitSocket(ws, true);
+      await this.beginTurn(body.data.content, settings, lease);
     } catch (error) {
+      this.releaseLease(lease);
       const failure = asGatewayError(error);
       this.sendError(ws, failure.code, failure.message);
     }
+  }
+
+  /** What is sent over the socket counts against the key as it would over HTTP (the route's admit). */
+  private admitSocket(ws: WebSocket, holdsStream: boolean): Promise<StreamLease | undefined> {
+    const limits = (ws.deserializeAttachment() as SocketAttachment | null)?.limits;
+    const limiter = this.env.KEY_LIMITER;
+    return limits && limiter ? acquireSlot(limiter, limits, holdsStream) : Promise.resolve(undefined);
+  }
+
+  private releaseLease(lease: StreamLease | undefined): void {
+    const limiter = this.env.KEY_LIMITER;
+    if (lease && limiter) this.ctx.waitUntil(releaseLease(limiter, lease));
   }
 
   private create(settings: SessionSettings): Response {
@@ -282,8 +312,7 @@ export class SessionDO extends DurableObject<Bindings> {
     const { turnId } = turn;
     this.history.append({ turnId, role: 'assistant', content: result.content, status: result.status });
     this.logTurn(turn, settings, result);
-    const limiter = this.env.KEY_LIMITER;
-    if (turn.lease && limiter) this.ctx.waitUntil(releaseLease(limiter, turn.lease));
+    this.releaseLease(turn.lease);
     this.marker.clear();
     this.active = undefined;
     this.viewers.closeAll();
@@ -416,6 +445,9 @@ export class SessionDO extends DurableObject<Bindings> {
     }
     const pair = new WebSocketPair();
     this.ctx.acceptWebSocket(pair[1]);
+    // Kept with the socket, so it survives hibernation.
+    const attachment: SocketAttachment = { limits: keyLimitsFromHeader(request.headers.get(KEY_LIMITS_HEADER)) };
+    pair[1].serializeAttachment(attachment);
     return new Response(null, { status: 101, webSocket: pair[0] });
   }
 

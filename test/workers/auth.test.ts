@@ -2,7 +2,7 @@ import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { hashKey } from '../../src/auth/api-key';
 import { scenario } from '../fake-provider/scenario.ts';
-import { uniqueId, untilHungUp } from '../support/fake-control';
+import { eventually, uniqueId, untilHungUp } from '../support/fake-control';
 import { callGateway, chat, fakeEnv } from './gateway';
 
 /** A deployed gateway: no local mode. */
@@ -168,6 +168,41 @@ describe('gateway keys', () => {
       // Interrupting ends the turn, and the session object gives the slot back.
       expect((await as({ path: `/v1/sessions/${long}/interrupt`, body: {} })).status).toBe(200);
       await reader.cancel();
+      expect((await admitted(other)).status).toBe(200);
+    });
+
+    it('over a WebSocket too: each turn is admitted against the key, and its slot given back when it ends', async () => {
+      const { key, long, other, admitted } = await keyed(1);
+      const res = await callGateway({
+        path: `/v1/sessions/${long}/ws`,
+        env: deployed(),
+        headers: { ...bearer(key), upgrade: 'websocket' },
+      });
+      expect(res.status).toBe(101);
+      const ws = res.webSocket as WebSocket;
+      ws.accept();
+      const received: Array<{ type: string; data: { code?: string; reason?: string } }> = [];
+      ws.addEventListener('message', (event) => received.push(JSON.parse(event.data as string)));
+      ws.send(JSON.stringify({ type: 'message', content: 'Go' }));
+      await eventually(
+        async () => received.some((m) => m.type === 'token'),
+        (seen) => seen,
+      );
+      // The socket's turn holds the key's one slot: neither HTTP nor a second socket turn gets one.
+      const chatRes = await callGateway({ body: chat('sim/fast'), env: deployed(), headers: bearer(key) });
+      expect((await errorOf(chatRes)).code).toBe('key_concurrency_limited');
+      ws.send(JSON.stringify({ type: 'message', content: 'Again' }));
+      await eventually(
+        async () => received.find((m) => m.type === 'error')?.data.code,
+        (code) => code !== undefined,
+      );
+      expect(received.find((m) => m.type === 'error')?.data.code).toBe('key_concurrency_limited');
+      ws.send(JSON.stringify({ type: 'interrupt' }));
+      await eventually(
+        async () => received.at(-1)?.data.reason,
+        (reason) => reason === 'interrupted',
+      );
+      ws.close();
       expect((await admitted(other)).status).toBe(200);
     });
 
