@@ -24,9 +24,10 @@ function namespace(c: Context<AppEnv>): DurableObjectNamespace {
 
 /**
  * Hands a request to the session's Durable Object with the caller attached. The object is only
- * reachable through here, so it can trust the owner, lease and key-limits headers. The client's hang-up is not passed
- * on: a generation outlives its viewers (that is what resume is for; interrupt stops it). A busy
- * or failing object answers 503 with Retry-After instead of leaving the client hanging.
+ * reachable through here, so it can trust the owner, lease and key-limits headers. The client's
+ * hang-up is not passed on: a generation outlives its viewers (that is what resume is for;
+ * interrupt stops it). A busy or failing object answers 503 with Retry-After instead of leaving
+ * the client hanging.
  */
 async function toSession(
   c: Context<AppEnv>,
