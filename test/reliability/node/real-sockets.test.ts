@@ -218,11 +218,14 @@ describe('backpressure over real sockets', () => {
     const res = await stream.response;
     expect(res.statusCode).toBe(200);
 
-    // ~1 KB/s for 4 s: 256 bytes every 250 ms, sampling the provider and workerd every second.
+    // ~1 KB/s: 256 bytes every 250 ms, sampling the provider and workerd every second, for 4 s
+    // and then until the provider has stopped moving (at most 10 s: on a loaded machine the
+    // socket buffers on each hop take longer to fill).
     let read = 0;
     const samples: number[] = [];
     let rssPeak = rssBefore;
-    for (let i = 0; i < 16; i++) {
+    const stalled = () => samples.length >= 4 && (samples.at(-1) ?? 0) - (samples.at(-2) ?? 0) < 512 * 1024;
+    for (let i = 0; i < 40 && !stalled(); i++) {
       const tick = Date.now();
       read += (await take(res, 256, 250)).length;
       await sleep(Math.max(0, 250 - (Date.now() - tick)));
@@ -255,7 +258,7 @@ describe('backpressure over real sockets', () => {
     stream.hangUp();
     expect(await untilHungUp(id)).toMatchObject({ hungUp: 1, completed: 0 });
     expect(await recordFor(plain, model)).toMatchObject({ status: 200, outcome: 'client_cancelled' });
-    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(Date.now() - started).toBeLessThan(20_000);
   });
 
   it('a client that never reads: the upstream is not drained into memory, and hanging up releases it', async () => {
