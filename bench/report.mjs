@@ -35,6 +35,7 @@ import { findPeer, peerHeaders, startPeer } from './lib/peer.mjs';
 import { PIPELINES } from './lib/pipelines.mjs';
 import * as procs from './lib/procs.mjs';
 import { renderReport } from './lib/report-md.mjs';
+import { incompleteReason, longReplyBlocks, runBudget, runFacts } from './lib/run.mjs';
 import { block, ErrorLog, rotate } from './lib/runner.mjs';
 import { slowConsumer } from './lib/slow.mjs';
 import { summarize } from './lib/stats.mjs';
@@ -86,15 +87,7 @@ const CONFIG = {
   ],
   // A ~75-character JSON reply, 4 characters an event: ~20 events, the full mode checks it against a schema.
   ttftReply: { chars: 80, unit: 4 },
-  throughput: Q
-    ? [
-        { concurrency: 1, streams: 2 },
-        { concurrency: 10, streams: 10 },
-      ]
-    : [
-        { concurrency: 1, streams: 4 },
-        { concurrency: 10, streams: 20 },
-      ],
+  throughput: longReplyBlocks(Q),
   longTokens: 2000,
   // The structured stage needs JSON: a ~1,500-character reply, 3 characters an event (~500 events).
   longJson: { chars: 1500, unit: 3, concurrency: 10, streams: Q ? 10 : 20 },
@@ -115,13 +108,7 @@ const CONFIG = {
 };
 
 const log = (msg) => console.error(`[bench] ${msg}`);
-const budget = new AbortController();
-const budgetTimer = setTimeout(
-  () => budget.abort(new Error(`budget of ${CONFIG.budgetS}s exhausted`)),
-  CONFIG.budgetS * 1000,
-);
-budgetTimer.unref();
-for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => budget.abort(new Error(`interrupted by ${sig}`)));
+const { budget, timer: budgetTimer } = runBudget(CONFIG.budgetS);
 
 function wantedModes(peerEntry) {
   const modes = opts.modes.split(',').map((m) => m.trim());
@@ -382,23 +369,13 @@ async function main() {
       micro = await stageMicrobench(dir);
     }
 
-    const incomplete = budget.signal.aborted ? String(budget.signal.reason?.message ?? budget.signal.reason) : null;
+    const incomplete = incompleteReason(budget.signal);
     failed = errors.count > 0 || incomplete !== null || workerdExit !== null;
+    const facts = runFacts({ startedAt: started, loadBefore, settings: servers.settings });
     const result = {
-      startedAt: started.toISOString(),
-      durationS: (Date.now() - started.getTime()) / 1000,
-      revision: procs.gitRevision(),
-      node: process.version,
-      workerd: procs.workerdVersion(),
+      ...facts,
       peer: servers.peer ? { entry: peerEntry, node: servers.peer.node } : null,
-      compatibility: { date: servers.settings.compatibilityDate, flags: servers.settings.compatibilityFlags },
-      machine: {
-        cpus: os.cpus().length,
-        model: os.cpus()[0]?.model,
-        loadavgBefore: loadBefore,
-        loadavgAfter: os.loadavg(),
-        load1Max: Math.max(loadBefore[0], ...loads),
-      },
+      machine: { ...facts.machine, load1Max: Math.max(loadBefore[0], ...loads) },
       config: CONFIG,
       modes,
       bundle: servers.bundle,

@@ -15,6 +15,7 @@ import { scenario } from '../test/fake-provider/scenario.ts';
 import { keepAliveAgent } from './lib/client.mjs';
 import { PIPELINES } from './lib/pipelines.mjs';
 import * as procs from './lib/procs.mjs';
+import { incompleteReason, longReplyBlocks, runBudget, runFacts } from './lib/run.mjs';
 import { abba, block, ErrorLog } from './lib/runner.mjs';
 import { summarize, throughputTable, ttftTable } from './lib/stats.mjs';
 
@@ -49,15 +50,7 @@ const CONFIG = {
   ttftScenario: { tokens: int('tokens', opts.tokens), gap: int('gap', opts.gap, 0) },
   ttftConcurrency: [1, 50],
   throughputScenario: { tokens: 2000, gap: 0 },
-  throughput: opts.quick
-    ? [
-        { concurrency: 1, streams: 2 },
-        { concurrency: 10, streams: 10 },
-      ]
-    : [
-        { concurrency: 1, streams: 4 },
-        { concurrency: 10, streams: 20 },
-      ],
+  throughput: longReplyBlocks(opts.quick),
   warmup: 20,
   // ABBA order (direct, gateway, gateway, direct, ...) so drift over the run hits both paths alike.
   rounds: opts.quick ? 2 : 4,
@@ -73,14 +66,7 @@ const BINDINGS_OVERRIDE = {
   ...(GATEWAY_CONFIG && { GATEWAY_CONFIG: JSON.stringify(GATEWAY_CONFIG) }),
 };
 
-// One deadline for the whole run: a hung stream or a wedged workerd ends the benchmark, not the machine's afternoon.
-const budget = new AbortController();
-const budgetTimer = setTimeout(
-  () => budget.abort(new Error(`budget of ${CONFIG.budgetS}s exhausted`)),
-  CONFIG.budgetS * 1000,
-);
-budgetTimer.unref();
-for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => budget.abort(new Error(`interrupted by ${sig}`)));
+const { budget, timer: budgetTimer } = runBudget(CONFIG.budgetS);
 
 const log = (msg) => console.error(`[bench] ${msg}`);
 const errors = new ErrorLog();
@@ -194,22 +180,11 @@ async function main() {
     const workerdExit = workerd.exited();
     await workerd.stop();
     const wlog = procs.workerdLogSummary(workerd.log());
-    const incomplete = budget.signal.aborted ? String(budget.signal.reason?.message ?? budget.signal.reason) : null;
+    const incomplete = incompleteReason(budget.signal);
     failed = errors.count > 0 || incomplete !== null || workerdExit !== null;
 
     const result = {
-      startedAt: startedAt.toISOString(),
-      durationS: (Date.now() - startedAt.getTime()) / 1000,
-      revision: procs.gitRevision(),
-      node: process.version,
-      workerd: procs.workerdVersion(),
-      compatibility: { date: settings.compatibilityDate, flags: settings.compatibilityFlags },
-      machine: {
-        cpus: os.cpus().length,
-        model: os.cpus()[0]?.model,
-        loadavgBefore: loadBefore,
-        loadavgAfter: os.loadavg(),
-      },
+      ...runFacts({ startedAt, loadBefore, settings }),
       config: CONFIG,
       ttft,
       throughput,

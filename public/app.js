@@ -712,8 +712,7 @@ async function loadLogs() {
           : ({ client_cancelled: 'cancelled', upstream_error: 'upstream', gateway_error: 'gateway' }[r.outcome] ??
             r.outcome);
       const outcome = h('span', `pill ${r.outcome === 'ok' ? 'ok' : 'bad'}`, label);
-      outcome.title = r.outcome;
-      outcome.title = `HTTP ${r.status} · ${r.route}`;
+      outcome.title = `${r.outcome} · HTTP ${r.status} · ${r.route}`;
       const what = h('td', 'what');
       const model = h('span', 'model', r.model);
       model.title = r.model;

@@ -1,9 +1,9 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../app-env';
 import { GatewayError } from '../errors/gateway-error';
-import { type ApiKeyRecord, modelAllowed } from './api-key';
+import { modelAllowed } from './api-key';
+import { type KeyLimitsOf, releaseLease, type StreamLease } from './key-handoff';
 import type { KeyLimiterDO } from './key-limiter-do';
-import { releaseLease, type StreamLease } from './stream-lease';
 
 /** Gives the stream's slot back; `lease` names the slot, for an object that takes it over. */
 export interface Release {
@@ -44,9 +44,6 @@ export async function admit(c: Context<AppEnv>, options: { model?: string; holds
   release.lease = lease;
   return release;
 }
-
-/** A key's limits, as the limiter needs them (and as a session's WebSocket carries them). */
-export type KeyLimitsOf = Pick<ApiKeyRecord, 'id' | 'rpm' | 'concurrency'>;
 
 /**
  * Counts one request against the key's rate and, for a stream, takes one of its slots; a 429

@@ -1,7 +1,13 @@
 import { type Context, Hono } from 'hono';
 import type { AppEnv } from '../app-env';
-import { admit, type KeyLimitsOf } from '../auth/admission';
-import { KEY_LIMITS_HEADER, LEASE_HEADER, leaseHeaderValue, type StreamLease } from '../auth/stream-lease';
+import { admit } from '../auth/admission';
+import {
+  KEY_LIMITS_HEADER,
+  type KeyLimitsOf,
+  LEASE_HEADER,
+  leaseHeaderValue,
+  type StreamLease,
+} from '../auth/key-handoff';
 import { GatewayError } from '../errors/gateway-error';
 import { readJson } from '../schema/read-json';
 import { validationError } from '../schema/validation-error';

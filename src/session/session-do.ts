@@ -1,14 +1,15 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Bindings } from '../app-env';
-import { acquireSlot, type KeyLimitsOf } from '../auth/admission';
+import { acquireSlot } from '../auth/admission';
 import {
   KEY_LIMITS_HEADER,
+  type KeyLimitsOf,
   keyLimitsFromHeader,
   LEASE_HEADER,
   leaseFromHeader,
   releaseLease,
   type StreamLease,
-} from '../auth/stream-lease';
+} from '../auth/key-handoff';
 import { settingsFor } from '../config/settings';
 import { asGatewayError, errorResponse, GatewayError } from '../errors/gateway-error';
 import { guardPolicySchema } from '../guard/policy';

@@ -1,5 +1,11 @@
-import type { KeyLimitsOf } from './admission';
+import type { ApiKeyRecord } from './api-key';
 import type { KeyLimiterDO } from './key-limiter-do';
+
+// What the sessions route hands a session object about the caller's key: a session's turns
+// outlive the requests that start them, so the object finishes the key's accounting itself.
+
+/** A key's limits, as the limiter needs them (and as a session's WebSocket carries them). */
+export type KeyLimitsOf = Pick<ApiKeyRecord, 'id' | 'rpm' | 'concurrency'>;
 
 /**
  * A key's concurrent-stream slot, handed from the route that admitted the request to the session
