@@ -1,5 +1,6 @@
 import type { GatewayError } from '../errors/gateway-error';
-import type { AttemptRecord } from '../pipeline/connect';
+import type { AttemptRecord } from '../routing/connect';
+import type { RoutingRecord } from '../routing/latency-routing';
 import type { FinishReason } from '../stream/events';
 import type { StageTiming } from './stage-timing';
 
@@ -14,13 +15,6 @@ export type Outcome =
   | 'rejected'
   /** The gateway itself failed (a stage threw): never the provider's fault. */
   | 'gateway_error';
-
-/** How a request's targets were ordered; absent for the configured order. */
-export interface RoutingRecord {
-  strategy: 'latency';
-  /** Exploration put a target other than the best first. */
-  explored: boolean;
-}
 
 /**
  * One record per request: the row the Queue consumer writes to D1 and the structured console

@@ -1,8 +1,8 @@
+import { type EnvVars, envString } from '../config/env';
 import type { PipelineConfig } from '../config/pipeline-config';
 import { GatewayError } from '../errors/gateway-error';
 import { createHttpModerator } from '../guard/http-moderator';
 import { applyInputGuard } from '../guard/input-guard';
-import { envString, type ProviderEnv } from '../providers/provider';
 import type { ChatRequest } from '../schema/chat-request';
 import { createGuardStage } from './guard-stage';
 import { createModerationStage } from './moderation-stage';
@@ -29,7 +29,7 @@ const notAllowed = (param: string) =>
  * upstream and the stages its stream runs through. A blocked prompt ends here with a 400,
  * before any provider is called.
  */
-export function buildPipeline(request: ChatRequest, config: PipelineConfig, env: ProviderEnv): BuiltPipeline {
+export function buildPipeline(request: ChatRequest, config: PipelineConfig, env: EnvVars): BuiltPipeline {
   const overrides = request.infe;
   if (overrides?.guard === 'off' && !config.allow_overrides.disable_guard) throw notAllowed('infe.guard');
   if (overrides?.structured && !config.allow_overrides.structured) throw notAllowed('infe.structured');

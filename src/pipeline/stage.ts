@@ -1,5 +1,4 @@
-import type { Emit } from '../providers/provider';
-import type { StreamEvent } from '../stream/events';
+import type { Emit, StreamEvent } from '../stream/events';
 
 /**
  * A pipeline stage: sees each event and emits zero or more events downstream, synchronously.

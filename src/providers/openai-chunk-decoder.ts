@@ -1,6 +1,6 @@
-import type { FinishReason } from '../stream/events';
+import type { Emit, FinishReason } from '../stream/events';
 import { createSseDecoder } from '../stream/sse-decoder';
-import type { Emit, EventDecoder } from './provider';
+import type { EventDecoder } from './provider';
 
 /** The slice of an OpenAI `chat.completion.chunk` we read; everything is optional on the wire. */
 interface ChunkJson {

@@ -6,24 +6,17 @@ import type { ClientFormat, ResponseMeta } from '../encoders/encoder';
 import { asGatewayError } from '../errors/gateway-error';
 import { writeRejectedLog, writeRequestLog } from '../observe/log-sink';
 import { Observation } from '../observe/observation';
-import {
-  countAttempts,
-  failureOutcome,
-  hedgesLost,
-  type Outcome,
-  type RequestLogRecord,
-  type RoutingRecord,
-} from '../observe/request-log';
+import { CHARS_PER_TOKEN, createObserveStage } from '../observe/observe-stage';
+import { countAttempts, failureOutcome, hedgesLost, type Outcome, type RequestLogRecord } from '../observe/request-log';
 import { type StageTiming, timeStages } from '../observe/stage-timing';
 import { type BuiltPipeline, buildPipeline } from '../pipeline/build-pipeline';
 import { collect } from '../pipeline/collect';
-import type { AttemptRecord, ConnectOptions } from '../pipeline/connect';
-import { CHARS_PER_TOKEN, createObserveStage } from '../pipeline/observe-stage';
 import { relayStream } from '../pipeline/relay-stream';
 import { StageControl } from '../pipeline/stage';
 import type { PumpOutcome, PumpStats } from '../pipeline/upstream-pump';
 import { registryFor } from '../providers/registry';
-import { connectPlanned, planRoute } from '../routing/latency-routing';
+import type { AttemptRecord, ConnectOptions } from '../routing/connect';
+import { connectPlanned, planRoute, type RoutingRecord } from '../routing/latency-routing';
 import { hedgeFor, pipelineFor } from '../routing/resolve-targets';
 import type { ChatRequest } from '../schema/chat-request';
 import { SSE_HEADERS } from '../stream/sse-headers';

@@ -1,7 +1,7 @@
 import { asGatewayError } from '../errors/gateway-error';
-import type { ConnectOptions } from '../pipeline/connect';
 import { composeStages, type Stage, type StageContext, StageControl } from '../pipeline/stage';
 import { UpstreamPump } from '../pipeline/upstream-pump';
+import type { ConnectOptions } from '../routing/connect';
 import { connectPlanned, type RoutePlan } from '../routing/latency-routing';
 import type { StreamEvent } from '../stream/events';
 import type { SessionEvent } from './session-events';

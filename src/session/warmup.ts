@@ -1,7 +1,7 @@
 import { asGatewayError } from '../errors/gateway-error';
 import { countAttempts, failureOutcome, type RequestLogRecord } from '../observe/request-log';
-import { type AttemptRecord, connect } from '../pipeline/connect';
 import type { ProviderRegistry } from '../providers/registry';
+import { type AttemptRecord, connect } from '../routing/connect';
 import type { Target } from '../routing/resolve-targets';
 import type { ChatRequest } from '../schema/chat-request';
 
