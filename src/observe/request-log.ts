@@ -1,4 +1,5 @@
 import type { GatewayError } from '../errors/gateway-error';
+import type { GuardRecord, ModerationRecord, StructuredRecord } from '../pipeline/stage-records';
 import type { AttemptRecord } from '../routing/connect';
 import type { RoutingRecord } from '../routing/latency-routing';
 import type { FinishReason } from '../stream/events';
@@ -51,12 +52,15 @@ export interface RequestLogRecord {
   /** Request arrival → first content event handed to the client's encoder (after every stage). */
   clientTtftMs?: number;
   interTokenMs?: { p50: number; p95: number; max: number };
+  /** What the provider reported (`estimated: false`), or the gateway's estimate from the text it relayed. */
   tokens: { input?: number; output?: number; estimated: boolean };
   finishReason?: FinishReason;
-  guard?: unknown[];
-  structured?: unknown;
+  /** Guard rules that matched, in the prompt and then in the reply. */
+  guard?: GuardRecord[];
+  /** The structured stage's last verdict. */
+  structured?: StructuredRecord;
   /** Moderation verdicts that flagged, and checks that failed open. */
-  moderation?: unknown[];
+  moderation?: ModerationRecord[];
   stages?: Record<string, StageTiming>;
   error?: string;
   durationMs: number;

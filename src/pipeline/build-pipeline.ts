@@ -7,13 +7,14 @@ import type { ChatRequest } from '../schema/chat-request';
 import { createGuardStage } from './guard-stage';
 import { createModerationStage } from './moderation-stage';
 import type { StageContext, StageFactory } from './stage';
+import type { GuardRecord } from './stage-records';
 import { createStructuredStage } from './structured-stage';
 
 export interface BuiltPipeline {
   /** The request to send upstream: the prompt after the input guard's redactions. */
   request: ChatRequest;
   /** Input-guard actions, for the log record. */
-  inputActions: Array<{ rule: string; action: string }>;
+  inputActions: GuardRecord[];
   /** The stages, in order, for one stream. */
   stages(context: StageContext): ReturnType<StageFactory>[];
 }
