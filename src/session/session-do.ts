@@ -1,39 +1,22 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Bindings } from '../app-env';
 import { acquireSlot } from '../auth/admission';
-import {
-  KEY_LIMITS_HEADER,
-  type KeyLimitsOf,
-  keyLimitsFromHeader,
-  releaseLease,
-  type StreamLease,
-} from '../auth/key-handoff';
+import { releaseLease, type StreamLease } from '../auth/key-handoff';
 import { asGatewayError, errorResponse, GatewayError } from '../errors/gateway-error';
 import { readJson } from '../schema/read-json';
 import { validationError } from '../schema/validation-error';
 import { recoverLostTurn } from './crash-recovery';
-import type { GenerationResult } from './generation';
 import type { SequencedEvent } from './session-events';
 import { answer, type RpcResult } from './session-rpc';
 import { postMessageSchema, type SessionSettings, warmupSchema } from './session-settings';
 import { openTables, type SessionTables } from './session-tables';
 import { toWebSocketMessage } from './session-wire';
-import { errorFrame, parseClientMessage, replyFrame } from './socket-protocol';
-import { type InterruptResult, type TurnHost, Turns } from './turns';
+import { acceptSocket, errorFrame, parseClientMessage, replyFrame, socketLimits } from './socket-protocol';
+import { type InterruptResult, type PostedMessage, type TurnHost, Turns } from './turns';
 import { viewerReplay } from './viewer-replay';
 import { Viewers } from './viewers';
 import { warmUp } from './warmup';
 import { type WarmupDecision, WarmupGate } from './warmup-gate';
-
-/** What a session's WebSocket carries: the caller's key limits, when it has any. */
-interface SocketAttachment {
-  limits?: KeyLimitsOf;
-}
-
-/** A posted message's answer: the turn's SSE stream, or (not streaming) the finished reply. */
-export type PostedMessage =
-  | { stream: ReadableStream<Uint8Array> }
-  | { reply: { turn_id: string; message: InterruptResult['message']; error?: GenerationResult['error'] } };
 
 const notFound = () =>
   new GatewayError(404, 'not_found_error', 'No such session.', { code: 'session_not_found', param: 'id' });
@@ -144,17 +127,7 @@ export class SessionDO extends DurableObject<Bindings> {
   override async fetch(request: Request): Promise<Response> {
     const settings = this.#tables.store.get();
     if (!settings || settings.owner !== request.headers.get('x-infe-owner')) return errorResponse(notFound());
-    if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
-      return errorResponse(
-        new GatewayError(426, 'invalid_request_error', 'Expected a WebSocket upgrade.', { code: 'upgrade_required' }),
-      );
-    }
-    const pair = new WebSocketPair();
-    this.ctx.acceptWebSocket(pair[1]);
-    // Kept with the socket, so it survives hibernation.
-    const attachment: SocketAttachment = { limits: keyLimitsFromHeader(request.headers.get(KEY_LIMITS_HEADER)) };
-    pair[1].serializeAttachment(attachment);
-    return new Response(null, { status: 101, webSocket: pair[0] });
+    return acceptSocket(this.ctx, request);
   }
 
   override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer): Promise<void> {
@@ -195,7 +168,7 @@ export class SessionDO extends DurableObject<Bindings> {
 
   /** What is sent over the socket counts against the key as it would over HTTP (the route's admit). */
   #admitSocket(ws: WebSocket, holdsStream: boolean): Promise<StreamLease | undefined> {
-    const limits = (ws.deserializeAttachment() as SocketAttachment | null)?.limits;
+    const limits = socketLimits(ws);
     const limiter = this.env.KEY_LIMITER;
     return limits && limiter ? acquireSlot(limiter, limits, holdsStream) : Promise.resolve(undefined);
   }

@@ -1,3 +1,5 @@
+import { KEY_LIMITS_HEADER, type KeyLimitsOf, keyLimitsFromHeader } from '../auth/key-handoff';
+import { errorResponse, GatewayError } from '../errors/gateway-error';
 import { validationError } from '../schema/validation-error';
 import type { SessionEvent } from './session-events';
 import { postMessageSchema } from './session-settings';
@@ -36,3 +38,30 @@ export function replyFrame(event: SessionEvent): string {
 }
 
 export const errorFrame = (code: string, message: string) => replyFrame({ type: 'error', code, message });
+
+/** What a session's WebSocket carries: the caller's key limits, when it has any. */
+interface SocketAttachment {
+  limits?: KeyLimitsOf;
+}
+
+/**
+ * Accepts a WebSocket upgrade on the session object (hibernation API), keeping the key limits
+ * the route handed over with the socket, so they survive hibernation.
+ */
+export function acceptSocket(ctx: DurableObjectState, request: Request): Response {
+  if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
+    return errorResponse(
+      new GatewayError(426, 'invalid_request_error', 'Expected a WebSocket upgrade.', { code: 'upgrade_required' }),
+    );
+  }
+  const pair = new WebSocketPair();
+  ctx.acceptWebSocket(pair[1]);
+  const attachment: SocketAttachment = { limits: keyLimitsFromHeader(request.headers.get(KEY_LIMITS_HEADER)) };
+  pair[1].serializeAttachment(attachment);
+  return new Response(null, { status: 101, webSocket: pair[0] });
+}
+
+/** The key limits a socket was accepted with: each turn sent over it is admitted against them. */
+export function socketLimits(ws: WebSocket): KeyLimitsOf | undefined {
+  return (ws.deserializeAttachment() as SocketAttachment | null)?.limits;
+}

@@ -34,6 +34,11 @@ export interface Turn extends BusyTurn {
   ended: Promise<GenerationResult>;
 }
 
+/** A posted message's answer: the turn's SSE stream, or (not streaming) the finished reply. */
+export type PostedMessage =
+  | { stream: ReadableStream<Uint8Array> }
+  | { reply: { turn_id: string; message: InterruptResult['message']; error?: GenerationResult['error'] } };
+
 export interface InterruptResult {
   interrupted: boolean;
   turn_id?: string;
