@@ -1,16 +1,11 @@
-import { env, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { withSessionSql } from '../../test/support/session-sql';
 import { recoverLostTurn } from './crash-recovery';
 import { openTables } from './session-tables';
 
-function withSql(fn: (sql: SqlStorage) => void): Promise<void> {
-  const stub = env.SESSIONS.get(env.SESSIONS.idFromName(crypto.randomUUID()));
-  return runInDurableObject(stub, (_instance, state) => fn(state.storage.sql));
-}
-
 describe('recoverLostTurn', () => {
   it('records a turn still marked active as failed with its partial reply, and tells the replay log', () =>
-    withSql((sql) => {
+    withSessionSql((sql) => {
       const tables = openTables(sql);
       tables.marker.set('t1');
       tables.log.append('t1', [
@@ -29,7 +24,7 @@ describe('recoverLostTurn', () => {
     }));
 
   it('does nothing when no turn was running', () =>
-    withSql((sql) => {
+    withSessionSql((sql) => {
       const tables = openTables(sql);
       recoverLostTurn(tables);
       expect(tables.history.list()).toEqual([]);

@@ -1,14 +1,9 @@
-import { env, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { withSessionSql } from '../../test/support/session-sql';
 import { ContextStart } from './context-start';
 import { History } from './history';
 import type { SessionSettings } from './session-settings';
 import { turnRequest } from './turn-request';
-
-function withSql(fn: (sql: SqlStorage) => void): Promise<void> {
-  const stub = env.SESSIONS.get(env.SESSIONS.idFromName(crypto.randomUUID()));
-  return runInDurableObject(stub, (_instance, state) => fn(state.storage.sql));
-}
 
 const settings = (extra: Partial<SessionSettings> = {}): SessionSettings => ({
   id: 'sess_x',
@@ -24,7 +19,7 @@ const settings = (extra: Partial<SessionSettings> = {}): SessionSettings => ({
 
 describe('turnRequest', () => {
   it('sends the system prompt, the stored history and the new message, marked for prefix caching', () =>
-    withSql((sql) => {
+    withSessionSql((sql) => {
       const history = new History(sql);
       history.append({ turnId: 't1', role: 'user', content: 'Hi', status: 'complete' });
       history.append({ turnId: 't1', role: 'assistant', content: 'Hello', status: 'complete' });
@@ -54,7 +49,7 @@ describe('turnRequest', () => {
     }));
 
   it('stores nothing, and parses the session guard policy', () =>
-    withSql((sql) => {
+    withSessionSql((sql) => {
       const history = new History(sql);
       const guard = { rules: [{ id: 'p', kind: 'phrase', phrases: ['x'], action: 'redact' }] };
       const next = turnRequest('Hi', settings({ guard }), history, new ContextStart(sql));

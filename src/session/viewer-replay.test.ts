@@ -1,16 +1,11 @@
-import { env, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { withSessionSql } from '../../test/support/session-sql';
 import { ReplayLog } from './replay-log';
 import { viewerReplay } from './viewer-replay';
 
-function withSql(fn: (sql: SqlStorage) => void): Promise<void> {
-  const stub = env.SESSIONS.get(env.SESSIONS.idFromName(crypto.randomUUID()));
-  return runInDurableObject(stub, (_instance, state) => fn(state.storage.sql));
-}
-
 describe('viewerReplay', () => {
   it('replays after a Last-Event-ID, or the given turn from its start, or nothing', () =>
-    withSql((sql) => {
+    withSessionSql((sql) => {
       const log = new ReplayLog(sql);
       log.append('t1', [{ type: 'token', text: 'a' }]);
       log.append('t2', [
@@ -24,7 +19,7 @@ describe('viewerReplay', () => {
     }));
 
   it('says so when the events after the Last-Event-ID were pruned', () =>
-    withSql((sql) => {
+    withSessionSql((sql) => {
       const log = new ReplayLog(sql);
       for (let turn = 0; turn < 6; turn++) {
         log.append(`t${turn}`, [{ type: 'token', text: `${turn}` }]);
