@@ -32,8 +32,6 @@ function prepared(model: string, extra: { content?: string; sessionGuard?: typeo
     logPayloads: false,
   });
   const settings = settingsFor(env);
-  const sessionGuard =
-    extra.sessionGuard && settingsFor({ GATEWAY_CONFIG: JSON.stringify({ pipeline: { guard: extra.sessionGuard } }) });
   const result = prepare({
     env,
     settings,
