@@ -8,7 +8,7 @@ import { validationError } from '../schema/validation-error';
 import { recoverLostTurn } from './crash-recovery';
 import type { SequencedEvent } from './session-events';
 import { answer, type RpcResult } from './session-rpc';
-import { postMessageSchema, type SessionSettings, warmupSchema } from './session-settings';
+import { postMessageSchema, type SessionSettings, sessionSettingsSchema, warmupSchema } from './session-settings';
 import { openTables, type SessionTables } from './session-tables';
 import { toWebSocketMessage } from './session-wire';
 import { acceptSocket, errorFrame, parseClientMessage, replyFrame, socketLimits } from './socket-protocol';
@@ -48,10 +48,13 @@ export class SessionDO extends DurableObject<Bindings> {
     this.#turns = new Turns(this.#host);
   }
 
+  /** `settings` are checked again here: the object trusts its caller's identity, not its data. */
   create(settings: SessionSettings): Promise<RpcResult<SessionSettings>> {
     return answer(() => {
-      this.#tables.store.init(settings);
-      return settings;
+      const parsed = sessionSettingsSchema.safeParse(settings);
+      if (!parsed.success) throw validationError(parsed.error);
+      this.#tables.store.init(parsed.data);
+      return parsed.data;
     });
   }
 
