@@ -37,6 +37,9 @@ export interface Connection {
   ttftMs: number;
   /** Aborts the upstream request (fetch, binding stream, simulator). */
   abort(reason?: unknown): void;
+  /** The provider's id for the request and the fields its translation dropped, for response headers. */
+  upstreamRequestId?: string;
+  dropped?: readonly string[];
 }
 
 export interface ConnectOptions {
@@ -114,6 +117,8 @@ async function attempt(provider: Provider, target: Target, options: ConnectOptio
       initial,
       ttftMs: Date.now() - startedAt,
       abort,
+      upstreamRequestId: upstream.requestId,
+      dropped: upstream.dropped,
     };
   } catch (error) {
     return fail(error);

@@ -17,7 +17,7 @@ import {
 import { type StageTiming, timeStages } from '../observe/stage-timing';
 import { type BuiltPipeline, buildPipeline } from '../pipeline/build-pipeline';
 import { collect } from '../pipeline/collect';
-import type { AttemptRecord, ConnectOptions } from '../pipeline/connect';
+import type { AttemptRecord, Connection, ConnectOptions } from '../pipeline/connect';
 import { CHARS_PER_TOKEN, createObserveStage } from '../pipeline/observe-stage';
 import { relayStream } from '../pipeline/relay-stream';
 import { StageControl } from '../pipeline/stage';
@@ -31,6 +31,14 @@ import { SSE_HEADERS } from '../stream/sse-headers';
 export interface ServeOptions {
   /** Send the end-of-stream metrics annotation. */
   emitMetrics: boolean;
+}
+
+/** What the provider and the translation said about this request, as response headers. */
+function upstreamHeaders(connection: Connection): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (connection.upstreamRequestId) headers['x-infe-upstream-request-id'] = connection.upstreamRequestId;
+  if (connection.dropped?.length) headers['x-infe-dropped-params'] = connection.dropped.join(', ');
+  return headers;
 }
 
 function streamOutcome(outcome: PumpOutcome, control: StageControl): Outcome {
@@ -166,7 +174,9 @@ export async function serveChat(
         control,
       );
       onDone(pump.outcome ?? 'finished', pump.stats);
-      return Response.json(collector.result(), { headers: { 'x-request-id': requestId } });
+      return Response.json(collector.result(), {
+        headers: { 'x-request-id': requestId, ...upstreamHeaders(connection) },
+      });
     }
 
     const encoder = format.encoder(meta);
@@ -187,7 +197,9 @@ export async function serveChat(
       return new Response(body, { headers });
     }
     const connection = await connectPlanned(route, options);
-    return new Response(relayStream(connection, relay, waitUntil), { headers });
+    return new Response(relayStream(connection, relay, waitUntil), {
+      headers: { ...headers, ...upstreamHeaders(connection) },
+    });
   } catch (error) {
     const failure = asGatewayError(error);
     if (clientSignal.aborted) log(499, 'client_cancelled');
