@@ -40,8 +40,9 @@ const block = taggedObject({
   tool_use: toolUseBlock,
 });
 
+/** `user` and `assistant`, and whatever Anthropic adds (`system` mid-conversation, a beta Claude Code uses). */
 const message = z.looseObject({
-  role: z.enum(['user', 'assistant']),
+  role: z.string().min(1).max(32),
   content: z.union([z.string(), z.array(block)]),
 });
 
@@ -80,6 +81,7 @@ export const messagesRequestSchema = z.looseObject({
   metadata: z.looseObject({ user_id: z.string().max(256).nullish() }).nullish(),
   thinking: thinking.nullish(),
   service_tier: z.string().max(32).nullish(),
+  output_config: z.looseObject({ effort: z.string().max(32).nullish() }).nullish(),
   /** Infe's own per-request options (never sent upstream). */
   infe: requestOverridesSchema.nullish(),
 });

@@ -24,6 +24,8 @@ const HANDLED = new Set([
   'metadata',
   'thinking',
   'service_tier',
+  'output_config',
+  'context_management',
   'cache_control',
   'infe',
 ]);
@@ -62,6 +64,18 @@ function toolResultText(block: Block, path: string, policy: ParamPolicy): string
     .map((part, index) => {
       if (part.type === 'text' && typeof part.text === 'string') return part.text;
       policy.unsupported(`${path}.content[${index}]`);
+      return '';
+    })
+    .join('');
+}
+
+/** A mid-conversation system message: its text, in place (OpenAI takes system messages anywhere). */
+function systemOf(content: string | MessagesBlock[], at: number, policy: ParamPolicy): string {
+  if (typeof content === 'string') return content;
+  return content
+    .map((block, index) => {
+      if (block.type === 'text' && typeof block.text === 'string') return block.text;
+      policy.unsupported(`messages[${at}].content[${index}]`);
       return '';
     })
     .join('');
@@ -134,6 +148,30 @@ function toolsOf(request: MessagesRequest, policy: ParamPolicy): ChatRequest['to
   return tools.length > 0 ? tools : undefined;
 }
 
+/**
+ * `output_config.effort` is OpenAI's `reasoning_effort` under another name; it wins over a
+ * budget. Other `output_config` fields have no OpenAI counterpart here.
+ */
+function effortOf(request: MessagesRequest, policy: ParamPolicy): Partial<ChatRequest> {
+  const config = request.output_config;
+  if (!config) return reasoningOf(request, policy);
+  refuseUnhandled(config, new Set(['effort']), policy, 'output_config.');
+  return config.effort ? { reasoning_effort: config.effort } : reasoningOf(request, policy);
+}
+
+/**
+ * Context editing that clears earlier thinking is what this translation does anyway (thinking
+ * blocks are not sent); any other edit would change what the model reads.
+ */
+function checkContextManagement(request: MessagesRequest, policy: ParamPolicy): void {
+  const edits = (request.context_management as { edits?: unknown } | null | undefined)?.edits;
+  if (request.context_management == null) return;
+  const clearsThinkingOnly =
+    Array.isArray(edits) &&
+    edits.every((edit) => String((edit as { type?: unknown }).type).startsWith('clear_thinking_'));
+  if (!clearsThinkingOnly) policy.unsupported('context_management');
+}
+
 function reasoningOf(request: MessagesRequest, policy: ParamPolicy): Partial<ChatRequest> {
   const thinking = request.thinking;
   if (!thinking || thinking.type === 'disabled') return {};
@@ -158,8 +196,11 @@ export function toChatRequest(request: MessagesRequest, policy: ParamPolicy): Ch
   const system =
     typeof request.system === 'string' ? request.system : (request.system ?? []).map((b) => b.text).join('');
   if (system) messages.push({ role: 'system', content: system });
+  checkContextManagement(request, policy);
   request.messages.forEach((m, at) => {
-    if (typeof m.content === 'string') messages.push({ role: m.role, content: m.content });
+    if (m.role === 'system') messages.push({ role: 'system', content: systemOf(m.content, at, policy) });
+    else if (m.role !== 'user' && m.role !== 'assistant') policy.unsupported(`messages[${at}].role`);
+    else if (typeof m.content === 'string') messages.push({ role: m.role, content: m.content });
     else if (m.role === 'user') userMessages(m.content, at, messages, policy);
     else {
       const reply = assistantMessage(m.content, at, policy);
@@ -177,7 +218,7 @@ export function toChatRequest(request: MessagesRequest, policy: ParamPolicy): Ch
     stop: request.stop_sequences,
     tools: toolsOf(request, policy),
     ...toolChoiceOf(request.tool_choice),
-    ...reasoningOf(request, policy),
+    ...effortOf(request, policy),
     user: metadata?.user_id ?? undefined,
     service_tier: tier,
     infe: request.infe,
