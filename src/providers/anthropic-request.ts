@@ -64,6 +64,7 @@ const HANDLED = new Set([
   'reasoning_effort',
   'service_tier',
   'prompt_cache_key',
+  'response_format',
   'infe',
 ]);
 

@@ -26,6 +26,8 @@ const HANDLED = new Set([
   'infe',
 ]);
 
+const TEXT_PART = new Set(['type', 'text']);
+
 /** Workers AI takes plain-text messages; a part that is not text has no equivalent there. */
 function textMessages(request: ChatRequest, policy: ParamPolicy) {
   return request.messages.map((message, index) => {
@@ -33,7 +35,9 @@ function textMessages(request: ChatRequest, policy: ParamPolicy) {
     const { content } = message;
     if (Array.isArray(content)) {
       content.forEach((part, at) => {
-        if (part.type !== 'text') policy.unsupported(`messages[${index}].content[${at}]`);
+        const path = `messages[${index}].content[${at}]`;
+        if (part.type !== 'text') policy.unsupported(path);
+        else refuseUnhandled(part, TEXT_PART, policy, `${path}.`);
       });
     }
     const role = message.role === 'developer' ? 'system' : message.role;

@@ -191,6 +191,13 @@ const ROWS: Row[] = [
       translated: (sent) => expect(sent).not.toHaveProperty('stream_options'),
     },
   ),
+  chatAnthropic(
+    'neutral values (n: 1, logprobs: false, response_format text)',
+    { n: 1, logprobs: false, response_format: { type: 'text' } },
+    {
+      translated: (sent) => expect(sent).not.toHaveProperty('response_format'),
+    },
+  ),
   chatAnthropic('logprobs', { logprobs: true }, { refused: 'logprobs' }),
   chatAnthropic('verbosity', { verbosity: 'low' }, { refused: 'verbosity' }),
   chatAnthropic('seed', { seed: 7 }, { refused: 'seed' }),
