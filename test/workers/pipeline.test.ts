@@ -75,6 +75,43 @@ describe('guard stage through the gateway', () => {
     expect((await fakeLog(blocked)).requests).toBe(0);
   });
 
+  it('redacts a /v1/messages prompt in the body sent as is to Anthropic, and in the translation to OpenAI', async () => {
+    const body = (model: string) => ({
+      model,
+      max_tokens: 16,
+      system: [{ type: 'text', text: 'Reply to a@b.io', cache_control: { type: 'ephemeral' } }],
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'Mail me at a@b.io', cache_control: { type: 'ephemeral' } }] },
+      ],
+    });
+    const anthropicId = uniqueId('input-native');
+    const native = await callGateway({
+      path: '/v1/messages',
+      body: body(`anthropic/${scenario({ id: anthropicId, tokens: 1 })}`),
+      env: withPipeline({ guard: policy }),
+    });
+    await native.text();
+    const sent = (await fakeLog(anthropicId)).lastBody as any;
+    expect(sent.system).toEqual([
+      { type: 'text', text: 'Reply to [REDACTED:email]', cache_control: { type: 'ephemeral' } },
+    ]);
+    expect(sent.messages[0].content).toEqual([
+      { type: 'text', text: 'Mail me at [REDACTED:email]', cache_control: { type: 'ephemeral' } },
+    ]);
+
+    const localId = uniqueId('input-translated');
+    const translated = await callGateway({
+      path: '/v1/messages',
+      body: body(local({ id: localId, tokens: 1 })),
+      env: withPipeline({ guard: policy }),
+    });
+    await translated.text();
+    expect(((await fakeLog(localId)).lastBody as any).messages).toEqual([
+      { role: 'system', content: 'Reply to [REDACTED:email]' },
+      { role: 'user', content: 'Mail me at [REDACTED:email]' },
+    ]);
+  });
+
   it('lets a request turn the guard off only when the config allows it', async () => {
     const text = 'Project Falcon';
     const refused = await callGateway({
