@@ -45,8 +45,20 @@ describe('parseMessagesRequest', () => {
     const missingText = rejection({ ...base, messages: [{ role: 'user', content: [{ type: 'text' }] }] });
     expect(missingText.param).toBe('messages[0].content[0].text');
     expect(rejection({ ...base, messages: [{ role: 'user', content: 3 }] }).param).toBe('messages[0].content');
-    expect(rejection({ ...base, messages: [{ role: 'system', content: 'x' }] }).param).toBe('messages[0].role');
+    expect(rejection({ ...base, messages: [{ role: '', content: 'x' }] }).param).toBe('messages[0].role');
     expect(rejection({ ...base, model: 'x'.repeat(257) }).param).toBe('model');
+  });
+
+  it('keeps a mid-conversation system message (a beta Claude Code uses) in place in the translation', () => {
+    const messages = [
+      { role: 'user', content: 'Hi' },
+      { role: 'system', content: [{ type: 'text', text: 'Agents: none.' }] },
+    ];
+    expect(convert({ messages }).messages).toEqual([
+      { role: 'user', content: 'Hi' },
+      { role: 'system', content: 'Agents: none.' },
+    ]);
+    expect(rejection({ ...base, messages: [{ role: 'critic', content: 'x' }] }).param).toBe('messages[0].role');
   });
 
   it('refuses, by name and provider, what an OpenAI-dialect provider has no field for', () => {
