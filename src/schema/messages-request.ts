@@ -49,7 +49,8 @@ const message = z.looseObject({
 /** A custom tool has an input schema; server tools (`web_search_20250305`, `bash_…`) have a versioned type. */
 const tool = z.looseObject({
   type: z.string().nullish(),
-  name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -'),
+  // Anthropic's own rules for names change (MCP tools, server tools); it judges them, bounded here.
+  name: z.string().min(1).max(256),
   description: z.string().nullish(),
   input_schema: z.record(z.string(), z.unknown()).nullish(),
 });
