@@ -8,6 +8,7 @@ import { chatCompletions } from './routes/chat-completions';
 import { logs } from './routes/logs';
 import { messages } from './routes/messages';
 import { models } from './routes/models';
+import { responses } from './routes/responses';
 import { sessions } from './routes/sessions';
 import { stats } from './routes/stats';
 
@@ -15,7 +16,15 @@ export const app = new Hono<AppEnv>();
 
 app.use(requestId());
 app.use('/v1/*', configuredCors(), requestBodyLimit());
-for (const path of ['/v1/chat/completions', '/v1/messages', '/v1/models', '/v1/sessions', '/v1/sessions/*']) {
+for (const path of [
+  '/v1/chat/completions',
+  '/v1/messages',
+  '/v1/models',
+  '/v1/responses',
+  '/v1/responses/*',
+  '/v1/sessions',
+  '/v1/sessions/*',
+]) {
   app.use(path, gatewayAuth());
 }
 
@@ -23,6 +32,7 @@ app.get('/healthz', (c) => c.json({ status: 'ok' }));
 app.route('/v1/chat/completions', chatCompletions);
 app.route('/v1/messages', messages);
 app.route('/v1/models', models);
+app.route('/v1/responses', responses);
 app.route('/v1/logs', logs);
 app.route('/v1/sessions', sessions);
 app.route('/v1/stats', stats);

@@ -98,7 +98,7 @@ function toolChoice(choice: ChatRequest['tool_choice'], parallel: boolean | unde
  * would change the answer are rejected by name rather than dropped.
  */
 export function anthropicBody(request: ChatRequest, model: string): Record<string, unknown> {
-  for (const field of ['response_format', 'presence_penalty', 'frequency_penalty'] as const) {
+  for (const field of ['response_format', 'presence_penalty', 'frequency_penalty', 'reasoning_effort'] as const) {
     const value = request[field];
     if (
       value !== undefined &&

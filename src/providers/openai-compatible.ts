@@ -30,6 +30,7 @@ const PASSTHROUGH = [
   'tool_choice',
   'parallel_tool_calls',
   'response_format',
+  'reasoning_effort',
   'user',
 ] as const satisfies ReadonlyArray<keyof ChatRequest>;
 

@@ -87,6 +87,7 @@ export const chatRequestSchema = z.strictObject({
   tool_choice: toolChoice.optional(),
   parallel_tool_calls: z.boolean().optional(),
   response_format: responseFormat.optional(),
+  reasoning_effort: z.enum(['none', 'minimal', 'low', 'medium', 'high', 'xhigh']).nullable().optional(),
   user: z.string().max(256).optional(),
   /** Infe's own per-request options (never sent upstream). */
   infe: requestOverridesSchema.optional(),

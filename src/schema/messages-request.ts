@@ -87,7 +87,7 @@ export const messagesRequestSchema = z.strictObject({
 export type MessagesRequest = z.infer<typeof messagesRequestSchema>;
 
 /** A union's own issue says only "Invalid input"; the branch that got past the type check says what is wrong. */
-function preciseIssue(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+export function preciseIssue(issue: z.core.$ZodIssue): z.core.$ZodIssue {
   if (issue.code !== 'invalid_union') return issue;
   const inner = issue.errors.find(
     ([first]) => first && !(first.code === 'invalid_type' && first.path.length === 0),

@@ -1,0 +1,159 @@
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { scenario, TOOL_ARGS, TOOL_NAME } from '../fake-provider/scenario.ts';
+import { fakeLog, uniqueId } from '../support/fake-control';
+import { callGateway, fakeEnv } from './gateway';
+
+const local = (opts: Record<string, string | number>) => `local/${scenario(opts)}`;
+const anthropic = (opts: Record<string, string | number>) => `anthropic/${scenario(opts)}`;
+
+interface ResponsesEvent {
+  event: string;
+  data: any;
+}
+
+/** Reads a Responses SSE body: `event: <type>` then one `data:` line whose type matches. */
+async function readEvents(response: Response): Promise<ResponsesEvent[]> {
+  const text = await response.text();
+  return text
+    .split('\n\n')
+    .filter((frame) => frame && !frame.startsWith(':'))
+    .map((frame) => {
+      const event = /^event: (.*)$/m.exec(frame)?.[1] ?? '';
+      const data = JSON.parse(/^data: (.*)$/m.exec(frame)?.[1] ?? 'null');
+      expect(data.type).toBe(event);
+      return { event, data };
+    });
+}
+
+/** Streams one request and checks the sequence numbers count up from 0 with no gap. */
+async function stream(body: Record<string, unknown>, env?: Record<string, unknown>) {
+  const res = await callGateway({ path: '/v1/responses', body: { ...body, stream: true }, env });
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+  const events = await readEvents(res);
+  expect(events.map((e) => e.data.sequence_number)).toEqual(events.map((_, i) => i));
+  return events;
+}
+
+const types = (events: ResponsesEvent[]) => events.map((e) => e.event);
+const deltas = (events: ResponsesEvent[], type: string) =>
+  events
+    .filter((e) => e.event === type)
+    .map((e) => e.data.delta)
+    .join('');
+
+describe('POST /v1/responses, streaming', () => {
+  it.each([
+    ['an OpenAI-dialect upstream', local],
+    ['an Anthropic upstream', anthropic],
+  ])('streams text from %s as Responses events, in order', async (_, address) => {
+    const events = await stream({ model: address({ id: uniqueId('r-text'), tokens: 3 }), input: 'Hello' });
+    expect(types(events)).toEqual([
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.content_part.added',
+      'response.output_text.delta',
+      'response.output_text.delta',
+      'response.output_text.delta',
+      'response.output_text.done',
+      'response.content_part.done',
+      'response.output_item.done',
+      'response.completed',
+    ]);
+    const created = events[0]?.data.response;
+    expect(created).toMatchObject({ object: 'response', status: 'in_progress', output: [], store: true });
+    expect(created.id).toMatch(/^resp_/);
+    expect(deltas(events, 'response.output_text.delta')).toBe('tok0 tok1 tok2 ');
+    expect(events.find((e) => e.event === 'response.output_text.done')?.data.text).toBe('tok0 tok1 tok2 ');
+    const done = events.at(-1)?.data.response;
+    expect(done.id).toBe(created.id);
+    expect(done.status).toBe('completed');
+    expect(done.output).toEqual([
+      {
+        type: 'message',
+        id: expect.stringMatching(/^msg_/),
+        role: 'assistant',
+        status: 'completed',
+        content: [{ type: 'output_text', text: 'tok0 tok1 tok2 ', annotations: [], logprobs: [] }],
+      },
+    ]);
+    expect(done.usage.output_tokens).toBe(3);
+    expect(done.usage.input_tokens).toBeGreaterThan(0);
+    expect(done.usage.total_tokens).toBe(done.usage.input_tokens + 3);
+  });
+
+  it.each([
+    ['an OpenAI-dialect upstream', local],
+    ['an Anthropic upstream', anthropic],
+  ])('streams a function call from %s', async (_, address) => {
+    const tools = [{ type: 'function', name: TOOL_NAME, parameters: { type: 'object' }, strict: false }];
+    const events = await stream({ model: address({ id: uniqueId('r-tool'), tool: 1 }), input: 'Weather?', tools });
+    const added = events.find((e) => e.event === 'response.output_item.added')?.data;
+    expect(added.item).toMatchObject({ type: 'function_call', name: TOOL_NAME, arguments: '', status: 'in_progress' });
+    expect(JSON.parse(deltas(events, 'response.function_call_arguments.delta'))).toEqual(JSON.parse(TOOL_ARGS));
+    const argsDone = events.find((e) => e.event === 'response.function_call_arguments.done')?.data;
+    expect(argsDone).toMatchObject({ item_id: added.item.id, name: TOOL_NAME, output_index: 0 });
+    expect(JSON.parse(argsDone.arguments)).toEqual(JSON.parse(TOOL_ARGS));
+    const done = events.at(-1)?.data.response;
+    expect(done.status).toBe('completed');
+    expect(done.output[0]).toMatchObject({ type: 'function_call', call_id: added.item.call_id, status: 'completed' });
+  });
+
+  it('ends a length-capped reply as incomplete (max_output_tokens), never completed', async () => {
+    const events = await stream({
+      model: local({ id: uniqueId('r-len'), tokens: 2, finish: 'length' }),
+      input: 'Hello',
+      max_output_tokens: 16,
+    });
+    expect(events.at(-1)?.event).toBe('response.incomplete');
+    expect(events.at(-1)?.data.response).toMatchObject({
+      status: 'incomplete',
+      incomplete_details: { reason: 'max_output_tokens' },
+    });
+    expect(events.find((e) => e.event === 'response.output_item.done')?.data.item.status).toBe('incomplete');
+  });
+
+  it('ends a guard block as incomplete (content_filter)', async () => {
+    const guard = { rules: [{ id: 'secret', kind: 'phrase', phrases: ['launch code'], action: 'block' }] };
+    const env = fakeEnv({ GATEWAY_CONFIG: JSON.stringify({ pipeline: { guard } }) });
+    const text = 'Well, the launch code is 0000.';
+    const events = await stream({ model: local({ id: uniqueId('r-guard'), text }), input: 'Hello' }, env);
+    expect(events.at(-1)?.data.response).toMatchObject({
+      status: 'incomplete',
+      incomplete_details: { reason: 'content_filter' },
+    });
+    expect(deltas(events, 'response.output_text.delta')).toBe('Well, the ');
+  });
+
+  it.each([
+    ['fails mid-stream', { tokens: 5, error_after: 2 }],
+    ['is cut off', { tokens: 4, reset_after: 2 }],
+  ])('says response.failed, then error, when the provider %s', async (_, opts) => {
+    const events = await stream({ model: local({ id: uniqueId('r-fail'), ...opts }), input: 'Hello' });
+    expect(deltas(events, 'response.output_text.delta')).toBe('tok0 tok1 ');
+    expect(types(events).slice(-2)).toEqual(['response.failed', 'error']);
+    expect(events.at(-2)?.data.response).toMatchObject({ status: 'failed', error: { code: 'server_error' } });
+    expect(events.at(-1)?.data.code).toMatch(/^upstream_/);
+    expect(types(events)).not.toContain('response.completed');
+  });
+});
+
+describe('POST /v1/responses, not streaming', () => {
+  it('answers with one response object', async () => {
+    const res = await callGateway({
+      path: '/v1/responses',
+      body: { model: local({ id: uniqueId('r-once'), tokens: 2 }), input: 'Hello', metadata: { app: 'test' } },
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as any;
+    expect(body).toMatchObject({
+      object: 'response',
+      status: 'completed',
+      metadata: { app: 'test' },
+      output: [{ type: 'message', content: [{ type: 'output_text', text: 'tok0 tok1 ' }] }],
+      usage: { output_tokens: 2 },
+    });
+  });
+});
