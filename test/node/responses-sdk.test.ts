@@ -47,16 +47,17 @@ describe('the official openai SDK, responses API, against the gateway', () => {
       tools,
     });
     const call = first.output.find((item) => item.type === 'function_call');
-    expect(call).toMatchObject({ type: 'function_call', name: TOOL_NAME, status: 'completed' });
-    expect(JSON.parse(call?.type === 'function_call' ? call.arguments : '')).toEqual(JSON.parse(TOOL_ARGS));
+    if (call?.type !== 'function_call') throw new Error('expected a function call');
+    expect(call).toMatchObject({ name: TOOL_NAME, status: 'completed' });
+    expect(JSON.parse(call.arguments)).toEqual(JSON.parse(TOOL_ARGS));
 
     const id = uniqueId('sdk-answer');
     const second = await client().responses.create({
       model: local({ id, text: 'Sunny.' }),
       input: [
         { role: 'user', content: 'Weather in Paris?' },
-        ...first.output,
-        { type: 'function_call_output', call_id: call?.type === 'function_call' ? call.call_id : '', output: '22C' },
+        call,
+        { type: 'function_call_output', call_id: call.call_id, output: '22C' },
       ],
       tools,
     });

@@ -1,5 +1,6 @@
-import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { hashKey } from '../../src/auth/api-key';
 import { scenario, TOOL_ARGS, TOOL_NAME } from '../fake-provider/scenario.ts';
 import { fakeLog, uniqueId } from '../support/fake-control';
 import { callGateway, fakeEnv } from './gateway';
@@ -155,5 +156,164 @@ describe('POST /v1/responses, not streaming', () => {
       output: [{ type: 'message', content: [{ type: 'output_text', text: 'tok0 tok1 ' }] }],
       usage: { output_tokens: 2 },
     });
+  });
+});
+
+describe('POST /v1/responses, what reaches the provider', () => {
+  it('sends reasoning.effort, max_output_tokens, sampling and tool settings in the chat dialect', async () => {
+    const id = uniqueId('r-fields');
+    const res = await callGateway({
+      path: '/v1/responses',
+      body: {
+        model: local({ id, tokens: 1 }),
+        input: 'Hi',
+        reasoning: { effort: 'low' },
+        max_output_tokens: 32,
+        temperature: 0.2,
+        top_p: 0.5,
+        tools: [{ type: 'function', name: TOOL_NAME, parameters: { type: 'object' }, strict: false }],
+        tool_choice: 'required',
+        parallel_tool_calls: false,
+        text: { format: { type: 'json_object' } },
+        truncation: 'disabled',
+        include: ['reasoning.encrypted_content'],
+      },
+    });
+    expect(res.status).toBe(200);
+    expect((await fakeLog(id)).lastBody).toMatchObject({
+      reasoning_effort: 'low',
+      max_tokens: 32,
+      temperature: 0.2,
+      top_p: 0.5,
+      tools: [{ type: 'function', function: { name: TOOL_NAME } }],
+      tool_choice: 'required',
+      parallel_tool_calls: false,
+      response_format: { type: 'json_object' },
+    });
+  });
+
+  it('refuses, in the OpenAI shape and naming the Responses field, what a provider cannot do', async () => {
+    const res = await callGateway({
+      path: '/v1/responses',
+      body: {
+        model: anthropic({ id: uniqueId('r-nofmt') }),
+        input: 'Hi',
+        text: { format: { type: 'json_schema', name: 'x', schema: { type: 'object' } } },
+      },
+    });
+    expect(res.status).toBe(400);
+    const { error } = (await res.json()) as { error: { param: string; message: string; type: string } };
+    expect(error).toMatchObject({ type: 'invalid_request_error', param: 'text.format' });
+    expect(error.message).toContain("'text.format'");
+  });
+
+  it('refuses a hosted tool by its type and the provider', async () => {
+    const res = await callGateway({
+      path: '/v1/responses',
+      body: { model: local({ id: uniqueId('r-hosted') }), input: 'Hi', tools: [{ type: 'web_search' }] },
+    });
+    expect(res.status).toBe(400);
+    const { error } = (await res.json()) as { error: { param: string; message: string } };
+    expect(error.param).toBe('tools[0].type');
+    expect(error.message).toMatch(/'web_search'.*'local'/);
+  });
+});
+
+/** A deployed gateway (no local mode) where the test's keys are the only callers. */
+const deployed = () => fakeEnv({ INSECURE_LOCAL_MODE: undefined });
+
+async function createKey(): Promise<string> {
+  const key = `sk-infe-test-${crypto.randomUUID()}`;
+  await env.DB.prepare('INSERT INTO api_keys (id, name, hash, created_at) VALUES (?, ?, ?, ?)')
+    .bind(uniqueId('key'), 'test', await hashKey(key), Date.now())
+    .run();
+  return key;
+}
+
+/** Calls as one key and waits for the request's waitUntil work (the stored response) to land. */
+async function callAs(key: string, path: string, body?: unknown, method?: string) {
+  const ctx = createExecutionContext();
+  const res = await callGateway({
+    path,
+    body,
+    method,
+    env: deployed(),
+    headers: { authorization: `Bearer ${key}` },
+    ctx,
+  });
+  const text = await res.text();
+  await waitOnExecutionContext(ctx);
+  return { status: res.status, json: text ? JSON.parse(text) : undefined };
+}
+
+describe('stored responses', () => {
+  it('are readable, continuable and deletable only by the key that created them', async () => {
+    const [owner, other] = [await createKey(), await createKey()];
+    const created = await callAs(owner, '/v1/responses', {
+      model: local({ id: uniqueId('r-own'), tokens: 2 }),
+      input: 'Hi',
+    });
+    const id = created.json.id as string;
+    for (const [path, method, body] of [
+      [`/v1/responses/${id}`, 'GET', undefined],
+      [`/v1/responses/${id}/input_items`, 'GET', undefined],
+      [`/v1/responses/${id}`, 'DELETE', undefined],
+      ['/v1/responses', 'POST', { model: local({ id: uniqueId('r-steal') }), input: 'Hi', previous_response_id: id }],
+    ] as const) {
+      const res = await callAs(other, path, body, method);
+      expect(res.status, `${method} ${path}`).toBe(404);
+      expect(res.json.error.type).toBe('not_found_error');
+    }
+    const read = await callAs(owner, `/v1/responses/${id}`);
+    expect(read.status).toBe(200);
+    expect(read.json).toEqual(created.json);
+    const items = await callAs(owner, `/v1/responses/${id}/input_items`);
+    expect(items.json).toMatchObject({ object: 'list', has_more: false, data: [{ type: 'message', role: 'user' }] });
+    expect((await callAs(owner, `/v1/responses/${id}`, undefined, 'DELETE')).json).toEqual({
+      id,
+      object: 'response',
+      deleted: true,
+    });
+    expect((await callAs(owner, `/v1/responses/${id}`)).status).toBe(404);
+  });
+
+  it('are not kept with store: false', async () => {
+    const key = await createKey();
+    const created = await callAs(key, '/v1/responses', {
+      model: local({ id: uniqueId('r-nostore'), tokens: 1 }),
+      input: 'Hi',
+      store: false,
+    });
+    expect(created.json.store).toBe(false);
+    expect((await callAs(key, `/v1/responses/${created.json.id}`)).status).toBe(404);
+  });
+
+  it('keep a streamed response once its stream ends, and chain it with previous_response_id', async () => {
+    const key = await createKey();
+    const ctx = createExecutionContext();
+    const res = await callGateway({
+      path: '/v1/responses',
+      body: { model: local({ id: uniqueId('r-s1'), text: 'first answer' }), input: 'Q1', stream: true },
+      env: deployed(),
+      headers: { authorization: `Bearer ${key}` },
+      ctx,
+    });
+    const events = await readEvents(res);
+    await waitOnExecutionContext(ctx);
+    const streamed = events.at(-1)?.data.response;
+    const stored = await callAs(key, `/v1/responses/${streamed.id}`);
+    expect(stored.json.output).toEqual(streamed.output);
+    const next = uniqueId('r-s2');
+    await callAs(key, '/v1/responses', {
+      model: local({ id: next, tokens: 1 }),
+      input: 'Q2',
+      previous_response_id: streamed.id,
+    });
+    const sent = (await fakeLog(next)).lastBody as { messages: unknown[] };
+    expect(sent.messages).toEqual([
+      { role: 'user', content: [{ type: 'text', text: 'Q1' }] },
+      { role: 'assistant', content: 'first answer' },
+      { role: 'user', content: 'Q2' },
+    ]);
   });
 });
