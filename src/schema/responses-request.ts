@@ -141,6 +141,10 @@ export const responsesRequestSchema = z.strictObject({
   stream: z.boolean().nullable().optional(),
   stream_options: z.strictObject({ include_obfuscation: z.boolean().optional() }).nullable().optional(),
   previous_response_id: z.string().min(1).max(256).nullable().optional(),
+  background: z
+    .literal(false, { error: 'background responses are not supported by the gateway' })
+    .nullable()
+    .optional(),
   user: z.string().max(256).optional(),
   // Cache and tier hints for OpenAI's own infrastructure: they never change the answer.
   prompt_cache_key: z.string().max(256).nullable().optional(),
