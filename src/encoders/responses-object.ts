@@ -1,5 +1,5 @@
 import type { GatewayError } from '../errors/gateway-error';
-import type { ResponsesRequest } from '../schema/responses-request';
+import { conversationId, type ResponsesRequest } from '../schema/responses-request';
 import type { FinishReason, StreamEvent, Usage } from '../stream/events';
 import type { Collector } from './encoder';
 import { createOutputBuilder, type ItemStatus, type OutputBuilder, type OutputItem } from './responses-output';
@@ -19,6 +19,7 @@ export function responseShell(request: ResponsesRequest, id: string, createdAt: 
     status: 'in_progress',
     background: false,
     completed_at: null,
+    conversation: request.conversation ? { id: conversationId(request) } : null,
     error: null,
     incomplete_details: null,
     instructions: request.instructions ?? null,

@@ -6,14 +6,17 @@ import { createResponsesSseEncoder } from '../encoders/responses-sse';
 import { errorResponse, GatewayError, invalidRequest } from '../errors/gateway-error';
 import { storedInput } from '../responses/response-store';
 import { readJson } from '../schema/read-json';
-import { type InputItem, parseResponsesRequest, type ResponsesRequest } from '../schema/responses-request';
+import {
+  conversationId,
+  type InputItem,
+  parseResponsesRequest,
+  type ResponsesRequest,
+} from '../schema/responses-request';
 import { inputItems, toChatRequest } from '../schema/responses-to-chat';
+import { listPage, listParams, responsesStore } from './responses-store';
 import { logRejected, serveChat } from './serve-chat';
 
 const ROUTE = '/v1/responses';
-
-/** The owner of stored responses while gateway auth is off (one local owner, as for sessions). */
-const LOCAL_OWNER = 'local';
 
 const notFound = (id: string, param: string) =>
   new GatewayError(404, 'not_found_error', `No response with id '${id.slice(0, 256)}'.`, {
@@ -44,30 +47,27 @@ function responsesErrorResponse(error: GatewayError, requestId: string): Respons
   return errorResponse(renamed, { 'x-request-id': requestId });
 }
 
-/** The key's own Responses object: another key's ids are not in it, so they are not found. */
-function storeFor(c: Context<AppEnv>) {
-  const namespace = c.env.RESPONSES;
-  return namespace?.get(namespace.idFromName(c.get('keyId') ?? LOCAL_OWNER));
-}
-
 async function parse(c: Context<AppEnv>): Promise<ResponsesRequest> {
   return parseResponsesRequest(await readJson(c.req.raw));
 }
 
-async function contextOf(c: Context<AppEnv>, previousId: string | null | undefined): Promise<InputItem[]> {
-  if (!previousId) return [];
-  const context = await storeFor(c)?.context(previousId);
-  if (!context) throw notFound(previousId, 'previous_response_id');
-  return context;
-}
-
-function listParams(c: Context<AppEnv>) {
-  const limit = Number(c.req.query('limit') ?? 20);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100)
-    throw invalidRequest("'limit' must be an integer from 1 to 100.", 'limit');
-  const order = c.req.query('order') ?? 'desc';
-  if (order !== 'asc' && order !== 'desc') throw invalidRequest("'order' must be 'asc' or 'desc'.", 'order');
-  return { limit, order, after: c.req.query('after') };
+/** What the request continues: a stored response's chain, or a conversation's items. */
+async function contextOf(c: Context<AppEnv>, request: ResponsesRequest): Promise<InputItem[]> {
+  const previousId = request.previous_response_id;
+  const conversation = conversationId(request);
+  if (previousId) {
+    const context = await responsesStore(c)?.context(previousId);
+    if (!context) throw notFound(previousId, 'previous_response_id');
+    return JSON.parse(context) as InputItem[];
+  }
+  if (!conversation) return [];
+  const items = await responsesStore(c)?.conversationItems(conversation);
+  if (!items)
+    throw new GatewayError(404, 'not_found_error', `No conversation with id '${conversation.slice(0, 256)}'.`, {
+      code: 'conversation_not_found',
+      param: 'conversation',
+    });
+  return JSON.parse(items) as InputItem[];
 }
 
 /**
@@ -79,7 +79,7 @@ function listParams(c: Context<AppEnv>) {
 export const responses = new Hono<AppEnv>()
   .post('/', async (c) => {
     const request = await parse(c).catch((error) => logRejected(c, ROUTE, error));
-    const context = await contextOf(c, request.previous_response_id).catch((error) => logRejected(c, ROUTE, error));
+    const context = await contextOf(c, request).catch((error) => logRejected(c, ROUTE, error));
     const chat = (() => {
       try {
         return toChatRequest(request, context);
@@ -89,11 +89,16 @@ export const responses = new Hono<AppEnv>()
     })();
     const id = `resp_${crypto.randomUUID().replaceAll('-', '')}`;
     const ids = id.slice(5);
-    const store = request.store === false ? undefined : storeFor(c);
+    // A conversation keeps its items whatever `store` says, as OpenAI's does.
+    const conversation = conversationId(request) ?? null;
+    const store = request.store === false && !conversation ? undefined : responsesStore(c);
     const input = storedInput(inputItems(request.input), id);
     const onFinal = (response: ResponseObject) => {
       if (!store) return;
-      const put = store.put(response, input, request.previous_response_id ?? null);
+      const put = store.put(response, input, {
+        previousId: request.previous_response_id ?? null,
+        conversationId: conversation,
+      });
       c.executionCtx.waitUntil(Promise.resolve(put).catch(() => {}));
     };
     const shell = responseShell(request, id, Math.floor(Date.now() / 1000));
@@ -109,29 +114,19 @@ export const responses = new Hono<AppEnv>()
     const id = c.req.param('id');
     if (c.req.query('stream') === 'true')
       throw invalidRequest('Streaming a stored response needs a background response.', 'stream');
-    const stored = await storeFor(c)?.get(id);
+    const stored = await responsesStore(c)?.get(id);
     if (!stored) throw notFound(id, 'response_id');
     return c.body(stored.response, 200, { 'content-type': 'application/json' });
   })
   .delete('/:id', async (c) => {
     const id = c.req.param('id');
-    if (!(await storeFor(c)?.delete(id))) throw notFound(id, 'response_id');
+    if (!(await responsesStore(c)?.delete(id))) throw notFound(id, 'response_id');
     return c.json({ id, object: 'response', deleted: true });
   })
   .get('/:id/input_items', async (c) => {
     const id = c.req.param('id');
-    const { limit, order, after } = listParams(c);
-    const stored = await storeFor(c)?.get(id);
+    const page = listParams(c);
+    const stored = await responsesStore(c)?.get(id);
     if (!stored) throw notFound(id, 'response_id');
-    const input = JSON.parse(stored.input) as InputItem[];
-    const items = order === 'asc' ? input : input.reverse();
-    const start = after ? items.findIndex((item) => item.id === after) + 1 : 0;
-    const data = items.slice(start, start + limit);
-    return c.json({
-      object: 'list',
-      data,
-      first_id: data[0]?.id ?? null,
-      last_id: data.at(-1)?.id ?? null,
-      has_more: start + limit < items.length,
-    });
+    return c.json(listPage(JSON.parse(stored.input) as InputItem[], page));
   });

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { requestOverridesSchema } from '../config/pipeline-config';
+import { invalidRequest } from '../errors/gateway-error';
 import { preciseIssue } from './messages-request';
 import { validationError } from './validation-error';
 
@@ -73,7 +74,7 @@ const reasoning = z.strictObject({
 });
 
 /** Items without a `type` are messages (the SDKs' "easy" input message). */
-const inputItem = z.preprocess(
+export const inputItem = z.preprocess(
   (item) =>
     typeof item === 'object' && item !== null && !('type' in item) && 'role' in item
       ? { ...item, type: 'message' }
@@ -108,6 +109,11 @@ const textFormat = z.discriminatedUnion('type', [
   }),
 ]);
 
+/** OpenAI's metadata: at most 16 string pairs, keys up to 64 characters, values up to 512. */
+export const metadata = z
+  .record(z.string().max(64), z.string().max(512))
+  .refine((map) => Object.keys(map).length <= 16, 'at most 16 keys');
+
 export const responsesRequestSchema = z.strictObject({
   model: z.string().min(1),
   input: z.union([z.string(), z.array(inputItem).max(10_000)]),
@@ -129,11 +135,7 @@ export const responsesRequestSchema = z.strictObject({
   max_output_tokens: z.number().int().min(1).nullable().optional(),
   temperature: z.number().min(0).max(2).nullable().optional(),
   top_p: z.number().min(0).max(1).nullable().optional(),
-  metadata: z
-    .record(z.string().max(64), z.string().max(512))
-    .refine((map) => Object.keys(map).length <= 16, 'at most 16 keys')
-    .nullable()
-    .optional(),
+  metadata: metadata.nullable().optional(),
   truncation: z.enum(['auto', 'disabled']).nullable().optional(),
   // The gateway has no hosted tools, logprobs or encrypted reasoning: every include adds nothing.
   include: z.array(z.string().max(64)).max(16).nullable().optional(),
@@ -141,6 +143,10 @@ export const responsesRequestSchema = z.strictObject({
   stream: z.boolean().nullable().optional(),
   stream_options: z.strictObject({ include_obfuscation: z.boolean().optional() }).nullable().optional(),
   previous_response_id: z.string().min(1).max(256).nullable().optional(),
+  conversation: z
+    .union([z.string().min(1).max(256), z.strictObject({ id: z.string().min(1).max(256) })])
+    .nullable()
+    .optional(),
   background: z
     .literal(false, { error: 'background responses are not supported by the gateway' })
     .nullable()
@@ -155,12 +161,26 @@ export const responsesRequestSchema = z.strictObject({
 });
 
 export type ResponsesRequest = z.infer<typeof responsesRequestSchema>;
+
+/** The conversation a request names, as its id. */
+export const conversationId = (request: Pick<ResponsesRequest, 'conversation'>) =>
+  typeof request.conversation === 'object' ? request.conversation?.id : request.conversation;
 export type InputItem = Exclude<ResponsesRequest['input'], string>[number];
 export type FunctionTool = z.infer<typeof functionTool>;
 
-export function parseResponsesRequest(body: unknown): ResponsesRequest {
-  const parsed = responsesRequestSchema.safeParse(body);
+/** Parses with a schema and names the first wrong field precisely (see preciseIssue). */
+export function parseWith<T>(schema: z.ZodType<T>, body: unknown): T {
+  const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
   const first = parsed.error.issues[0];
   throw validationError(first ? new z.ZodError([preciseIssue(first)]) : parsed.error);
+}
+
+export function parseResponsesRequest(body: unknown): ResponsesRequest {
+  const request = parseWith(responsesRequestSchema, body);
+  if (request.conversation && request.previous_response_id) {
+    const message = "'conversation' and 'previous_response_id' cannot be used together.";
+    throw invalidRequest(message, 'conversation');
+  }
+  return request;
 }

@@ -133,4 +133,35 @@ describe('the official openai SDK, responses API, against the gateway', () => {
       .catch((e: unknown) => e);
     expect(gone).toBeInstanceOf(OpenAI.NotFoundError);
   });
+
+  it('keeps a conversation: responses made in it see its items and add theirs', async () => {
+    const conversation = await client().conversations.create({
+      metadata: { topic: 'greeting' },
+      items: [{ type: 'message', role: 'user', content: 'My name is Ada.' }],
+    });
+    expect(conversation).toMatchObject({ object: 'conversation', metadata: { topic: 'greeting' } });
+    const id = uniqueId('sdk-conv');
+    const response = await client().responses.create({
+      model: anthropic({ id, text: 'Hello Ada.' }),
+      input: 'Greet me.',
+      conversation: conversation.id,
+    });
+    expect(response.conversation?.id).toBe(conversation.id);
+    const sent = JSON.stringify(((await fakeLog(id)).lastBody as LoggedBody).messages);
+    expect(sent).toContain('My name is Ada.');
+    expect(sent).toContain('Greet me.');
+
+    const items = await client().conversations.items.list(conversation.id, { order: 'asc' });
+    expect(items.data.map((item) => (item.type === 'message' ? item.role : item.type))).toEqual([
+      'user',
+      'user',
+      'assistant',
+    ]);
+    expect((await client().conversations.retrieve(conversation.id)).id).toBe(conversation.id);
+    expect(await client().conversations.delete(conversation.id)).toMatchObject({ deleted: true });
+    const gone = await client()
+      .conversations.retrieve(conversation.id)
+      .catch((e: unknown) => e);
+    expect(gone).toBeInstanceOf(OpenAI.NotFoundError);
+  });
 });

@@ -316,4 +316,32 @@ describe('stored responses', () => {
       { role: 'user', content: 'Q2' },
     ]);
   });
+
+  it('conversations are visible only to the key that created them', async () => {
+    const [owner, other] = [await createKey(), await createKey()];
+    const created = await callAs(owner, '/v1/conversations', { items: [{ role: 'user', content: 'Hi' }] });
+    const id = created.json.id as string;
+    expect(id).toMatch(/^conv_/);
+    for (const [path, method, body] of [
+      [`/v1/conversations/${id}`, 'GET', undefined],
+      [`/v1/conversations/${id}/items`, 'GET', undefined],
+      [`/v1/conversations/${id}/items`, 'POST', { items: [{ role: 'user', content: 'x' }] }],
+      [`/v1/conversations/${id}`, 'DELETE', undefined],
+      ['/v1/responses', 'POST', { model: local({ id: uniqueId('r-conv-steal') }), input: 'Hi', conversation: id }],
+    ] as const) {
+      const res = await callAs(other, path, body, method);
+      expect(res.status, `${method} ${path}`).toBe(404);
+    }
+    const items = await callAs(owner, `/v1/conversations/${id}/items`);
+    expect(items.json.data).toHaveLength(1);
+  });
+
+  it('refuses conversation together with previous_response_id', async () => {
+    const res = await callGateway({
+      path: '/v1/responses',
+      body: { model: 'sim/default', input: 'Hi', conversation: 'conv_x', previous_response_id: 'resp_x' },
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { param: string } }).error.param).toBe('conversation');
+  });
 });
