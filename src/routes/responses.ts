@@ -18,6 +18,12 @@ import { logRejected, serveChat } from './serve-chat';
 
 const ROUTE = '/v1/responses';
 
+/**
+ * Opt-in for clients that always send hosted tools (Codex sends `web_search` and tool
+ * namespaces): those are left out, and listed in `x-infe-dropped-params`, instead of a 400.
+ */
+export const DROP_TOOLS_HEADER = 'x-infe-drop-unsupported-tools';
+
 const notFound = (id: string, param: string) =>
   new GatewayError(404, 'not_found_error', `No response with id '${id.slice(0, 256)}'.`, {
     code: 'response_not_found',
@@ -80,9 +86,11 @@ export const responses = new Hono<AppEnv>()
   .post('/', async (c) => {
     const request = await parse(c).catch((error) => logRejected(c, ROUTE, error));
     const context = await contextOf(c, request).catch((error) => logRejected(c, ROUTE, error));
+    const dropped: string[] = [];
+    const dropUnsupportedTools = /^(1|true)$/i.test(c.req.header(DROP_TOOLS_HEADER) ?? '');
     const chat = (() => {
       try {
-        return toChatRequest(request, context);
+        return toChatRequest(request, context, { dropUnsupportedTools, dropped });
       } catch (error) {
         return logRejected(c, ROUTE, error);
       }
@@ -108,7 +116,9 @@ export const responses = new Hono<AppEnv>()
       collector: () => createResponsesCollector(shell, ids, onFinal),
       errorResponse: responsesErrorResponse,
     };
-    return serveChat(c, chat, format, { emitMetrics: false });
+    const response = await serveChat(c, chat, format, { emitMetrics: false });
+    if (dropped.length > 0) response.headers.set('x-infe-dropped-params', dropped.join(', '));
+    return response;
   })
   .get('/:id', async (c) => {
     const id = c.req.param('id');

@@ -156,6 +156,12 @@ export const responsesRequestSchema = z.strictObject({
   prompt_cache_key: z.string().max(256).nullable().optional(),
   safety_identifier: z.string().max(64).nullable().optional(),
   service_tier: z.enum(['auto', 'default', 'flex', 'scale', 'priority']).nullable().optional(),
+  /** Client telemetry (Codex sends its thread and turn ids): kept off the upstream request. */
+  client_metadata: z
+    .record(z.string().max(64), z.string().max(2048))
+    .refine((map) => Object.keys(map).length <= 32, 'at most 32 keys')
+    .nullable()
+    .optional(),
   /** Infe's own per-request options (never sent upstream). */
   infe: requestOverridesSchema.optional(),
 });

@@ -78,17 +78,30 @@ export function toMessages(items: readonly InputItem[]): ChatMessage[] {
 /** The provider a model address names (`anthropic/claude-…` → `anthropic`), for error messages. */
 const providerOf = (model: string) => model.split('/')[0] ?? model;
 
-function tools(request: ResponsesRequest): ChatRequest['tools'] {
-  return request.tools?.map((tool, index) => {
+export interface TranslateOptions {
+  /** Leave out tools only a Responses upstream could run (hosted tools, namespaces) instead of refusing them. */
+  dropUnsupportedTools?: boolean;
+  /** Told each field left out, as `tools[8] (web_search)`, for `x-infe-dropped-params`. */
+  dropped?: string[];
+}
+
+function tools(request: ResponsesRequest, options: TranslateOptions): ChatRequest['tools'] {
+  const out: NonNullable<ChatRequest['tools']> = [];
+  for (const [index, tool] of (request.tools ?? []).entries()) {
     if (tool.type !== 'function' || !('name' in tool) || typeof tool.name !== 'string') {
+      const type = tool.type.slice(0, 64);
+      if (options.dropUnsupportedTools) {
+        options.dropped?.push(`tools[${index}] (${type})`);
+        continue;
+      }
       throw invalidRequest(
-        `Tool type '${tool.type.slice(0, 64)}' is not supported by provider '${providerOf(request.model).slice(0, 64)}': the gateway runs function tools only.`,
+        `Tool type '${type}' is not supported by provider '${providerOf(request.model).slice(0, 64)}': the gateway runs function tools only.`,
         `tools[${index}].type`,
         'unsupported_for_provider',
       );
     }
     const fn = tool as Extract<typeof tool, { name: string }>;
-    return {
+    out.push({
       type: 'function',
       function: {
         name: fn.name,
@@ -96,8 +109,9 @@ function tools(request: ResponsesRequest): ChatRequest['tools'] {
         ...(fn.parameters != null && { parameters: fn.parameters }),
         ...(fn.strict != null && { strict: fn.strict }),
       },
-    };
-  });
+    });
+  }
+  return request.tools ? out : undefined;
 }
 
 function responseFormat(request: ResponsesRequest): ChatRequest['response_format'] {
@@ -112,7 +126,11 @@ function responseFormat(request: ResponsesRequest): ChatRequest['response_format
  * `context` is what an earlier stored response contributes (its input and output), before
  * this request's own input; instructions are this request's only, as OpenAI does.
  */
-export function toChatRequest(request: ResponsesRequest, context: readonly InputItem[] = []): ChatRequest {
+export function toChatRequest(
+  request: ResponsesRequest,
+  context: readonly InputItem[] = [],
+  options: TranslateOptions = {},
+): ChatRequest {
   const messages = toMessages([...context, ...inputItems(request.input)]);
   if (request.instructions) messages.unshift({ role: 'system', content: request.instructions });
   if (messages.length === 0) throw invalidRequest("'input' must hold at least one message.", 'input');
@@ -124,7 +142,7 @@ export function toChatRequest(request: ResponsesRequest, context: readonly Input
     temperature: request.temperature,
     top_p: request.top_p,
     max_completion_tokens: request.max_output_tokens,
-    tools: tools(request),
+    tools: tools(request, options),
     tool_choice:
       typeof choice === 'object' ? { type: 'function', function: { name: choice.name } } : (choice ?? undefined),
     parallel_tool_calls: request.parallel_tool_calls ?? undefined,

@@ -216,6 +216,20 @@ describe('POST /v1/responses, what reaches the provider', () => {
     const { error } = (await res.json()) as { error: { param: string; message: string } };
     expect(error.param).toBe('tools[0].type');
     expect(error.message).toMatch(/'web_search'.*'local'/);
+
+    const id = uniqueId('r-drop');
+    const dropped = await callGateway({
+      path: '/v1/responses',
+      body: {
+        model: local({ id, tokens: 1 }),
+        input: 'Hi',
+        tools: [{ type: 'web_search' }, { type: 'function', name: TOOL_NAME, strict: false }],
+      },
+      headers: { 'x-infe-drop-unsupported-tools': 'true' },
+    });
+    expect(dropped.status).toBe(200);
+    expect(dropped.headers.get('x-infe-dropped-params')).toBe('tools[0] (web_search)');
+    expect((await fakeLog(id)).lastBody).toMatchObject({ tools: [{ function: { name: TOOL_NAME } }] });
   });
 });
 
