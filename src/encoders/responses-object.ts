@@ -17,7 +17,7 @@ export function responseShell(request: ResponsesRequest, id: string, createdAt: 
     object: 'response',
     created_at: createdAt,
     status: 'in_progress',
-    background: false,
+    background: request.background ?? false,
     completed_at: null,
     conversation: request.conversation ? { id: conversationId(request) } : null,
     error: null,

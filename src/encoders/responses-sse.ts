@@ -3,6 +3,11 @@ import type { Encoder } from './encoder';
 import { feedOutput, ResponseEnding, type ResponseObject } from './responses-object';
 import { createOutputBuilder, type WireEvent } from './responses-output';
 
+/** The encoder of a background response can also be ended by its owner: `cancel` closes it as cancelled. */
+export interface ResponsesSseEncoder extends Encoder {
+  cancel(): string;
+}
+
 /**
  * The Responses API stream: `response.created` and `response.in_progress` open it, output items
  * stream as added / delta / done, and one terminal event says how it ended (`completed`,
@@ -13,7 +18,7 @@ export function createResponsesSseEncoder(
   shell: ResponseObject,
   ids: string,
   onFinal: (response: ResponseObject) => void,
-): Encoder {
+): ResponsesSseEncoder {
   let sequence = 0;
   let out = '';
   const write = (event: WireEvent) => {
@@ -52,6 +57,8 @@ export function createResponsesSseEncoder(
   return {
     contentType: 'text/event-stream; charset=utf-8',
     event(event) {
+      // A cancelled response takes no more output.
+      if (ended) return '';
       start();
       ending.observe(event);
       if (event.type === 'finish') builder.close(ending.itemStatus());
@@ -60,6 +67,16 @@ export function createResponsesSseEncoder(
     },
     error: (failure) => finish(failure),
     end: () => finish(),
+    cancel() {
+      start();
+      if (ended) return take();
+      ended = true;
+      builder.close('incomplete');
+      const response = { ...ending.finalize(shell, builder.output), status: 'cancelled', completed_at: null };
+      write({ type: 'error', code: 'response_cancelled', message: 'The response was cancelled.', param: null });
+      onFinal(response);
+      return take();
+    },
     probe: () => ': waiting for the provider\n\n',
   };
 }

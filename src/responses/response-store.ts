@@ -41,6 +41,20 @@ export class ResponseStore {
   constructor(private readonly sql: SqlStorage) {
     sql.exec(`CREATE TABLE IF NOT EXISTS responses (
       id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, previous_id TEXT, input TEXT NOT NULL, response TEXT NOT NULL)`);
+    sql.exec('CREATE TABLE IF NOT EXISTS response_events (id TEXT PRIMARY KEY, frames TEXT NOT NULL)');
+  }
+
+  /** A finished background response's stream, for `?stream=true&starting_after=N`; false when too large. */
+  putEvents(id: string, frames: readonly string[]): boolean {
+    const json = JSON.stringify(frames);
+    if (json.length > MAX_ROW_BYTES) return false;
+    this.sql.exec('INSERT OR REPLACE INTO response_events (id, frames) VALUES (?, ?)', id, json);
+    return true;
+  }
+
+  events(id: string): string[] | undefined {
+    const row = this.sql.exec<{ frames: string }>('SELECT frames FROM response_events WHERE id = ?', id).toArray()[0];
+    return row && (JSON.parse(row.frames) as string[]);
   }
 
   /** Keeps a finished response; false when it is too large to keep whole. */
@@ -65,6 +79,7 @@ export class ResponseStore {
   }
 
   delete(id: string): boolean {
+    this.sql.exec('DELETE FROM response_events WHERE id = ?', id);
     return this.sql.exec('DELETE FROM responses WHERE id = ?', id).rowsWritten > 0;
   }
 

@@ -1,9 +1,10 @@
 import { type Context, Hono } from 'hono';
 import type { AppEnv } from '../app-env';
 import type { ClientFormat } from '../encoders/encoder';
+import { responsesErrorResponse } from '../encoders/responses-error';
 import { createResponsesCollector, type ResponseObject, responseShell } from '../encoders/responses-object';
 import { createResponsesSseEncoder } from '../encoders/responses-sse';
-import { errorResponse, GatewayError, invalidRequest } from '../errors/gateway-error';
+import { GatewayError, invalidRequest } from '../errors/gateway-error';
 import { storedInput } from '../responses/response-store';
 import { readJson } from '../schema/read-json';
 import {
@@ -13,6 +14,7 @@ import {
   type ResponsesRequest,
 } from '../schema/responses-request';
 import { inputItems, toChatRequest } from '../schema/responses-to-chat';
+import { SSE_HEADERS } from '../stream/sse-headers';
 import { listPage, listParams, responsesStore } from './responses-store';
 import { logRejected, serveChat } from './serve-chat';
 
@@ -30,27 +32,11 @@ const notFound = (id: string, param: string) =>
     param,
   });
 
-/** Chat field names a provider's refusal may carry, as the Responses request calls them. */
-const RESPONSES_PARAMS: Record<string, string> = {
-  response_format: 'text.format',
-  max_completion_tokens: 'max_output_tokens',
-  max_tokens: 'max_output_tokens',
-  reasoning_effort: 'reasoning.effort',
-};
-
-/** The OpenAI error shape, naming the Responses field where the translated request was refused. */
-function responsesErrorResponse(error: GatewayError, requestId: string): Response {
-  const param = error.param ? RESPONSES_PARAMS[error.param] : undefined;
-  const renamed =
-    param && error.param
-      ? new GatewayError(error.status, error.type, error.message.replaceAll(`'${error.param}'`, `'${param}'`), {
-          code: error.code,
-          param,
-          retryAfter: error.retryAfter,
-          retryable: error.retryable,
-        })
-      : error;
-  return errorResponse(renamed, { 'x-request-id': requestId });
+/** A background response's events, live or replayed, as the stream of a `stream: true` request. */
+function sseResponse(c: Context<AppEnv>, body: ReadableStream<Uint8Array> | undefined): Response {
+  return new Response(body, {
+    headers: { ...SSE_HEADERS, 'x-request-id': c.get('requestId') },
+  });
 }
 
 async function parse(c: Context<AppEnv>): Promise<ResponsesRequest> {
@@ -110,6 +96,27 @@ export const responses = new Hono<AppEnv>()
       c.executionCtx.waitUntil(Promise.resolve(put).catch(() => {}));
     };
     const shell = responseShell(request, id, Math.floor(Date.now() / 1000));
+    if (request.background) {
+      const stub = responsesStore(c);
+      if (!stub)
+        throw new GatewayError(503, 'server_error', 'Background responses need the RESPONSES binding.', {
+          code: 'no_storage',
+        });
+      const job = {
+        chat,
+        shell,
+        ids,
+        requestId: c.get('requestId'),
+        keyId: c.get('keyId') ?? null,
+        apiKey: c.get('apiKey') ?? null,
+      };
+      const queued = await stub.startBackground(job, input, {
+        previousId: request.previous_response_id ?? null,
+        conversationId: conversation,
+      });
+      if (!request.stream) return c.body(queued, 200, { 'content-type': 'application/json' });
+      return sseResponse(c, await stub.stream(id, -1));
+    }
     const format: ClientFormat = {
       route: ROUTE,
       encoder: () => createResponsesSseEncoder(shell, ids, onFinal),
@@ -122,11 +129,23 @@ export const responses = new Hono<AppEnv>()
   })
   .get('/:id', async (c) => {
     const id = c.req.param('id');
-    if (c.req.query('stream') === 'true')
-      throw invalidRequest('Streaming a stored response needs a background response.', 'stream');
+    if (c.req.query('stream') === 'true') {
+      const after = Number(c.req.query('starting_after') ?? -1);
+      if (!Number.isInteger(after) || after < -1)
+        throw invalidRequest("'starting_after' must be a sequence number.", 'starting_after');
+      const stream = await responsesStore(c)?.stream(id, after);
+      if (!stream) throw notFound(id, 'response_id');
+      return sseResponse(c, stream);
+    }
     const stored = await responsesStore(c)?.get(id);
     if (!stored) throw notFound(id, 'response_id');
     return c.body(stored.response, 200, { 'content-type': 'application/json' });
+  })
+  .post('/:id/cancel', async (c) => {
+    const id = c.req.param('id');
+    const cancelled = await responsesStore(c)?.cancel(id);
+    if (!cancelled) throw notFound(id, 'response_id');
+    return c.body(cancelled, 200, { 'content-type': 'application/json' });
   })
   .delete('/:id', async (c) => {
     const id = c.req.param('id');

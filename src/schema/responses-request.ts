@@ -147,10 +147,7 @@ export const responsesRequestSchema = z.strictObject({
     .union([z.string().min(1).max(256), z.strictObject({ id: z.string().min(1).max(256) })])
     .nullable()
     .optional(),
-  background: z
-    .literal(false, { error: 'background responses are not supported by the gateway' })
-    .nullable()
-    .optional(),
+  background: z.boolean().nullable().optional(),
   user: z.string().max(256).optional(),
   // Cache and tier hints for OpenAI's own infrastructure: they never change the answer.
   prompt_cache_key: z.string().max(256).nullable().optional(),
@@ -184,6 +181,8 @@ export function parseWith<T>(schema: z.ZodType<T>, body: unknown): T {
 
 export function parseResponsesRequest(body: unknown): ResponsesRequest {
   const request = parseWith(responsesRequestSchema, body);
+  if (request.background && request.store === false)
+    throw invalidRequest('A background response must be stored: remove store: false.', 'store');
   if (request.conversation && request.previous_response_id) {
     const message = "'conversation' and 'previous_response_id' cannot be used together.";
     throw invalidRequest(message, 'conversation');

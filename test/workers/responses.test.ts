@@ -271,6 +271,8 @@ describe('stored responses', () => {
     for (const [path, method, body] of [
       [`/v1/responses/${id}`, 'GET', undefined],
       [`/v1/responses/${id}/input_items`, 'GET', undefined],
+      [`/v1/responses/${id}?stream=true&starting_after=0`, 'GET', undefined],
+      [`/v1/responses/${id}/cancel`, 'POST', {}],
       [`/v1/responses/${id}`, 'DELETE', undefined],
       ['/v1/responses', 'POST', { model: local({ id: uniqueId('r-steal') }), input: 'Hi', previous_response_id: id }],
     ] as const) {
