@@ -3,7 +3,11 @@ import type { Encoder } from './encoder';
 import { feedOutput, ResponseEnding, type ResponseObject } from './responses-object';
 import { createOutputBuilder, type WireEvent } from './responses-output';
 
-/** The encoder of a background response can also be ended by its owner: `cancel` closes it as cancelled. */
+/**
+ * The encoder of a background response can also be ended by its owner: `cancel` closes it as
+ * cancelled. Output after that still flows, so the relay's next write meets the cancelled reader
+ * and aborts the upstream; nobody reads it.
+ */
 export interface ResponsesSseEncoder extends Encoder {
   cancel(): string;
 }
@@ -57,8 +61,6 @@ export function createResponsesSseEncoder(
   return {
     contentType: 'text/event-stream; charset=utf-8',
     event(event) {
-      // A cancelled response takes no more output.
-      if (ended) return '';
       start();
       ending.observe(event);
       if (event.type === 'finish') builder.close(ending.itemStatus());

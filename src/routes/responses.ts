@@ -5,7 +5,10 @@ import { responsesErrorResponse } from '../encoders/responses-error';
 import { createResponsesCollector, type ResponseObject, responseShell } from '../encoders/responses-object';
 import { createResponsesSseEncoder } from '../encoders/responses-sse';
 import { GatewayError, invalidRequest } from '../errors/gateway-error';
+import type { BackgroundJob } from '../responses/background-serve';
 import { storedInput } from '../responses/response-store';
+import type { ResponseThread } from '../responses/responses-do';
+import type { ChatRequest } from '../schema/chat-request';
 import { readJson } from '../schema/read-json';
 import {
   conversationId,
@@ -37,6 +40,44 @@ function sseResponse(c: Context<AppEnv>, body: ReadableStream<Uint8Array> | unde
   return new Response(body, {
     headers: { ...SSE_HEADERS, 'x-request-id': c.get('requestId') },
   });
+}
+
+/** The chat request, or the request's rejection, logged like any other. */
+function translate(
+  c: Context<AppEnv>,
+  request: ResponsesRequest,
+  context: InputItem[],
+  dropped: string[],
+): ChatRequest {
+  const dropUnsupportedTools = /^(1|true)$/i.test(c.req.header(DROP_TOOLS_HEADER) ?? '');
+  try {
+    return toChatRequest(request, context, { dropUnsupportedTools, dropped });
+  } catch (error) {
+    return logRejected(c, ROUTE, error);
+  }
+}
+
+function withDropped(response: Response, dropped: readonly string[]): Response {
+  if (dropped.length > 0) response.headers.set('x-infe-dropped-params', dropped.join(', '));
+  return response;
+}
+
+/** Hands a background response to the key's object, which runs it; answers with it queued, or its stream. */
+async function startBackground(
+  c: Context<AppEnv>,
+  request: ResponsesRequest,
+  job: BackgroundJob,
+  input: InputItem[],
+  thread: ResponseThread,
+): Promise<Response> {
+  const stub = responsesStore(c);
+  if (!stub)
+    throw new GatewayError(503, 'server_error', 'Background responses need the RESPONSES binding.', {
+      code: 'no_storage',
+    });
+  const queued = await stub.startBackground(job, input, thread);
+  if (!request.stream) return c.body(queued, 200, { 'content-type': 'application/json' });
+  return sseResponse(c, await stub.stream(job.shell.id, -1));
 }
 
 async function parse(c: Context<AppEnv>): Promise<ResponsesRequest> {
@@ -73,35 +114,21 @@ export const responses = new Hono<AppEnv>()
     const request = await parse(c).catch((error) => logRejected(c, ROUTE, error));
     const context = await contextOf(c, request).catch((error) => logRejected(c, ROUTE, error));
     const dropped: string[] = [];
-    const dropUnsupportedTools = /^(1|true)$/i.test(c.req.header(DROP_TOOLS_HEADER) ?? '');
-    const chat = (() => {
-      try {
-        return toChatRequest(request, context, { dropUnsupportedTools, dropped });
-      } catch (error) {
-        return logRejected(c, ROUTE, error);
-      }
-    })();
+    const chat = translate(c, request, context, dropped);
     const id = `resp_${crypto.randomUUID().replaceAll('-', '')}`;
     const ids = id.slice(5);
     // A conversation keeps its items whatever `store` says, as OpenAI's does.
     const conversation = conversationId(request) ?? null;
     const store = request.store === false && !conversation ? undefined : responsesStore(c);
     const input = storedInput(inputItems(request.input), id);
+    const thread = { previousId: request.previous_response_id ?? null, conversationId: conversation };
     const onFinal = (response: ResponseObject) => {
       if (!store) return;
-      const put = store.put(response, input, {
-        previousId: request.previous_response_id ?? null,
-        conversationId: conversation,
-      });
+      const put = store.put(response, input, thread);
       c.executionCtx.waitUntil(Promise.resolve(put).catch(() => {}));
     };
     const shell = responseShell(request, id, Math.floor(Date.now() / 1000));
     if (request.background) {
-      const stub = responsesStore(c);
-      if (!stub)
-        throw new GatewayError(503, 'server_error', 'Background responses need the RESPONSES binding.', {
-          code: 'no_storage',
-        });
       const job = {
         chat,
         shell,
@@ -110,12 +137,7 @@ export const responses = new Hono<AppEnv>()
         keyId: c.get('keyId') ?? null,
         apiKey: c.get('apiKey') ?? null,
       };
-      const queued = await stub.startBackground(job, input, {
-        previousId: request.previous_response_id ?? null,
-        conversationId: conversation,
-      });
-      if (!request.stream) return c.body(queued, 200, { 'content-type': 'application/json' });
-      return sseResponse(c, await stub.stream(id, -1));
+      return withDropped(await startBackground(c, request, job, input, thread), dropped);
     }
     const format: ClientFormat = {
       route: ROUTE,
@@ -123,9 +145,7 @@ export const responses = new Hono<AppEnv>()
       collector: () => createResponsesCollector(shell, ids, onFinal),
       errorResponse: responsesErrorResponse,
     };
-    const response = await serveChat(c, chat, format, { emitMetrics: false });
-    if (dropped.length > 0) response.headers.set('x-infe-dropped-params', dropped.join(', '));
-    return response;
+    return withDropped(await serveChat(c, chat, format, { emitMetrics: false }), dropped);
   })
   .get('/:id', async (c) => {
     const id = c.req.param('id');
