@@ -43,14 +43,19 @@ export function responseShell(request: ResponsesRequest, id: string, createdAt: 
   };
 }
 
+/** The details objects appear only with a count the provider reported: a missing count stays absent. */
 export function responsesUsage(usage: DetailedUsage) {
   const input = usage.inputTokens ?? 0;
   const output = usage.outputTokens ?? 0;
   return {
     input_tokens: input,
-    input_tokens_details: { cached_tokens: usage.cachedInputTokens ?? 0 },
+    ...(usage.cachedInputTokens !== undefined && {
+      input_tokens_details: { cached_tokens: usage.cachedInputTokens },
+    }),
     output_tokens: output,
-    output_tokens_details: { reasoning_tokens: usage.reasoningTokens ?? 0 },
+    ...(usage.reasoningTokens !== undefined && {
+      output_tokens_details: { reasoning_tokens: usage.reasoningTokens },
+    }),
     total_tokens: input + output,
   };
 }

@@ -99,12 +99,21 @@ describe('createResponsesSseEncoder', () => {
     expect(out[4]).toMatchObject({ output_index: 0, content_index: 0, delta: 'Think' });
     expect(out[12]).toMatchObject({ output_index: 1, content_index: 0, text: 'Héllo', logprobs: [] });
     expect(final?.output.map((item) => item.type)).toEqual(['reasoning', 'message']);
+    expect(final?.usage).toEqual({ input_tokens: 5, output_tokens: 2, total_tokens: 7 });
+  });
+
+  it('reports cached and reasoning counts when the provider gave them', () => {
+    const usage = { inputTokens: 9, outputTokens: 4, cachedInputTokens: 6, reasoningTokens: 3 };
+    const { final } = encodeAll([
+      { type: 'finish', reason: 'stop' },
+      { type: 'usage', usage },
+    ]);
     expect(final?.usage).toEqual({
-      input_tokens: 5,
-      input_tokens_details: { cached_tokens: 0 },
-      output_tokens: 2,
-      output_tokens_details: { reasoning_tokens: 0 },
-      total_tokens: 7,
+      input_tokens: 9,
+      input_tokens_details: { cached_tokens: 6 },
+      output_tokens: 4,
+      output_tokens_details: { reasoning_tokens: 3 },
+      total_tokens: 13,
     });
   });
 
