@@ -159,6 +159,18 @@ describe('POST /v1/responses, not streaming', () => {
   });
 });
 
+describe('POST /v1/responses on the built-in simulator', () => {
+  it('ends a capped reply as incomplete, with its text', async () => {
+    const res = await callGateway({
+      path: '/v1/responses',
+      body: { model: 'sim/default', input: 'Hello', max_output_tokens: 16 },
+    });
+    const body = (await res.json()) as any;
+    expect(body).toMatchObject({ status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } });
+    expect(body.output[0].content[0].text.split(' ').filter(Boolean)).toHaveLength(16);
+  });
+});
+
 describe('POST /v1/responses, what reaches the provider', () => {
   it('sends reasoning.effort, max_output_tokens, sampling and tool settings in the chat dialect', async () => {
     const id = uniqueId('r-fields');
