@@ -8,7 +8,7 @@ import type { ProviderEnv } from './providers/provider';
  * Provider keys are read by name (`GROQ_API_KEY`, …).
  */
 export type Bindings = ProviderEnv &
-  Partial<Pick<Cloudflare.Env, 'DB' | 'LOG_QUEUE' | 'SESSIONS' | 'KEY_LIMITER' | 'ROUTE_STATS'>>;
+  Partial<Pick<Cloudflare.Env, 'DB' | 'LOG_QUEUE' | 'SESSIONS' | 'KEY_LIMITER' | 'ROUTE_STATS' | 'RESPONSES'>>;
 
 export interface AppEnv {
   Bindings: Bindings;

@@ -5,9 +5,11 @@ import { gatewayAuth } from './auth/gateway-auth';
 import { asGatewayError, errorResponse, GatewayError } from './errors/gateway-error';
 import { configuredCors, requestBodyLimit } from './middleware/limits';
 import { chatCompletions } from './routes/chat-completions';
+import { conversations } from './routes/conversations';
 import { logs } from './routes/logs';
 import { messages } from './routes/messages';
 import { models } from './routes/models';
+import { responses } from './routes/responses';
 import { sessions } from './routes/sessions';
 import { stats } from './routes/stats';
 
@@ -17,9 +19,13 @@ app.use(requestId());
 app.use('/v1/*', configuredCors(), requestBodyLimit());
 for (const path of [
   '/v1/chat/completions',
+  '/v1/conversations',
+  '/v1/conversations/*',
   '/v1/messages',
   '/v1/messages/*',
   '/v1/models',
+  '/v1/responses',
+  '/v1/responses/*',
   '/v1/sessions',
   '/v1/sessions/*',
 ]) {
@@ -28,8 +34,10 @@ for (const path of [
 
 app.get('/healthz', (c) => c.json({ status: 'ok' }));
 app.route('/v1/chat/completions', chatCompletions);
+app.route('/v1/conversations', conversations);
 app.route('/v1/messages', messages);
 app.route('/v1/models', models);
+app.route('/v1/responses', responses);
 app.route('/v1/logs', logs);
 app.route('/v1/sessions', sessions);
 app.route('/v1/stats', stats);

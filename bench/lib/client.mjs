@@ -35,6 +35,20 @@ function chatFrame(_event, data) {
   return { text: typeof content === 'string' ? content : '' };
 }
 
+/** The same reply through `POST /v1/responses`, timed to the first `response.output_text.delta`. */
+export function responsesStreamOnce({ model, extraBody = {}, ...rest }) {
+  const body = { model, stream: true, input: 'hi', ...extraBody };
+  return timedSse({ ...rest, path: '/v1/responses', body, onFrame: responsesFrame });
+}
+
+function responsesFrame(event, data) {
+  if (event === 'response.output_text.delta') return { text: JSON.parse(data).delta };
+  if (event === 'response.completed') return { done: true };
+  if (event === 'error' || event === 'response.failed' || event === 'response.incomplete')
+    return { error: `${event}: ${data.slice(0, 200)}` };
+  return { counted: false };
+}
+
 /** Sessions between turns, per gateway and model: a client keeps its session across turns. */
 const idleSessions = new Map();
 

@@ -20,6 +20,8 @@ export type Scenario = {
   noFinish: boolean;
   noUsage: boolean;
   tool: boolean;
+  /** An agent loop: a tool call, or, once the last message is the tool's result, an answer quoting it. */
+  toolThenAnswer: boolean;
   big: number | null;
   finish: string | null;
   /** Replaces the `tokN` text: streamed `unit` characters at a time. */
@@ -63,6 +65,7 @@ export const DEFAULT_SCENARIO: Scenario = {
   noFinish: false,
   noUsage: false,
   tool: false,
+  toolThenAnswer: false,
   big: null,
   finish: null,
   text: null,
@@ -110,6 +113,7 @@ const KEYS: Record<string, [keyof Scenario, Kind]> = {
   no_finish: ['noFinish', 'bool'],
   no_usage: ['noUsage', 'bool'],
   tool: ['tool', 'bool'],
+  tool_then_answer: ['toolThenAnswer', 'bool'],
   big: ['big', 'pos'],
   finish: ['finish', 'finish'],
   text: ['text', 'text'],

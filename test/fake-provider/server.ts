@@ -68,6 +68,17 @@ function flatHeaders(req: IncomingMessage): Record<string, string> {
   return out;
 }
 
+/** The last message's tool result (OpenAI `tool` message or Anthropic `tool_result` block), if it is one. */
+function lastToolResult(body: Record<string, unknown>): string | undefined {
+  const last = Array.isArray(body.messages) ? body.messages.at(-1) : undefined;
+  if (!isRecord(last)) return undefined;
+  if (last.role === 'tool') return typeof last.content === 'string' ? last.content : JSON.stringify(last.content);
+  const block = Array.isArray(last.content)
+    ? last.content.find((b) => isRecord(b) && b.type === 'tool_result')
+    : undefined;
+  return isRecord(block) ? JSON.stringify(block.content) : undefined;
+}
+
 // Roughly 4 chars per token, like real tokenizers on English; only needs to be stable.
 function promptTokens(body: Record<string, unknown>): number {
   return Math.max(1, Math.ceil(JSON.stringify(body.messages ?? '').length / 4));
@@ -109,6 +120,10 @@ export async function startFakeProvider(port = 0): Promise<FakeProvider> {
     if (!parsed.ok) return sendJson(res, 400, wire.errorBody(400, `fake-provider: ${parsed.error}`));
     let s = parsed.scenario;
     if (s.speedKey !== null) s = { ...s, ttft: speeds.get(s.speedKey) ?? s.ttft };
+    if (s.toolThenAnswer) {
+      const result = lastToolResult(body);
+      s = result === undefined ? { ...s, tool: true } : { ...s, tool: false, text: `The tool said: ${result}` };
+    }
 
     // Logged before header validation so tests can see what the gateway actually sent.
     const log = logFor(s.id);

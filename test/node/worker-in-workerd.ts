@@ -96,6 +96,7 @@ export async function startGateway(
         SESSIONS: { className: 'SessionDO', useSQLite: true },
         KEY_LIMITER: { className: 'KeyLimiterDO', useSQLite: true },
         ROUTE_STATS: { className: 'RouteStatsDO', useSQLite: true },
+        RESPONSES: { className: 'ResponsesDO', useSQLite: true },
       },
       ...(options.assets && { assets: assetsOption(config) }),
       ...(options.logs && {
