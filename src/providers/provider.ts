@@ -1,3 +1,4 @@
+import type { GatewayError } from '../errors/gateway-error';
 import type { ChatRequest } from '../schema/chat-request';
 import type { StreamEvent } from '../stream/events';
 
@@ -29,6 +30,11 @@ export interface Provider {
    * failure status (via upstreamHttpError) and rejects with the signal's reason when aborted.
    */
   open(request: ChatRequest, model: string, signal: AbortSignal): Promise<UpstreamStream>;
+  /**
+   * The 4xx for a model this provider certainly does not offer, known without a network call;
+   * absent where the upstream decides (any name may be valid there).
+   */
+  refuseModel?(model: string): GatewayError | undefined;
 }
 
 /** How the registry finds a provider: enabled by `create` returning one, or not offered. */

@@ -8,7 +8,10 @@ import {
   leaseHeaderValue,
   type StreamLease,
 } from '../auth/key-handoff';
+import { settingsFor } from '../config/settings';
 import { GatewayError } from '../errors/gateway-error';
+import { registryFor } from '../providers/registry';
+import { assertServable } from '../routing/servable-model';
 import { readJson } from '../schema/read-json';
 import { validationError } from '../schema/validation-error';
 import { createSessionSchema, LOCAL_OWNER, newSessionId, SESSION_ID_PATTERN } from '../session/session-settings';
@@ -73,6 +76,7 @@ export const sessions = new Hono<AppEnv>()
     if (!parsed.success) throw validationError(parsed.error);
     // The model is fixed for the session's life, so checking it here covers every turn.
     await admit(c, { model: parsed.data.model, holdsStream: false });
+    assertServable(parsed.data.model, settingsFor(c.env), registryFor(c.env));
     const id = newSessionId();
     const settings = { ...parsed.data, id, owner: ownerOf(c), created_at: Date.now() };
     const res = await toSession(c, id, 'create', { method: 'POST', body: JSON.stringify(settings) });
