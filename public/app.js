@@ -4,8 +4,9 @@ import { refreshControls, status } from './controls.js';
 import { els } from './dom.js';
 import { sendJson, stopJson } from './json-mode.js';
 import { loadLogs } from './request-log.js';
-import { interruptSession, restore, selectModel, sendToSession } from './session-chat.js';
-import { persist, saved } from './store.js';
+import { initScrollFollow } from './scroll-follow.js';
+import { interruptSession, restore, selectModel, sendToSession, watch } from './session-chat.js';
+import { persist, STORE_KEY, saved } from './store.js';
 import { showTtfts } from './ttft-panel.js';
 import { live, turns } from './turns.js';
 import { rearmWarmup, warmUpSoon } from './warmup.js';
@@ -48,6 +49,7 @@ function newChat() {
   els.input.focus();
 }
 
+initScrollFollow(els.messages, els.jump);
 initKeyForm(() => void loadModels().then(() => (turns.size === 0 ? restore() : undefined)));
 
 els.form.addEventListener('submit', (event) => {
@@ -87,10 +89,20 @@ els.model.addEventListener('change', () => {
   }
 });
 
+// Another tab on this session writes the shared storage at every step of its replies: follow
+// its turns live. Back in view, catch up on what was sent meanwhile (an API call, say).
+addEventListener('storage', (event) => {
+  if (event.key === STORE_KEY) void watch();
+});
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible') void watch();
+});
+
 showTtfts();
 await loadModels();
 void loadLogs();
 await restore();
+if (els.keyForm.hidden) els.input.focus();
 // For the browser test and the curious: milliseconds from navigation to a usable page.
 document.documentElement.dataset.readyMs = String(Math.round(performance.now()));
 document.documentElement.dataset.ready = '1';

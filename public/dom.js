@@ -13,6 +13,7 @@ export const els = {
   json: /** @type {HTMLInputElement} */ (byId('json-mode')),
   send: /** @type {HTMLButtonElement} */ (byId('send')),
   stop: /** @type {HTMLButtonElement} */ (byId('stop')),
+  jump: /** @type {HTMLButtonElement} */ (byId('jump')),
   status: byId('status'),
   newChat: /** @type {HTMLButtonElement} */ (byId('new-chat')),
   lastTtft: byId('last-ttft'),

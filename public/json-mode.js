@@ -1,7 +1,8 @@
 // @ts-check
 import { api, errorOf, json } from './api.js';
 import { els, h } from './dom.js';
-import { loadLogs } from './request-log.js';
+import { refreshLogsSoon } from './request-log.js';
+import { followLatest } from './scroll-follow.js';
 import { sseBatches } from './sse.js';
 import { recordTtft } from './ttft-panel.js';
 import { addTurn, appendText, fail, flag, renderMeta, renderText, setState } from './turn-view.js';
@@ -33,6 +34,7 @@ export async function sendJson(content) {
   turn.body.classList.add('raw');
   turn.reply.insertBefore(turn.object, turn.body);
   turn.reply.insertBefore(turn.result, turn.meta);
+  followLatest();
   /** @type {Record<string, unknown>} */
   const request = {
     model: els.model.value,
@@ -90,9 +92,7 @@ export async function sendJson(content) {
     else fail(turn, error instanceof Error ? error.message : String(error));
   } finally {
     renderMeta(turn);
-    // The log record is written off the hot path, through a queue: look a moment later.
-    setTimeout(loadLogs, 1200);
-    setTimeout(loadLogs, 4000);
+    refreshLogsSoon();
   }
 }
 
@@ -104,7 +104,9 @@ function annotate(turn, note) {
   switch (note.type) {
     case 'partial-object':
       if (turn.object) {
+        // One view of the reply: the object replaces the raw text it is parsed from.
         turn.object.hidden = false;
+        turn.body.hidden = true;
         turn.object.textContent = JSON.stringify(note.value, null, 2);
       }
       break;

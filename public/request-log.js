@@ -61,3 +61,15 @@ export async function loadLogs() {
     els.logsRefresh.disabled = false;
   }
 }
+
+/** @type {Array<ReturnType<typeof setTimeout>>} */
+let refreshes = [];
+
+/**
+ * After a request ends: its record reaches the log through a queue, off the hot path, a moment
+ * later; look a few times rather than wait for a click. A later end restarts the schedule.
+ */
+export function refreshLogsSoon() {
+  for (const timer of refreshes) clearTimeout(timer);
+  refreshes = [1200, 3000, 6000].map((ms) => setTimeout(loadLogs, ms));
+}

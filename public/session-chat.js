@@ -2,6 +2,7 @@
 import { api, errorOf, json } from './api.js';
 import { status } from './controls.js';
 import { els } from './dom.js';
+import { followLatest } from './scroll-follow.js';
 import { consume } from './session-events.js';
 import { persist, saved } from './store.js';
 import { addTurn, appendText, fail, renderText, setState } from './turn-view.js';
@@ -56,9 +57,11 @@ async function followUp(context) {
 /** @param {string} content */
 export async function sendToSession(content) {
   rearmWarmup();
+  // The running reply (this tab's or another's) is about to be redirected to this message.
+  for (const running of live) if (running.kind === 'session') running.stopCause ??= 'redirect';
   const sentAt = performance.now();
   const turn = addTurn(content, { sentAt });
-  turn.reply.scrollIntoView({ block: 'nearest' });
+  followLatest();
   /** @type {StreamContext} */
   const context = { pending: turn, sentAt };
   try {
@@ -88,9 +91,11 @@ export async function sendToSession(content) {
 export async function interruptSession() {
   const sessionTurns = [...live].filter((t) => t.kind === 'session');
   if (sessionTurns.length === 0 || !saved.sessionId) return;
+  for (const turn of sessionTurns) turn.stopCause ??= 'stop';
   status('Stopping…');
   const res = await api(`/v1/sessions/${saved.sessionId}/interrupt`, json({})).catch(() => null);
-  status(res?.ok ? 'Stopped.' : 'Could not stop the reply.');
+  // Unless a new turn has started meanwhile (it cleared the line): that one is not stopped.
+  if (els.status.textContent === 'Stopping…') status(res?.ok ? 'Stopped.' : 'Could not stop the reply.');
 }
 
 /** @param {string} model */
@@ -126,6 +131,8 @@ export async function restore() {
     appendText(turn, message.content);
     setState(turn, message.status === 'complete' ? 'done' : message.status === 'failed' ? 'failed' : 'interrupted');
     turn.meta.replaceChildren();
+    // Complete from the history: a replay of its events (the session's watch) adds nothing.
+    turn.seq = Number.MAX_SAFE_INTEGER;
   }
   const running = session.generating ? session.messages.findLast((m) => m.role === 'user') : undefined;
   const turn = running && turns.get(running.turnId);
@@ -159,4 +166,39 @@ async function resume(sessionId, turn, headers) {
     // A dropped connection: followUp reconnects.
   }
   await followUp(context);
+  if (els.status.textContent === 'Resumed.') status('');
+}
+
+let watching = false;
+let watchAgain = false;
+
+/**
+ * Follows the session for the turns this tab did not send (another tab, an API call): from the
+ * last event this tab applied, the events it missed, then the running turn live until it ends.
+ * Called when another tab writes the shared storage (it does at every step of a reply) and when
+ * this tab comes back into view. Not while a stream already follows a running turn here.
+ */
+export async function watch() {
+  if (watching) {
+    watchAgain = true;
+    return;
+  }
+  watching = true;
+  try {
+    do {
+      watchAgain = false;
+      const sessionId = saved.sessionId;
+      if (!sessionId || [...live].some((t) => t.kind === 'session')) return;
+      const last = saved.lastEventId ?? 0;
+      const headers = last > 0 ? { 'last-event-id': String(last) } : undefined;
+      const res = await api(`/v1/sessions/${sessionId}/stream`, { headers }).catch(() => null);
+      if (!res?.ok || !res.body) return;
+      /** @type {StreamContext} */
+      const context = {};
+      await consume(res.body, context).catch(() => {});
+      await followUp(context);
+    } while (watchAgain);
+  } finally {
+    watching = false;
+  }
 }

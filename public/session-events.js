@@ -1,15 +1,27 @@
 // @ts-check
 import { h } from './dom.js';
+import { refreshLogsSoon } from './request-log.js';
 import { sseBatches } from './sse.js';
 import { persist, persistSoon, saved } from './store.js';
 import { recordTtft } from './ttft-panel.js';
-import { addTurn, appendText, fail, flag, renderMeta, renderText, setState } from './turn-view.js';
-import { turns } from './turns.js';
+import {
+  addTurn,
+  appendText,
+  explainStop,
+  fail,
+  flag,
+  redirectedElsewhere,
+  renderMeta,
+  renderText,
+  setState,
+} from './turn-view.js';
+import { live, turns } from './turns.js';
 
 /**
  * Applies a session's SSE events to the turns on screen. `context.current` is the turn the
  * stream is in: token events carry no turn id, they belong to the last `turn-start` (or to the
- * resumed turn).
+ * resumed turn). Several streams may carry the same turn (this tab's POST and its watch of the
+ * session): each event applies once, by its sequence number.
  * @typedef {import('./turns.js').Turn} Turn
  * @typedef {{ pending?: Turn, current?: Turn, sentAt?: number }} StreamContext
  * @param {ReadableStream<Uint8Array>} body
@@ -30,14 +42,7 @@ export async function consume(body, context) {
       }
       if (Number.isFinite(seq) && seq > (saved.lastEventId ?? 0)) saved.lastEventId = seq;
       if (event.event === 'turn-start') {
-        let turn = turns.get(data.turnId);
-        if (!turn && context.pending && !context.pending.turnId) {
-          turn = context.pending;
-          turn.turnId = data.turnId;
-          turns.set(data.turnId, turn);
-        }
-        // A turn started elsewhere (another tab, or the replay after a reload).
-        turn ??= addTurn(data.content, { turnId: data.turnId });
+        const turn = turns.get(data.turnId) ?? adopt(data.turnId, data.content, context.pending);
         context.current = turn;
         if (seq > turn.seq) turn.seq = seq;
         continue;
@@ -60,11 +65,16 @@ export async function consume(body, context) {
           break;
         case 'finish':
           setState(turn, data.reason === 'interrupted' ? 'interrupted' : 'done');
+          if (data.reason === 'interrupted') explainStop(turn);
           if (data.reason === 'length') turn.badges.append(h('span', 'badge', 'max tokens'));
+          refreshLogsSoon();
           break;
         case 'error':
           if (data.code === 'replay_truncated') turn.badges.append(h('span', 'badge', 'partly replayed'));
-          else fail(turn, data.message);
+          else {
+            fail(turn, data.message);
+            refreshLogsSoon();
+          }
           break;
       }
     }
@@ -81,4 +91,25 @@ export async function consume(body, context) {
       persist();
     }
   }
+}
+
+/**
+ * The view for a turn this tab has not seen start: its own message waiting for its id (from the
+ * POST's stream, or first from the watch), else a turn sent elsewhere (another tab, an API call).
+ * @param {string} turnId @param {string} content @param {Turn} [pending]
+ * @returns {Turn}
+ */
+function adopt(turnId, content, pending) {
+  const own =
+    pending && !pending.turnId
+      ? pending
+      : [...live].find((t) => t.kind === 'session' && !t.turnId && t.content === content);
+  if (own) {
+    own.turnId = turnId;
+    turns.set(turnId, own);
+    return own;
+  }
+  const previous = [...turns.values()].at(-1);
+  if (previous) redirectedElsewhere(previous);
+  return addTurn(content, { turnId });
 }

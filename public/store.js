@@ -1,7 +1,7 @@
 // @ts-check
 /** What survives a reload: the session, the last event id, the reply in flight, recent TTFTs. */
 
-const STORE_KEY = 'infe.playground';
+export const STORE_KEY = 'infe.playground';
 
 /**
  * @typedef {{ turnId: string, text: string, seq: number }} Partial

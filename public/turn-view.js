@@ -1,5 +1,5 @@
 // @ts-check
-import { refreshControls } from './controls.js';
+import { refreshControls, status } from './controls.js';
 import { els, h } from './dom.js';
 import { ReplyMeter } from './meter.js';
 import { saved } from './store.js';
@@ -21,6 +21,8 @@ const REDACTED = /\[REDACTED:[^\]\s]{1,40}\]/g;
  */
 export function addTurn(content, options = {}) {
   els.hint.hidden = true;
+  // Whatever the status line said was about an earlier turn.
+  status('');
   const item = h('li', 'turn');
   const user = h('div', 'msg user');
   user.append(h('span', 'who', 'You'), h('p', 'text', content));
@@ -39,6 +41,7 @@ export function addTurn(content, options = {}) {
   /** @type {Turn} */
   const turn = {
     turnId: options.turnId ?? null,
+    content,
     reply,
     body,
     tail,
@@ -127,17 +130,19 @@ export function flag(turn, action, rule) {
 
 const fmt = (/** @type {number | null} */ v, digits = 0) => (v === null ? '–' : v.toFixed(digits));
 
-/** @param {Turn} turn */
+/** The reply's timings: only those it has (a reply that failed before its first token has none). @param {Turn} turn */
 export function renderMeta(turn) {
   const m = turn.meter;
   /** @type {Array<[string, string, string]>} */
-  const items = [
-    ['ttft', 'TTFT', m.sentAt === null ? 'resumed' : `${fmt(m.ttft)} ms`],
-    ['tps', 'tok/s', fmt(m.tokensPerSecond, 1)],
-    ['gap', 'gap p50 / max', m.gaps.length ? `${fmt(m.gap(0.5))} / ${fmt(m.maxGap)} ms` : '–'],
-    ['tokens', 'tokens', String(m.tokens)],
-  ];
+  const items = [];
+  if (m.tokens > 0) {
+    items.push(['ttft', 'TTFT', m.sentAt === null ? 'resumed' : `${fmt(m.ttft)} ms`]);
+    if (m.tokensPerSecond !== null) items.push(['tps', 'tok/s', fmt(m.tokensPerSecond, 1)]);
+    if (m.gaps.length) items.push(['gap', 'gap p50 / max', `${fmt(m.gap(0.5))} / ${fmt(m.maxGap)} ms`]);
+    items.push(['tokens', 'tokens', String(m.tokens)]);
+  }
   if (turn.gateway) items.push(['gw', 'gateway TTFT', `${Math.round(turn.gateway.ttftMs)} ms`]);
+  if (items.length === 0) return turn.meta.replaceChildren();
   const dl = h('dl');
   for (const [key, name, value] of items) {
     const group = h('div', key);
@@ -147,9 +152,34 @@ export function renderMeta(turn) {
   turn.meta.replaceChildren(dl);
 }
 
-/** @param {Turn} turn @param {string} message */
+/** An error under the reply, styled alike in chat and JSON mode. @param {Turn} turn @param {string} message */
 export function fail(turn, message) {
-  flushText(turn);
-  turn.body.append(h('span', 'error', turn.text ? ` — ${message}` : message));
+  note(turn, 'error', message);
   setState(turn, 'failed');
+}
+
+/** A line under the reply's text (error, why it stopped); one of each kind. @param {Turn} turn @param {string} kind @param {string} text */
+export function note(turn, kind, text) {
+  const line = turn.reply.querySelector(`:scope > p.${kind}`) ?? h('p', kind);
+  line.textContent = text;
+  turn.reply.insertBefore(line, turn.meta);
+}
+
+const STOPPED = /** @type {Record<import('./turns.js').StopCause, string>} */ ({
+  stop: '',
+  redirect: 'Redirected to your new message.',
+  elsewhere: 'Stopped elsewhere: by another tab or an API call.',
+});
+
+/** Says why the reply stopped, when this tab did not stop it itself. @param {Turn} turn */
+export function explainStop(turn) {
+  const why = STOPPED[turn.stopCause ?? 'elsewhere'];
+  if (why) note(turn, 'stop-reason', why);
+}
+
+/** A reply stopped elsewhere, then another viewer's message started: it was redirected. @param {Turn} turn */
+export function redirectedElsewhere(turn) {
+  if (turn.state !== 'interrupted' || turn.stopCause) return;
+  turn.stopCause = 'elsewhere';
+  note(turn, 'stop-reason', 'Redirected: another tab sent a new message.');
 }

@@ -4,8 +4,11 @@
  * turns whose reply is still running.
  *
  * @typedef {'waiting' | 'streaming' | 'done' | 'interrupted' | 'failed'} ReplyState
+ * @typedef {'stop' | 'redirect' | 'elsewhere'} StopCause
  * @typedef {object} Turn
  * @property {string | null} turnId
+ * @property {string} content   the user's message
+ * @property {StopCause} [stopCause] who stopped the reply, when this tab knows
  * @property {HTMLElement} reply
  * @property {HTMLElement} body
  * @property {Text} tail   the end of the text that might still become a placeholder
