@@ -111,5 +111,7 @@ function adopt(turnId, content, pending) {
   }
   const previous = [...turns.values()].at(-1);
   if (previous) redirectedElsewhere(previous);
-  return addTurn(content, { turnId });
+  const turn = addTurn(content, { turnId });
+  turn.elsewhere = true;
+  return turn;
 }

@@ -136,7 +136,8 @@ export function renderMeta(turn) {
   /** @type {Array<[string, string, string]>} */
   const items = [];
   if (m.tokens > 0) {
-    items.push(['ttft', 'TTFT', m.sentAt === null ? 'resumed' : `${fmt(m.ttft)} ms`]);
+    const unmeasured = turn.elsewhere ? 'sent elsewhere' : 'resumed';
+    items.push(['ttft', 'TTFT', m.sentAt === null ? unmeasured : `${fmt(m.ttft)} ms`]);
     if (m.tokensPerSecond !== null) items.push(['tps', 'tok/s', fmt(m.tokensPerSecond, 1)]);
     if (m.gaps.length) items.push(['gap', 'gap p50 / max', `${fmt(m.gap(0.5))} / ${fmt(m.maxGap)} ms`]);
     items.push(['tokens', 'tokens', String(m.tokens)]);

@@ -327,8 +327,8 @@ describe.skipIf(!haveChromium)('the playground in headless Chromium', () => {
   });
 
   it('renders the live partial object and the final verdict from the annotations', async () => {
-    // The page's rendering of partial objects, fed a recorded annotated stream: no provider here
-    // produces JSON text yet (see the sim note in the README).
+    // The page's rendering of partial objects, fed a recorded annotated stream: every step of the
+    // object is known exactly (the built-in model's live JSON reply has its own test below).
     const page = await openPlayground();
     const chunk = (body: object) =>
       `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', ...body })}\n\n`;
@@ -550,6 +550,8 @@ describe.skipIf(!haveChromium)('the playground keeps a newcomer oriented', () =>
     expect(await redirected.getAttribute('data-state')).toBe('interrupted');
     await expect.poll(() => textOf(redirected.locator('.stop-reason'))).toContain('another tab');
     expect(await textOf(turnIn(one, 3).locator('.user .text'))).toBe('Tab two takes over');
+    // Tab one did not send it, so it has no TTFT of its own to show.
+    expect(await textOf(turnIn(one, 3).locator('.meta .ttft dd'))).toBe('sent elsewhere');
     expect(await textOf(turnIn(two, 2).locator('.stop-reason'))).toContain('your new message');
     await one.screenshot({ path: 'test-artifacts/playground-two-tabs.png' });
   });
