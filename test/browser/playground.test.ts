@@ -400,6 +400,9 @@ describe.skipIf(!haveChromium)('the playground in headless Chromium', () => {
     const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     await phone.screenshot({ path: 'test-artifacts/playground-360.png', fullPage: true });
+    // Below the conversation, the panels: one scroll of the layout away.
+    await phone.locator('#logs').scrollIntoViewIfNeeded();
+    await phone.screenshot({ path: 'test-artifacts/playground-360-panels.png' });
   });
 });
 
@@ -457,6 +460,19 @@ describe.skipIf(!haveChromium)('the playground keeps a newcomer oriented', () =>
       await page.screenshot({ path: `test-artifacts/playground-long-${viewport.width}.png` });
     });
   }
+
+  it('after a 100 KB message, the reply to it streams in view (360 px)', async () => {
+    const page = await openPlayground({ width: 360, height: 780 });
+    await watchLastLine(page);
+    await page.fill('#input', `${'A long paste. '.repeat(7300)}Summarise it.`);
+    await page.press('#input', 'Enter');
+    await page.waitForSelector(`${lastReply}[data-state="done"]`);
+    const seen = await page.evaluate(() => (window as any).__lastLine);
+    expect(seen.checks).toBeGreaterThan(10);
+    expect(seen.outOfView).toBe(0);
+    expect(await inViewport(page, `${lastReply} .meta`)).toBe(true);
+    expect(await inViewport(page, '#input')).toBe(true);
+  });
 
   it('stops following when the reader scrolls up, and "Jump to latest" follows again', async () => {
     const page = await openPlayground();
