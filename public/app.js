@@ -1,11 +1,12 @@
 // @ts-check
-import { api, initKeyForm } from './api.js';
+import { initKeyForm } from './api.js';
 import { refreshControls, status } from './controls.js';
 import { els } from './dom.js';
 import { sendJson, stopJson } from './json-mode.js';
+import { loadModels } from './model-picker.js';
 import { loadLogs } from './request-log.js';
 import { initScrollFollow } from './scroll-follow.js';
-import { interruptSession, restore, selectModel, sendToSession, watch } from './session-chat.js';
+import { interruptSession, restore, sendToSession, watch } from './session-chat.js';
 import { persist, STORE_KEY, saved } from './store.js';
 import { showTtfts } from './ttft-panel.js';
 import { live, turns } from './turns.js';
@@ -16,17 +17,6 @@ import { rearmWarmup, warmUpSoon } from './warmup.js';
  * Chat runs through the session API (session-chat.js), JSON mode through chat completions
  * (json-mode.js); both render into the same turn views (turn-view.js).
  */
-
-async function loadModels() {
-  const wanted = saved.model ?? 'sim/default';
-  const res = await api('/v1/models').catch(() => null);
-  if (res?.ok) {
-    /** @type {{ data: Array<{ id: string }> }} */
-    const list = await res.json();
-    if (list.data.length) els.model.replaceChildren(...list.data.map((m) => new Option(m.id, m.id)));
-  }
-  if (saved.model || [...els.model.options].some((o) => o.value === wanted)) selectModel(wanted);
-}
 
 function stop() {
   for (const turn of live) if (turn.kind === 'json') stopJson();

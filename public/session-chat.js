@@ -2,6 +2,7 @@
 import { api, errorOf, json } from './api.js';
 import { status } from './controls.js';
 import { els } from './dom.js';
+import { selectModel } from './model-picker.js';
 import { followLatest } from './scroll-follow.js';
 import { consume } from './session-events.js';
 import { persist, saved } from './store.js';
@@ -96,12 +97,6 @@ export async function interruptSession() {
   const res = await api(`/v1/sessions/${saved.sessionId}/interrupt`, json({})).catch(() => null);
   // Unless a new turn has started meanwhile (it cleared the line): that one is not stopped.
   if (els.status.textContent === 'Stopping…') status(res?.ok ? 'Stopped.' : 'Could not stop the reply.');
-}
-
-/** @param {string} model */
-export function selectModel(model) {
-  if (![...els.model.options].some((o) => o.value === model)) els.model.add(new Option(model, model));
-  els.model.value = model;
 }
 
 /** On load: the stored session's history, and the running reply followed from where it was. */

@@ -11,7 +11,7 @@ import {
 import { settingsFor } from '../config/settings';
 import { GatewayError } from '../errors/gateway-error';
 import { registryFor } from '../providers/registry';
-import { assertServable } from '../routing/servable-model';
+import { assertServable } from '../routing/assert-servable';
 import { readJson } from '../schema/read-json';
 import { validationError } from '../schema/validation-error';
 import { createSessionSchema, LOCAL_OWNER, newSessionId, SESSION_ID_PATTERN } from '../session/session-settings';
