@@ -7,7 +7,7 @@ import { loadModels } from './model-picker.js';
 import { loadLogs } from './request-log.js';
 import { initScrollFollow } from './scroll-follow.js';
 import { interruptSession, restore, sendToSession, watch } from './session-chat.js';
-import { persist, STORE_KEY, saved } from './store.js';
+import { joinStoredSession, persist, STORE_KEY, saved } from './store.js';
 import { showTtfts } from './ttft-panel.js';
 import { live, turns } from './turns.js';
 import { rearmWarmup, warmUpSoon } from './warmup.js';
@@ -82,7 +82,10 @@ els.model.addEventListener('change', () => {
 // Another tab on this session writes the shared storage at every step of its replies: follow
 // its turns live. Back in view, catch up on what was sent meanwhile (an API call, say).
 addEventListener('storage', (event) => {
-  if (event.key === STORE_KEY) void watch();
+  if (event.key !== STORE_KEY) return;
+  // A tab with no conversation yet joins the one another tab has just started.
+  if (!saved.sessionId && turns.size === 0 && joinStoredSession()) void restore().then(watch);
+  else void watch();
 });
 document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'visible') void watch();

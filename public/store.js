@@ -19,6 +19,16 @@ function load() {
 /** @type {Saved} */
 export const saved = load();
 
+/** Takes up the session another tab stored; false when there is none. */
+export function joinStoredSession() {
+  const stored = load();
+  if (!stored.sessionId) return false;
+  saved.sessionId = stored.sessionId;
+  saved.model = stored.model;
+  saved.warmup = stored.warmup;
+  return true;
+}
+
 /** @type {ReturnType<typeof setTimeout> | undefined} */
 let persistTimer;
 

@@ -536,11 +536,14 @@ describe.skipIf(!haveChromium)('the playground keeps a newcomer oriented', () =>
       await page.waitForSelector('html[data-ready="1"]');
       return page;
     };
+    // Both open before there is any session: tab two joins the one tab one starts.
     const one = await open();
+    const two = await open();
     await send(one, `local/${models.tabs}`, 'Hello from tab one');
     await one.waitForSelector(`${lastReply}[data-state="done"]`);
-    const two = await open();
+    await two.waitForSelector(`${lastReply}[data-state="done"]`);
     expect(await two.locator('#messages .turn').count()).toBe(1);
+    expect(await replyText(two)).toBe(full(models.tabs));
 
     // Tab one's next turn appears in tab two while it streams, not at its next reload.
     await recordUpdates(two);
