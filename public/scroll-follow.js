@@ -20,7 +20,9 @@ let jump;
 const below = () => list.scrollHeight - list.clientHeight - list.scrollTop;
 
 function keepInView() {
-  if (following && list.scrollTop < placedAt - 2) following = false;
+  // Above where following put it and off the bottom: the reader moved it. (Shorter content only
+  // clamps the position, which leaves it at the bottom.)
+  if (following && list.scrollTop < placedAt - 2 && below() > SLACK) following = false;
   if (following) {
     list.scrollTop = list.scrollHeight;
     placedAt = list.scrollTop;
@@ -48,7 +50,7 @@ export function initScrollFollow(scroller, button) {
   });
   // Scrolling up by wheel says so before the position moves: stop following at once.
   list.addEventListener('wheel', (event) => {
-    if (event.deltaY < 0) following = false;
+    if (event.deltaY < 0 && list.scrollTop > 0) following = false;
   });
   new MutationObserver(keepInView).observe(list, { childList: true, subtree: true, characterData: true });
   new ResizeObserver(keepInView).observe(list);

@@ -510,6 +510,12 @@ describe.skipIf(!haveChromium)('the playground keeps a newcomer oriented', () =>
 
   it('JSON mode with the built-in model: the object once, then the verdict and timings, all in view', async () => {
     const page = await openPlayground({ width: 360, height: 780 });
+    // A conversation taller than the screen first: the JSON reply comes in below it.
+    for (const text of ['What does Infe do?', 'And again?']) {
+      await send(page, 'sim/default', text);
+      await page.waitForSelector(`${lastReply}[data-state="done"]`);
+    }
+    expect(await page.evaluate(() => document.getElementById('messages')?.scrollTop)).toBeGreaterThan(0);
     await page.check('#json-mode');
     await send(page, 'sim/default', 'Describe the gateway as JSON');
     await page.waitForSelector(`${lastReply}[data-state="done"]`);
