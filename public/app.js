@@ -23,7 +23,11 @@ function stop() {
   void interruptSession();
 }
 
+/** A tab opened before any conversation joins the first one another tab starts; not after New chat. */
+let mayJoin = !saved.sessionId;
+
 function newChat() {
+  mayJoin = false;
   if (live.size > 0) stop();
   delete saved.sessionId;
   delete saved.partial;
@@ -83,8 +87,7 @@ els.model.addEventListener('change', () => {
 // its turns live. Back in view, catch up on what was sent meanwhile (an API call, say).
 addEventListener('storage', (event) => {
   if (event.key !== STORE_KEY) return;
-  // A tab with no conversation yet joins the one another tab has just started.
-  if (!saved.sessionId && turns.size === 0 && joinStoredSession()) void restore().then(watch);
+  if (mayJoin && !saved.sessionId && turns.size === 0 && joinStoredSession()) void restore().then(watch);
   else void watch();
 });
 document.addEventListener('visibilitychange', () => {

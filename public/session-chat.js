@@ -64,7 +64,7 @@ export async function sendToSession(content) {
   const turn = addTurn(content, { sentAt });
   followLatest();
   /** @type {StreamContext} */
-  const context = { pending: turn, sentAt };
+  const context = { pending: turn };
   try {
     let res;
     for (let attempt = 0; ; attempt++) {

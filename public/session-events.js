@@ -23,7 +23,7 @@ import { live, turns } from './turns.js';
  * resumed turn). Several streams may carry the same turn (this tab's POST and its watch of the
  * session): each event applies once, by its sequence number.
  * @typedef {import('./turns.js').Turn} Turn
- * @typedef {{ pending?: Turn, current?: Turn, sentAt?: number }} StreamContext
+ * @typedef {{ pending?: Turn, current?: Turn }} StreamContext
  * @param {ReadableStream<Uint8Array>} body
  * @param {StreamContext} context
  */

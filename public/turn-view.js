@@ -160,7 +160,7 @@ export function fail(turn, message) {
 }
 
 /** A line under the reply's text (error, why it stopped); one of each kind. @param {Turn} turn @param {string} kind @param {string} text */
-export function note(turn, kind, text) {
+function note(turn, kind, text) {
   const line = turn.reply.querySelector(`:scope > p.${kind}`) ?? h('p', kind);
   line.textContent = text;
   turn.reply.insertBefore(line, turn.meta);
