@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { copyFile, mkdir } from 'node:fs/promises';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedText, parseScenario, scenario } from '../fake-provider/scenario.ts';
@@ -96,6 +96,19 @@ afterAll(async () => {
   await Promise.all(contexts.map((context) => context.close()));
   await browser?.close();
   await gateway?.dispose();
+});
+
+/**
+ * The README shows two of the screenshots. `INFE_DOCS_SCREENSHOTS=1 npx vitest run --project
+ * browser` refreshes them from this run; otherwise they stay in test-artifacts/ only, so a test
+ * run never changes tracked files.
+ */
+const README_SHOTS = ['playground-360.png', 'playground-json-360.png'];
+
+afterAll(async () => {
+  if (!process.env.INFE_DOCS_SCREENSHOTS) return;
+  await mkdir('docs', { recursive: true });
+  for (const name of README_SHOTS) await copyFile(`test-artifacts/${name}`, `docs/${name}`);
 });
 
 /** A fresh profile (empty localStorage) at the playground, after its first load finished. */
