@@ -77,7 +77,7 @@ export function drawTtftChart(svg, values) {
   });
   const label = document.createElementNS(SVG, 'text');
   label.setAttribute('x', '0');
-  label.setAttribute('y', '10');
+  label.setAttribute('y', '11');
   label.textContent = values.length ? `max ${Math.round(max)} ms` : 'no replies yet';
   svg.append(label);
   const last = values.at(-1);

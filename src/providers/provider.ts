@@ -1,3 +1,4 @@
+import type { GatewayError } from '../errors/gateway-error';
 import type { ChatRequest } from '../schema/chat-request';
 import type { Emit } from '../stream/events';
 import type { UpstreamResponse } from './upstream-fetch';
@@ -42,6 +43,11 @@ export interface Provider {
     headers: Readonly<Record<string, string>>,
     signal: AbortSignal,
   ): Promise<UpstreamResponse>;
+  /**
+   * The 4xx for a model this provider certainly does not offer, known without a network call;
+   * absent where the upstream decides (any name may be valid there).
+   */
+  refuseModel?(model: string): GatewayError | undefined;
 }
 
 /** How the registry finds a provider: enabled by `create` returning one, or not offered. */

@@ -1,4 +1,5 @@
 import { envString } from '../config/env';
+import { GatewayError } from '../errors/gateway-error';
 import { type ChatRequest, maxOutputTokens, textOf } from '../schema/chat-request';
 import { createOpenAIChunkDecoder } from './openai-chunk-decoder';
 import type { ProviderDefinition, ProviderEnv } from './provider';
@@ -124,6 +125,23 @@ function simStream(request: ChatRequest, pace: Pace, signal: AbortSignal): Reada
   );
 }
 
+const SIM_MODELS = ['default', 'fast'];
+
+/** A typo in a model name must not pass unnoticed behind the default reply. */
+function refuseModel(model: string): GatewayError | undefined {
+  if (SIM_MODELS.includes(model)) return undefined;
+  const offered = SIM_MODELS.map((m) => `sim/${m}`).join(', ');
+  return new GatewayError(
+    404,
+    'not_found_error',
+    `Unknown model 'sim/${model.slice(0, 100)}': the simulator offers ${offered}.`,
+    {
+      code: 'model_not_found',
+      param: 'model',
+    },
+  );
+}
+
 export const sim: ProviderDefinition = {
   id: 'sim',
   requiredVariable: 'SIM_DISABLED=false',
@@ -131,8 +149,11 @@ export const sim: ProviderDefinition = {
     if (envString(env, 'SIM_DISABLED') === 'true') return undefined;
     return {
       id: 'sim',
-      models: ['default', 'fast'],
+      models: SIM_MODELS,
+      refuseModel,
       async open(request, model, signal) {
+        const refusal = refuseModel(model);
+        if (refusal) throw refusal;
         return { body: simStream(request, paceFor(model, env), signal), decoder: createOpenAIChunkDecoder() };
       },
     };

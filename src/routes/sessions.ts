@@ -2,7 +2,10 @@ import { type Context, Hono } from 'hono';
 import type { AppEnv } from '../app-env';
 import { admit } from '../auth/admission';
 import { KEY_LIMITS_HEADER } from '../auth/key-handoff';
+import { settingsFor } from '../config/settings';
 import { GatewayError } from '../errors/gateway-error';
+import { registryFor } from '../providers/registry';
+import { assertServable } from '../routing/assert-servable';
 import { readJson } from '../schema/read-json';
 import { validationError } from '../schema/validation-error';
 import type { SessionDO } from '../session/session-do';
@@ -55,6 +58,7 @@ export const sessions = new Hono<AppEnv>()
     if (!parsed.success) throw validationError(parsed.error);
     // The model is fixed for the session's life, so checking it here covers every turn.
     await admit(c, { model: parsed.data.model, holdsStream: false });
+    assertServable(parsed.data.model, settingsFor(c.env), registryFor(c.env));
     const id = newSessionId();
     const settings = { ...parsed.data, id, owner: ownerOf(c), created_at: Date.now() };
     let result: RpcResult<typeof settings>;

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { copyFile, mkdir } from 'node:fs/promises';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedText, parseScenario, scenario } from '../fake-provider/scenario.ts';
@@ -26,6 +26,13 @@ const ids = {
   json: uniqueId('pg-json'),
   keys: uniqueId('pg-keys'),
   warmup: uniqueId('pg-warmup'),
+  long: uniqueId('pg-long'),
+  longPhone: uniqueId('pg-long-phone'),
+  scrollUp: uniqueId('pg-scroll-up'),
+  tabs: uniqueId('pg-tabs'),
+  logs: uniqueId('pg-logs'),
+  cancel: uniqueId('pg-cancel'),
+  fails: uniqueId('pg-fails'),
 };
 const models = {
   stream: scenario({ id: ids.stream, ttft: 150, tokens: 40, gap: 30 }),
@@ -35,6 +42,14 @@ const models = {
   json: scenario({ id: ids.json, tokens: 8, gap: 10 }),
   keys: scenario({ id: ids.keys, tokens: 400, gap: 30 }),
   warmup: scenario({ id: ids.warmup, tokens: 3, gap: 30 }),
+  // ~3,600 characters: several screens at 1280 px, many more at 360 px.
+  long: scenario({ id: ids.long, tokens: 600, gap: 6 }),
+  longPhone: scenario({ id: ids.longPhone, tokens: 600, gap: 6 }),
+  scrollUp: scenario({ id: ids.scrollUp, tokens: 1200, gap: 5 }),
+  tabs: scenario({ id: ids.tabs, tokens: 100, gap: 20 }),
+  logs: scenario({ id: ids.logs, tokens: 5, gap: 10 }),
+  cancel: scenario({ id: ids.cancel, tokens: 400, gap: 30 }),
+  fails: scenario({ id: ids.fails, status: 400 }),
 };
 const full = (model: string) => {
   const parsed = parseScenario(model);
@@ -81,6 +96,19 @@ afterAll(async () => {
   await Promise.all(contexts.map((context) => context.close()));
   await browser?.close();
   await gateway?.dispose();
+});
+
+/**
+ * The README shows two of the screenshots. `INFE_DOCS_SCREENSHOTS=1 npx vitest run --project
+ * browser` refreshes them from this run; otherwise they stay in test-artifacts/ only, so a test
+ * run never changes tracked files.
+ */
+const README_SHOTS = ['playground-360.png', 'playground-json-360.png'];
+
+afterAll(async () => {
+  if (!process.env.INFE_DOCS_SCREENSHOTS) return;
+  await mkdir('docs', { recursive: true });
+  for (const name of README_SHOTS) await copyFile(`test-artifacts/${name}`, `docs/${name}`);
 });
 
 /** A fresh profile (empty localStorage) at the playground, after its first load finished. */
@@ -312,8 +340,8 @@ describe.skipIf(!haveChromium)('the playground in headless Chromium', () => {
   });
 
   it('renders the live partial object and the final verdict from the annotations', async () => {
-    // The page's rendering of partial objects, fed a recorded annotated stream: no provider here
-    // produces JSON text yet (see the sim note in the README).
+    // The page's rendering of partial objects, fed a recorded annotated stream: every step of the
+    // object is known exactly (the built-in model's live JSON reply has its own test below).
     const page = await openPlayground();
     const chunk = (body: object) =>
       `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', ...body })}\n\n`;
@@ -337,6 +365,10 @@ describe.skipIf(!haveChromium)('the playground in headless Chromium', () => {
     await send(page, 'sim/default', 'Weather as JSON');
     await page.waitForSelector(`${lastReply}[data-state="done"]`);
     expect(JSON.parse(await textOf(page.locator(`${lastReply} .object`)))).toEqual({ city: 'Paris', temp: 21 });
+    // One view of the reply: the object, not the raw text beside it.
+    expect(await page.isHidden(`${lastReply} .text`)).toBe(true);
+    // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is the point, hidden parts excluded
+    expect((await page.locator(lastReply).innerText()).split('"city"').length - 1).toBe(1);
     expect(await textOf(page.locator(`${lastReply} .result .verdict`))).toContain('valid JSON');
     await page.screenshot({ path: 'test-artifacts/playground-json.png' });
   });
@@ -381,9 +413,264 @@ describe.skipIf(!haveChromium)('the playground in headless Chromium', () => {
     const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     await phone.screenshot({ path: 'test-artifacts/playground-360.png', fullPage: true });
+    // Below the conversation, the panels: one scroll of the layout away.
+    await phone.locator('#logs').scrollIntoViewIfNeeded();
+    await phone.screenshot({ path: 'test-artifacts/playground-360-panels.png' });
   });
 });
 
 /** The simulator's reply has started streaming (it speaks words, not `tokN`). */
 const tokensShownSim = (page: Page) =>
   page.waitForFunction((sel) => (document.querySelector(`${sel} .text`)?.textContent?.length ?? 0) > 20, lastReply);
+
+/**
+ * Counts, at every change of the conversation while the last reply streams, whether the bottom
+ * of its text (its last line) is inside both the conversation's scroll box and the window.
+ */
+async function watchLastLine(page: Page) {
+  await page.evaluate((sel) => {
+    const seen = { checks: 0, outOfView: 0, overflowed: false };
+    (window as any).__lastLine = seen;
+    const list = document.getElementById('messages') as HTMLElement;
+    new MutationObserver(() => {
+      const reply = document.querySelector<HTMLElement>(sel);
+      if (reply?.dataset.state !== 'streaming') return;
+      const text = reply.querySelector('.text')?.getBoundingClientRect();
+      const box = list.getBoundingClientRect();
+      if (!text) return;
+      seen.checks++;
+      if (list.scrollHeight > list.clientHeight + 200) seen.overflowed = true;
+      if (text.bottom > Math.min(box.bottom, window.innerHeight) + 1 || text.bottom < box.top) seen.outOfView++;
+    }).observe(list, { subtree: true, childList: true, characterData: true });
+  }, lastReply);
+}
+
+const inViewport = (page: Page, selector: string) =>
+  page.evaluate((sel) => {
+    const r = document.querySelector(sel)?.getBoundingClientRect();
+    return !!r && r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight;
+  }, selector);
+
+describe.skipIf(!haveChromium)('the playground keeps a newcomer oriented', () => {
+  for (const [label, viewport, model] of [
+    ['1280 px', { width: 1280, height: 820 }, models.long],
+    ['360 px', { width: 360, height: 780 }, models.longPhone],
+  ] as const) {
+    it(`keeps the last line of a long reply in view while it streams (${label})`, async () => {
+      const page = await openPlayground(viewport);
+      await watchLastLine(page);
+      await send(page, `local/${model}`, 'A very long answer');
+      await page.waitForSelector(`${lastReply}[data-state="done"]`);
+      const seen = await page.evaluate(() => (window as any).__lastLine);
+      // The reply outgrew the conversation's box many times over, and its end never left the screen.
+      expect(seen.overflowed).toBe(true);
+      expect(seen.checks).toBeGreaterThan(20);
+      expect(seen.outOfView).toBe(0);
+      expect(await inViewport(page, `${lastReply} .meta`)).toBe(true);
+      // The composer is on screen without the page being scrolled.
+      expect(await page.evaluate(() => window.scrollY)).toBe(0);
+      expect(await inViewport(page, '#input')).toBe(true);
+      await page.screenshot({ path: `test-artifacts/playground-long-${viewport.width}.png` });
+    });
+  }
+
+  it('after a 100 KB message, the reply to it streams in view (360 px)', async () => {
+    const page = await openPlayground({ width: 360, height: 780 });
+    await watchLastLine(page);
+    await page.fill('#input', `${'A long paste. '.repeat(7300)}Summarise it.`);
+    await page.press('#input', 'Enter');
+    await page.waitForSelector(`${lastReply}[data-state="done"]`);
+    const seen = await page.evaluate(() => (window as any).__lastLine);
+    expect(seen.checks).toBeGreaterThan(10);
+    expect(seen.outOfView).toBe(0);
+    expect(await inViewport(page, `${lastReply} .meta`)).toBe(true);
+    expect(await inViewport(page, '#input')).toBe(true);
+  });
+
+  it('stops following when the reader scrolls up, and "Jump to latest" follows again', async () => {
+    const page = await openPlayground();
+    await send(page, `local/${models.scrollUp}`, 'Another very long answer');
+    expect(await page.isHidden('#jump')).toBe(true);
+    const shownTokens = () =>
+      page.evaluate(
+        (sel) => document.querySelector(`${sel} .text`)?.textContent?.match(/tok\d+ /g)?.length ?? 0,
+        lastReply,
+      );
+    await page.waitForFunction(() => {
+      const list = document.getElementById('messages') as HTMLElement;
+      return list.scrollHeight > list.clientHeight + 200;
+    });
+    await page.evaluate(() => {
+      (document.getElementById('messages') as HTMLElement).scrollTop = 0;
+    });
+    await tokensShown(page, (await shownTokens()) + 150);
+    // Reading earlier text: the page leaves the position alone and offers the way back.
+    expect(await page.evaluate(() => document.getElementById('messages')?.scrollTop)).toBe(0);
+    expect(await page.isVisible('#jump')).toBe(true);
+    await page.screenshot({ path: 'test-artifacts/playground-jump.png' });
+    await page.click('#jump');
+    await tokensShown(page, (await shownTokens()) + 100);
+    const below = () =>
+      page.evaluate(() => {
+        const list = document.getElementById('messages') as HTMLElement;
+        return list.scrollHeight - list.clientHeight - list.scrollTop;
+      });
+    expect(await below()).toBeLessThanOrEqual(24);
+    expect(await page.isHidden('#jump')).toBe(true);
+    await page.waitForSelector(`${lastReply}[data-state="done"]`);
+    expect(await below()).toBeLessThanOrEqual(24);
+  });
+
+  it('JSON mode with the built-in model: the object once, then the verdict and timings, all in view', async () => {
+    const page = await openPlayground({ width: 360, height: 780 });
+    // A conversation taller than the screen first: the JSON reply comes in below it.
+    for (const text of ['What does Infe do?', 'And again?']) {
+      await send(page, 'sim/default', text);
+      await page.waitForSelector(`${lastReply}[data-state="done"]`);
+    }
+    expect(await page.evaluate(() => document.getElementById('messages')?.scrollTop)).toBeGreaterThan(0);
+    await page.check('#json-mode');
+    await send(page, 'sim/default', 'Describe the gateway as JSON');
+    await page.waitForSelector(`${lastReply}[data-state="done"]`);
+    await page.waitForSelector(`${lastReply} .result .verdict.valid`);
+    const object = JSON.parse(await textOf(page.locator(`${lastReply} .object`)));
+    expect(object).toMatchObject({ gateway: 'Infe', model: 'sim/default' });
+    // The raw text it was parsed from is not shown a second time.
+    expect(await page.isHidden(`${lastReply} .text`)).toBe(true);
+    // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is the point, hidden parts excluded
+    const shown = await page.locator(lastReply).innerText();
+    expect(shown.split('"gateway"').length - 1).toBe(1);
+    for (const part of ['.object', '.result .verdict', '.meta'])
+      expect(await inViewport(page, `${lastReply} ${part}`), part).toBe(true);
+    await page.screenshot({ path: 'test-artifacts/playground-json-360.png' });
+  });
+
+  it("two tabs on one session: each sees the other's turns live, and a redirected turn says why", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 820 } });
+    contexts.push(context);
+    const open = async () => {
+      const page = await context.newPage();
+      page.setDefaultTimeout(15_000);
+      await page.goto(`${gateway.url}/`);
+      await page.waitForSelector('html[data-ready="1"]');
+      return page;
+    };
+    // Both open before there is any session: tab two joins the one tab one starts.
+    const one = await open();
+    const two = await open();
+    await send(one, `local/${models.tabs}`, 'Hello from tab one');
+    await one.waitForSelector(`${lastReply}[data-state="done"]`);
+    await two.waitForSelector(`${lastReply}[data-state="done"]`);
+    expect(await two.locator('#messages .turn').count()).toBe(1);
+    expect(await replyText(two)).toBe(full(models.tabs));
+
+    // Tab one's next turn appears in tab two while it streams, not at its next reload.
+    await recordUpdates(two);
+    await one.fill('#input', 'Tab one again');
+    await one.press('#input', 'Enter');
+    const turnIn = (page: Page, n: number) => page.locator('#messages .turn').nth(n);
+    await turnIn(two, 1).locator('.reply[data-state="done"]').waitFor();
+    expect(await textOf(turnIn(two, 1).locator('.user .text'))).toBe('Tab one again');
+    expect(await replyText(two)).toBe(full(models.tabs));
+    const updates: Array<{ length: number; state: string }> = await two.evaluate(() => (window as any).__updates);
+    expect(updates.filter((u) => u.state === 'streaming').length).toBeGreaterThanOrEqual(3);
+
+    // Tab two sends while tab one's reply streams: tab one's reply stops and says why.
+    await one.fill('#input', 'Tab one, third');
+    await one.press('#input', 'Enter');
+    await turnIn(one, 2).waitFor();
+    expect(await one.locator('#messages .turn').count()).toBe(3);
+    await turnIn(two, 2).locator('.reply[data-state="streaming"]').waitFor();
+    await two.fill('#input', 'Tab two takes over');
+    await two.press('#input', 'Enter');
+    await turnIn(one, 3).locator('.reply[data-state="done"]').waitFor();
+    const redirected = turnIn(one, 2).locator('.reply');
+    expect(await redirected.getAttribute('data-state')).toBe('interrupted');
+    await expect.poll(() => textOf(redirected.locator('.stop-reason'))).toContain('another tab');
+    expect(await textOf(turnIn(one, 3).locator('.user .text'))).toBe('Tab two takes over');
+    // Tab one did not send it, so it has no TTFT of its own to show.
+    expect(await textOf(turnIn(one, 3).locator('.meta .ttft dd'))).toBe('sent elsewhere');
+    expect(await textOf(turnIn(two, 2).locator('.stop-reason'))).toContain('your new message');
+    await one.screenshot({ path: 'test-artifacts/playground-two-tabs.png' });
+  });
+
+  it('the request log shows a chat reply by itself, without a click', async () => {
+    const page = await openPlayground();
+    let logRequests = 0;
+    page.on('request', (request) => {
+      if (request.url().includes('/v1/logs')) logRequests++;
+    });
+    await send(page, `local/${models.logs}`, 'Log me');
+    await page.waitForSelector(`${lastReply}[data-state="done"]`);
+    const row = page.locator('#logs tbody tr', { hasText: `local/${models.logs}` });
+    await row.first().waitFor({ timeout: 10_000 });
+    expect(await textOf(row.first().locator('.pill'))).toBe('ok');
+    expect(logRequests).toBeGreaterThanOrEqual(1);
+  });
+
+  it('layout: focus on load, no stale "Stopped.", legible chart, badge and timing apart', async () => {
+    const page = await openPlayground();
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('input');
+    await send(page, `local/${models.cancel}`, 'Stop me');
+    await tokensShown(page, 3);
+    await page.click('#stop');
+    await page.waitForSelector(`${lastReply}[data-state="interrupted"]`);
+    await expect.poll(() => textOf(page.locator('#status'))).toBe('Stopped.');
+    await send(page, `local/${models.logs}`, 'Next one');
+    await page.waitForSelector(`${lastReply}[data-state="done"]`);
+    expect(await textOf(page.locator('#status'))).toBe('');
+
+    const label = page.locator('#ttft-chart text');
+    expect(Number.parseFloat(await label.evaluate((el) => getComputedStyle(el).fontSize))).toBeGreaterThanOrEqual(11);
+    // Drawn at its own size: the label is not scaled down.
+    const scale = await page.evaluate(() => {
+      const svg = document.getElementById('ttft-chart') as unknown as SVGSVGElement;
+      return svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    });
+    expect(scale).toBeCloseTo(1, 1);
+
+    const row = page.locator('#logs tbody tr', { hasText: `local/${models.cancel}` }).first();
+    await row.waitFor({ timeout: 10_000 });
+    expect(await textOf(row.locator('.pill'))).toBe('cancelled');
+    const boxes = await row.evaluate((tr) => {
+      const textBox = (el: Element) => {
+        const range = document.createRange();
+        range.selectNodeContents(el);
+        return range.getBoundingClientRect();
+      };
+      const [, , ttft, total] = [...tr.children];
+      const table = tr.closest('.table-wrap')?.getBoundingClientRect();
+      return {
+        pill: tr.querySelector('.pill')?.getBoundingClientRect(),
+        ttft: ttft && textBox(ttft),
+        total: total && textBox(total),
+        right: table?.right,
+      };
+    });
+    const { pill, ttft, total, right } = boxes as Record<string, any>;
+    expect(ttft.width).toBeGreaterThan(0);
+    expect(pill.right).toBeLessThanOrEqual(ttft.left);
+    expect(ttft.right).toBeLessThanOrEqual(total.left);
+    expect(total.right).toBeLessThanOrEqual(right);
+  });
+
+  it('a failed turn shows its error and no empty timings, alike in chat and JSON mode', async () => {
+    const page = await openPlayground();
+    await send(page, `local/${models.fails}`, 'This fails');
+    await page.waitForSelector(`${lastReply}[data-state="failed"]`);
+    const style = (selector: string) =>
+      page.locator(selector).evaluate((el) => {
+        const s = getComputedStyle(el);
+        return { font: s.fontFamily, size: s.fontSize, weight: s.fontWeight, color: s.color };
+      });
+    const chat = await style(`${lastReply} .error`);
+    expect(await textOf(page.locator(`${lastReply} .error`))).not.toBe('');
+    expect(await textOf(page.locator(`${lastReply} .meta`))).not.toContain('TTFT');
+    await page.check('#json-mode');
+    await send(page, `local/${models.fails}`, 'This fails as JSON');
+    await page.waitForSelector(`${lastReply}[data-state="failed"]`);
+    expect(await style(`${lastReply} .error`)).toEqual(chat);
+    expect(await textOf(page.locator(`${lastReply} .meta`))).not.toContain('TTFT');
+    await page.screenshot({ path: 'test-artifacts/playground-errors.png' });
+  });
+});

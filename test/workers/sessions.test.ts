@@ -26,6 +26,21 @@ describe('sessions: lifecycle and ownership', () => {
     expect((await callGateway({ path: '/v1/sessions/not-an-id' })).status).toBe(404);
   });
 
+  it('refuses an unknown or unconfigured model at creation, as a chat completion would', async () => {
+    const before = (await (await callGateway({ path: '/v1/sessions' })).json()) as { data: unknown[] };
+    for (const model of ['sim/nope', 'nope/model', 'groq/llama-3.3-70b-versatile', 'gpt-4o']) {
+      const chat = await callGateway({ body: { model, messages: [{ role: 'user', content: 'Hi' }] } });
+      const session = await callGateway({ path: '/v1/sessions', body: { model } });
+      expect(chat.status).toBeGreaterThanOrEqual(400);
+      expect(chat.status).toBeLessThan(500);
+      expect(session.status).toBe(chat.status);
+      const [chatError, sessionError] = [(await chat.json()) as any, (await session.json()) as any].map((b) => b.error);
+      expect(sessionError).toEqual(chatError);
+    }
+    const after = (await (await callGateway({ path: '/v1/sessions' })).json()) as { data: unknown[] };
+    expect(after.data).toHaveLength(before.data.length);
+  });
+
   it('validates settings by field', async () => {
     const res = await callGateway({ path: '/v1/sessions', body: { model: 'sim/fast', on_busy: 'panic' } });
     expect(res.status).toBe(400);

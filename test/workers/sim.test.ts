@@ -16,6 +16,17 @@ describe('sim provider (the embedded default)', () => {
     expect(frames.at(-2)?.json.choices[0].finish_reason).toBe('length');
   });
 
+  it('refuses a model it does not offer with 404 model_not_found, naming the ones it does', async () => {
+    for (const stream of [true, false]) {
+      const res = await callGateway({ body: chat('sim/nope', { stream }) });
+      expect(res.status).toBe(404);
+      const { error } = (await res.json()) as { error: { code: string; param: string; message: string } };
+      expect(error).toMatchObject({ code: 'model_not_found', param: 'model' });
+      expect(error.message).toContain("'sim/nope'");
+      expect(error.message).toContain('sim/default, sim/fast');
+    }
+  });
+
   it('paces tokens: the first one arrives no earlier than SIM_TTFT_MS', async () => {
     const env = fakeEnv({ SIM_TTFT_MS: '120', SIM_TOKENS_PER_SECOND: '1000' });
     const started = Date.now();
