@@ -1,6 +1,7 @@
 import type { GatewayError } from '../errors/gateway-error';
 import type { AttemptRecord } from '../pipeline/connect';
 import type { FinishReason } from '../stream/events';
+import type { UsageDetail } from './observation';
 import type { StageTiming } from './stage-timing';
 
 /** `ok`: finished (or ended on purpose by a stage); `rejected`: a 4xx before any upstream stream. */
@@ -57,8 +58,11 @@ export interface RequestLogRecord {
   /** Request arrival → first content event handed to the client's encoder (after every stage). */
   clientTtftMs?: number;
   interTokenMs?: { p50: number; p95: number; max: number };
-  tokens: { input?: number; output?: number; estimated: boolean };
+  /** `estimated` covers `output` only; the details are present only when the provider reported them. */
+  tokens: { input?: number; output?: number; estimated: boolean } & Partial<Record<UsageDetail, number>>;
   finishReason?: FinishReason;
+  /** The model refused (OpenAI's `refusal`). */
+  refused?: boolean;
   guard?: unknown[];
   structured?: unknown;
   /** Moderation verdicts that flagged, and checks that failed open. */

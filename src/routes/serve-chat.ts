@@ -5,7 +5,7 @@ import { settingsFor } from '../config/settings';
 import type { ClientFormat, ResponseMeta } from '../encoders/encoder';
 import { asGatewayError } from '../errors/gateway-error';
 import { writeRejectedLog, writeRequestLog } from '../observe/log-sink';
-import { Observation } from '../observe/observation';
+import { Observation, usageDetails } from '../observe/observation';
 import {
   countAttempts,
   failureOutcome,
@@ -114,13 +114,15 @@ export async function serveChat(
           : { p50, p95: observation.gaps.percentile(0.95) ?? p50, max: observation.gaps.max },
       tokens:
         usage?.outputTokens !== undefined
-          ? { input: usage.inputTokens, output: usage.outputTokens, estimated: false }
+          ? { input: usage.inputTokens, output: usage.outputTokens, estimated: false, ...usageDetails(usage) }
           : {
               input: usage?.inputTokens,
               output: Math.ceil(observation.outputChars / CHARS_PER_TOKEN),
               estimated: true,
+              ...usageDetails(usage),
             },
       finishReason: observation.finishReason,
+      refused: observation.refused || undefined,
       guard:
         inputActions.length || control.records.guard ? [...inputActions, ...(control.records.guard ?? [])] : undefined,
       structured: control.records.structured?.at(-1),
