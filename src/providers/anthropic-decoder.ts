@@ -52,7 +52,11 @@ export function createAnthropicDecoder(): EventDecoder {
     const { stop_reason, stop_sequence, ...rest } = event.delta ?? {};
     // stop_details, container: nothing typed carries them.
     if (Object.keys(rest).length > 0) extra({ type: 'message_delta', delta: rest });
-    if (event.usage) emit({ type: 'usage', usage: usageFromAnthropic({ ...startUsage, ...event.usage }) });
+    if (event.usage) {
+      // Counts from both events; the object an Anthropic client is owed is this event's own.
+      const usage = usageFromAnthropic({ ...startUsage, ...event.usage });
+      emit({ type: 'usage', usage: { ...usage, native: { dialect: 'anthropic', value: event.usage } } });
+    }
     if (stop_reason) {
       emit({
         type: 'finish',
