@@ -30,7 +30,8 @@ const MESSAGE_STOP = 'event: message_stop\ndata: {"type":"message_stop"}\n\n';
 /** The block a delta the typed events do not carry belongs in. */
 const DELTA_BLOCK: Record<string, 'text' | 'thinking'> = { signature_delta: 'thinking', citations_delta: 'text' };
 
-const sse = (data: Record<string, unknown> & { type: string }) => `event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`;
+const sse = (data: Record<string, unknown> & { type: string }) =>
+  `event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`;
 const deltaHead = (index: number, type: string, field: string) =>
   `event: content_block_delta\ndata: {"type":"content_block_delta","index":${index},"delta":{"type":"${type}","${field}":`;
 

@@ -64,7 +64,13 @@ export function createOpenAISseEncoder(meta: ResponseMeta, includeUsage: boolean
     let out = open(0);
     for (const choice of extra.choices ?? []) out += open(choice.index);
     if (!extra.fields && !extra.choices?.length) return out;
-    return out + chunk(extra.fields, (extra.choices ?? []).map((c) => choiceOf(c.index, {}, null, c)));
+    return (
+      out +
+      chunk(
+        extra.fields,
+        (extra.choices ?? []).map((c) => choiceOf(c.index, {}, null, c)),
+      )
+    );
   };
   const flushPending = (): string => {
     const extra = pending;
@@ -139,7 +145,8 @@ export function createOpenAISseEncoder(meta: ResponseMeta, includeUsage: boolean
     },
     end() {
       const head = open(0) + flushPending();
-      const tail = includeUsage && usage ? `${chunkHead}"choices":[],"usage":${JSON.stringify(openAIUsage(usage))}}\n\n` : '';
+      const tail =
+        includeUsage && usage ? `${chunkHead}"choices":[],"usage":${JSON.stringify(openAIUsage(usage))}}\n\n` : '';
       return `${head}${tail}data: [DONE]\n\n`;
     },
     probe() {

@@ -55,7 +55,8 @@ export function createOpenAIResidue() {
       for (const choice of list as Json[]) {
         if (choice === null || typeof choice !== 'object') continue;
         const own = rest(choice, CHOICE_TYPED);
-        const delta = choice.delta && typeof choice.delta === 'object' ? rest(choice.delta as Json, DELTA_TYPED) : undefined;
+        const delta =
+          choice.delta && typeof choice.delta === 'object' ? rest(choice.delta as Json, DELTA_TYPED) : undefined;
         if (!own && !delta) continue;
         const extra: OpenAIExtraChoice = { index: typeof choice.index === 'number' ? choice.index : 0 };
         if (own) extra.fields = own;
