@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import anthropicFidelity from '../fixtures/anthropic-fidelity.sse?raw';
 import openaiFidelity from '../fixtures/openai-fidelity.sse?raw';
 import { anthropic, local, recordFor } from '../reliability/support';
-import { anthropicRewrites, openAIChunks, openAIRewrites, sseData } from '../support/fidelity';
 import { uniqueId } from '../support/fake-control';
+import { anthropicRewrites, openAIChunks, openAIRewrites, sseData } from '../support/fidelity';
 import { callGateway, chat } from './gateway';
 
 const messagesBody = (model: string, extra: Record<string, unknown> = {}) => ({
@@ -157,6 +157,12 @@ describe('response fidelity over HTTP: the client gets every field its own diale
     await (await callGateway({ body: chat(cached, { stream: true }) })).text();
     const record = await recordFor(cached);
     expect(record.refused).toBeUndefined();
-    expect(record.tokens).toEqual({ input: 115, output: 42, cachedInput: 100, cacheCreationInput: 5, estimated: false });
+    expect(record.tokens).toEqual({
+      input: 115,
+      output: 42,
+      cachedInput: 100,
+      cacheCreationInput: 5,
+      estimated: false,
+    });
   });
 });
