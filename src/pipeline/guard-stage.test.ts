@@ -97,6 +97,30 @@ describe('createGuardStage', () => {
     ]);
   });
 
+  it('forwards upstream extras at once without releasing held text: a match still spans them', () => {
+    const extra: StreamEvent = {
+      type: 'upstream-extra',
+      dialect: 'openai',
+      choices: [{ index: 0, fields: { logprobs: { content: [] } } }],
+    };
+    const { out } = run(guard, [text('mail john@'), extra, text('example.com now'), finish]);
+    expect(joined(out)).toEqual([
+      text('mail '),
+      extra,
+      { type: 'guard', action: 'redact', rule: 'mail' },
+      text('[REDACTED:email] now'),
+      finish,
+    ]);
+  });
+
+  it('guards a refusal as its own text, in refusal events', () => {
+    const { out } = run(guard, [{ type: 'refusal', text: 'No: mail john@example.com' }, finish]);
+    expect(joined(out).filter((event) => event.type === 'refusal')).toEqual([
+      { type: 'refusal', text: 'No: mail ' },
+      { type: 'refusal', text: '[REDACTED:email]' },
+    ]);
+  });
+
   it('guards reasoning as its own text, in reasoning events', () => {
     const { out } = run(guard, [
       { type: 'reasoning', text: 'key is sk-proj-abcdefghijklmnop' },
