@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../errors/gateway-error';
+import type { StreamEvent } from '../stream/events';
 import { createOpenAISseEncoder } from './openai-sse';
 
 const meta = { id: 'chatcmpl-1', model: 'groq/llama', created: 1 };
@@ -68,7 +69,11 @@ describe('createOpenAISseEncoder', () => {
   it('merges an upstream extra into the next chunk of its read; flush() sends one that found none', () => {
     const encoder = createOpenAISseEncoder(meta, false);
     const logprobs = { content: [{ token: 'Hi', logprob: -1, bytes: [72, 105], top_logprobs: [] }], refusal: null };
-    const extra = { type: 'upstream-extra', dialect: 'openai', choices: [{ index: 0, fields: { logprobs } }] } as const;
+    const extra: StreamEvent = {
+      type: 'upstream-extra',
+      dialect: 'openai',
+      choices: [{ index: 0, fields: { logprobs } }],
+    };
     encoder.event({ type: 'start' });
     const merged = frames(encoder.event(extra) + encoder.event({ type: 'text', text: 'Hi' }) + encoder.flush?.());
     expect(merged.at(-1).choices[0]).toEqual({ index: 0, delta: { content: 'Hi' }, logprobs, finish_reason: null });

@@ -51,7 +51,9 @@ describe('createAnthropicDecoder', () => {
       cacheCreationInputTokens: 5,
     });
     expect(events.at(-1)).toEqual({ type: 'finish', reason: 'stop', stopSequence: 'END' });
-    const extras = events.flatMap((event) => (event.type === 'upstream-extra' ? [event.event] : []));
+    const extras = events.flatMap((event) =>
+      event.type === 'upstream-extra' && event.dialect === 'anthropic' ? [event.event] : [],
+    );
     expect(extras.map((event) => [event.type, event.index, (event.delta as { type?: string })?.type])).toEqual([
       ['content_block_delta', 0, 'signature_delta'],
       ['content_block_start', 1, undefined],
