@@ -1,30 +1,69 @@
 import type { OpenAIExtraChoice, UpstreamExtra } from '../stream/events';
 
 export type OpenAIExtra = Extract<UpstreamExtra, { dialect: 'openai' }>;
-
-/**
- * Chunk fields the typed events carry or the encoder writes itself. `obfuscation` pads the
- * upstream chunk's length against a length side channel; the gateway's chunks differ in length
- * anyway (its own id and model), so the padding is dropped rather than repeated.
- */
-const CHUNK_TYPED = new Set(['id', 'object', 'created', 'model', 'choices', 'usage', 'obfuscation', 'error']);
-/** Repeated on every chunk: sent once (and on change), and the encoder repeats them on each of its chunks. */
-const CONSTANTS = new Set(['system_fingerprint', 'service_tier']);
-const CHOICE_TYPED = new Set(['index', 'delta', 'finish_reason']);
-const DELTA_TYPED = new Set(['role', 'content', 'refusal', 'reasoning_content', 'reasoning', 'tool_calls']);
-
 type Json = Record<string, unknown>;
 
-/** The fields of `object` outside `typed`; null counts as absent (every SDK reads it so). */
-function rest(object: Json, typed: Set<string>): Json | undefined {
+/**
+ * What each chunk key is to the residue. `typed`: carried by the typed events or written by the
+ * encoder itself. `obfuscation` pads the upstream chunk's length against a length side channel;
+ * the gateway's chunks differ in length anyway (its own id and model), so it is dropped rather
+ * than repeated. `constant`: repeated on every chunk, so sent once (and on change) and repeated by
+ * the encoder on each of its chunks. A switch, not a Set: this runs for every key of every chunk.
+ */
+function chunkKey(key: string): 'typed' | 'constant' | 'extra' {
+  switch (key) {
+    case 'id':
+    case 'object':
+    case 'created':
+    case 'model':
+    case 'choices':
+    case 'usage':
+    case 'obfuscation':
+    case 'error':
+      return 'typed';
+    case 'system_fingerprint':
+    case 'service_tier':
+      return 'constant';
+    default:
+      return 'extra';
+  }
+}
+
+const choiceTyped = (key: string) => key === 'index' || key === 'delta' || key === 'finish_reason';
+const deltaTyped = (key: string) =>
+  key === 'content' ||
+  key === 'role' ||
+  key === 'refusal' ||
+  key === 'reasoning_content' ||
+  key === 'reasoning' ||
+  key === 'tool_calls';
+
+/** The fields of `object` that `typed` does not claim; null counts as absent (every SDK reads it so). */
+function rest(object: Json, typed: (key: string) => boolean): Json | undefined {
   let out: Json | undefined;
   for (const key in object) {
     const value = object[key];
-    if (value === null || value === undefined || typed.has(key)) continue;
+    if (value === null || value === undefined || typed(key)) continue;
     out ??= {};
     out[key] = value;
   }
   return out;
+}
+
+function choiceExtras(list: unknown[]): OpenAIExtraChoice[] | undefined {
+  let choices: OpenAIExtraChoice[] | undefined;
+  for (const choice of list as Json[]) {
+    if (choice === null || typeof choice !== 'object') continue;
+    const own = rest(choice, choiceTyped);
+    const delta = choice.delta && typeof choice.delta === 'object' ? rest(choice.delta as Json, deltaTyped) : undefined;
+    if (!own && !delta) continue;
+    const extra: OpenAIExtraChoice = { index: typeof choice.index === 'number' ? choice.index : 0 };
+    if (own) extra.fields = own;
+    if (delta) extra.delta = delta;
+    choices ??= [];
+    choices.push(extra);
+  }
+  return choices;
 }
 
 /**
@@ -38,8 +77,10 @@ export function createOpenAIResidue() {
     let changed: Json | undefined;
     for (const key in chunk) {
       const value = chunk[key];
-      if (value === null || value === undefined || CHUNK_TYPED.has(key)) continue;
-      if (CONSTANTS.has(key)) {
+      if (value === null || value === undefined) continue;
+      const kind = chunkKey(key);
+      if (kind === 'typed') continue;
+      if (kind === 'constant') {
         if (constants[key] === value) continue;
         constants[key] = value;
         changed ??= {};
@@ -49,22 +90,7 @@ export function createOpenAIResidue() {
       fields ??= {};
       fields[key] = value;
     }
-    let choices: OpenAIExtraChoice[] | undefined;
-    const list = chunk.choices;
-    if (Array.isArray(list)) {
-      for (const choice of list as Json[]) {
-        if (choice === null || typeof choice !== 'object') continue;
-        const own = rest(choice, CHOICE_TYPED);
-        const delta =
-          choice.delta && typeof choice.delta === 'object' ? rest(choice.delta as Json, DELTA_TYPED) : undefined;
-        if (!own && !delta) continue;
-        const extra: OpenAIExtraChoice = { index: typeof choice.index === 'number' ? choice.index : 0 };
-        if (own) extra.fields = own;
-        if (delta) extra.delta = delta;
-        choices ??= [];
-        choices.push(extra);
-      }
-    }
+    const choices = Array.isArray(chunk.choices) ? choiceExtras(chunk.choices) : undefined;
     if (!fields && !changed && !choices) return undefined;
     const extra: OpenAIExtra = { type: 'upstream-extra', dialect: 'openai' };
     if (changed) extra.constants = changed;
