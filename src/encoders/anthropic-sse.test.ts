@@ -219,4 +219,17 @@ describe('createAnthropicSseEncoder', () => {
     ]);
     expect(out.find((frame) => frame.delta?.type === 'signature_delta')?.delta.signature).toBe('sig');
   });
+
+  it("an Anthropic upstream's own stop reason (pause_turn) and message_delta fields come back", () => {
+    const out = encodeAll([
+      { type: 'text', text: 'a' },
+      {
+        type: 'upstream-extra',
+        dialect: 'anthropic',
+        event: { type: 'message_delta', delta: { stop_reason: 'pause_turn', container: { id: 'c1' } } },
+      },
+      { type: 'finish', reason: 'stop' },
+    ]);
+    expect(out.at(-2).delta).toEqual({ stop_reason: 'pause_turn', stop_sequence: null, container: { id: 'c1' } });
+  });
 });

@@ -86,6 +86,20 @@ describe('createAnthropicDecoder', () => {
     expect(stop('refusal')).toEqual({ type: 'finish', reason: 'content_filter' });
   });
 
+  it('relays a stop reason the finish cannot say (pause_turn) to Anthropic clients', () => {
+    const events = decode(
+      'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"pause_turn","stop_sequence":null}}\n\n',
+    );
+    expect(events).toEqual([
+      {
+        type: 'upstream-extra',
+        dialect: 'anthropic',
+        event: { type: 'message_delta', delta: { stop_reason: 'pause_turn' } },
+      },
+      { type: 'finish', reason: 'stop' },
+    ]);
+  });
+
   it('turns an error event into an error event, without the provider message', () => {
     expect(
       decode('event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n'),

@@ -32,6 +32,9 @@ interface AnthropicEventJson {
   error?: { type?: string; message?: string };
 }
 
+/** Stop reasons an Anthropic client gets back from the typed finish alone. */
+const TYPED_STOPS = new Set(['end_turn', 'max_tokens', 'tool_use', 'refusal', 'stop_sequence']);
+
 /** Blocks whose content the typed events carry; every other block type is relayed as it came. */
 const TYPED_BLOCKS = new Set(['text', 'thinking', 'tool_use']);
 
@@ -50,8 +53,10 @@ export function createAnthropicDecoder(): EventDecoder {
 
   const onMessageDelta = (event: AnthropicEventJson) => {
     const { stop_reason, stop_sequence, ...rest } = event.delta ?? {};
-    // stop_details, container: nothing typed carries them.
-    if (Object.keys(rest).length > 0) extra({ type: 'message_delta', delta: rest });
+    // A stop reason the finish cannot say (pause_turn: a server tool wants the turn continued)
+    // goes to Anthropic clients as it came, like stop_details and container.
+    const residue: Json = stop_reason && !TYPED_STOPS.has(stop_reason) ? { ...rest, stop_reason } : rest;
+    if (Object.keys(residue).length > 0) extra({ type: 'message_delta', delta: residue });
     if (event.usage) {
       // Counts from both events; the object an Anthropic client is owed is this event's own.
       const usage = usageFromAnthropic({ ...startUsage, ...event.usage });
