@@ -32,7 +32,7 @@ const newChoice = (): Choice => ({
   message: {},
 });
 
-function render(choice: Choice, index: number) {
+function render(choice: Choice, index: number, reasoningField: string) {
   const calls = choice.toolCalls.filter(Boolean);
   const { logprobs = null, ...fields } = choice.fields;
   return {
@@ -41,7 +41,7 @@ function render(choice: Choice, index: number) {
       role: 'assistant',
       content: (calls.length > 0 || choice.refusal) && choice.content === '' ? null : choice.content,
       refusal: choice.refusal || null,
-      ...(choice.reasoning && { reasoning_content: choice.reasoning }),
+      ...(choice.reasoning && { [reasoningField]: choice.reasoning }),
       ...(calls.length > 0 && { tool_calls: calls }),
       ...choice.message,
     },
@@ -57,6 +57,7 @@ export function createCompletionAccumulator(meta: ResponseMeta): Collector {
   /** Top-level fields of an OpenAI-dialect upstream (`system_fingerprint`, `service_tier`, `x_groq`, …). */
   const top: Json = {};
   let usage: Usage | undefined;
+  let reasoningField = 'reasoning_content';
   const at = (index = 0): Choice => {
     let choice = choices[index];
     if (!choice) {
@@ -98,6 +99,7 @@ export function createCompletionAccumulator(meta: ResponseMeta): Collector {
           break;
         case 'upstream-extra':
           if (event.dialect !== 'openai') break;
+          if (event.reasoningField) reasoningField = event.reasoningField;
           if (event.constants) Object.assign(top, event.constants);
           if (event.fields) mergeExtra(top, event.fields);
           for (const extra of event.choices ?? []) {
@@ -116,7 +118,7 @@ export function createCompletionAccumulator(meta: ResponseMeta): Collector {
         created: meta.created,
         model: meta.model,
         ...top,
-        choices: Array.from(choices, (choice, index) => render(choice ?? newChoice(), index)),
+        choices: Array.from(choices, (choice, index) => render(choice ?? newChoice(), index, reasoningField)),
         ...(usage && { usage: openAIUsage(usage) }),
       };
     },

@@ -28,6 +28,7 @@ export function createOpenAISseEncoder(meta: ResponseMeta, includeUsage: boolean
   const opened: boolean[] = [];
   let pending: OpenAIExtra | undefined;
   let usage: Usage | undefined;
+  let reasoningField: 'reasoning_content' | 'reasoning' = 'reasoning_content';
 
   const headOf = (at: number) => {
     let head = heads[at];
@@ -96,6 +97,7 @@ export function createOpenAISseEncoder(meta: ResponseMeta, includeUsage: boolean
       chunkHead = `${base}${JSON.stringify(constants).slice(1, -1)},`;
       heads = [];
     }
+    if (event.reasoningField) reasoningField = event.reasoningField;
     if (!event.fields && !event.choices) return '';
     if (event.alone) return alone(event);
     const out = flushPending();
@@ -113,7 +115,10 @@ export function createOpenAISseEncoder(meta: ResponseMeta, includeUsage: boolean
       case 'text':
         return write(at, { content: event.text });
       case 'reasoning':
-        return write(at, { reasoning_content: event.text });
+        return write(
+          at,
+          reasoningField === 'reasoning' ? { reasoning: event.text } : { reasoning_content: event.text },
+        );
       case 'refusal':
         return write(at, { refusal: event.text });
       case 'tool-call-start':

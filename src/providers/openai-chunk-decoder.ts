@@ -55,6 +55,7 @@ export function createOpenAIChunkDecoder(): EventDecoder {
   const residueOf = createOpenAIResidue();
   /** This chunk's residue, emitted just before its first typed event so the encoder can merge the two. */
   let residue: OpenAIExtra | undefined;
+  let reasoningNamed = false;
 
   const typed = (event: StreamEvent) => {
     if (residue) {
@@ -79,6 +80,11 @@ export function createOpenAIChunkDecoder(): EventDecoder {
     const delta = choice.delta;
     if (delta) {
       const reasoning = delta.reasoning_content ?? delta.reasoning;
+      if (reasoning && !reasoningNamed && !delta.reasoning_content) {
+        // Said once: the encoder then names reasoning deltas as this upstream does.
+        reasoningNamed = true;
+        residue = { ...(residue ?? { type: 'upstream-extra', dialect: 'openai' }), reasoningField: 'reasoning' };
+      }
       if (reasoning) put({ type: 'reasoning', text: reasoning }, at);
       if (delta.content) put({ type: 'text', text: delta.content }, at);
       if (delta.refusal) put({ type: 'refusal', text: delta.refusal }, at);

@@ -78,6 +78,8 @@ export type UpstreamExtra =
       choices?: OpenAIExtraChoice[];
       /** Its chunk had no typed content: write it as a chunk of its own, not into the next one. */
       alone?: boolean;
+      /** The delta key this upstream streams reasoning under, when it is not `reasoning_content` (OpenRouter). */
+      reasoningField?: 'reasoning';
     }
   | {
       type: 'upstream-extra';

@@ -67,7 +67,7 @@ describe('response fidelity over HTTP: the client gets every field its own diale
         role: 'assistant',
         content: 'Grüße 東京',
         refusal: null,
-        reasoning_content: 'Think',
+        reasoning: 'Think',
         reasoning_details: [{ type: 'reasoning.text', text: 'Think' }],
         annotations: [{ type: 'url_citation', url_citation: { url: 'https://example.com/a' } }],
         audio: { id: 'audio_01', data: 'UklG', transcript: 'Grüße', expires_at: 1730003600 },
