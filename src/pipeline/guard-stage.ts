@@ -57,8 +57,9 @@ export function createGuardStage(policy: GuardPolicy): GuardStageFactory {
         if (blocked) return;
         emit = downstream;
         // The upstream's own extras (logprobs, signatures, citations) go on at once and are no
-        // boundary: the held tail may still be the start of a match with the next text.
-        if (event.type === 'upstream-extra') {
+        // boundary: the held tail may still be the start of a match with the next text. One that
+        // opens a block of its own (a server-tool block) is, or the tail would land after it.
+        if (event.type === 'upstream-extra' && !(event.dialect === 'anthropic' && event.boundary)) {
           downstream(event);
           return;
         }

@@ -48,8 +48,13 @@ export function createAnthropicDecoder(): EventDecoder {
   /** Upstream blocks of a type no typed event carries (server tools, redacted thinking). */
   const relayed = new Set<number>();
 
-  const extra = (event: AnthropicEventJson) =>
-    emit({ type: 'upstream-extra', dialect: 'anthropic', event: event as Json & { type: string } });
+  const extra = (event: AnthropicEventJson, boundary = false) =>
+    emit({
+      type: 'upstream-extra',
+      dialect: 'anthropic',
+      event: event as Json & { type: string },
+      ...(boundary && { boundary }),
+    });
 
   const onMessageDelta = (event: AnthropicEventJson) => {
     const { stop_reason, stop_sequence, ...rest } = event.delta ?? {};
@@ -84,7 +89,7 @@ export function createAnthropicDecoder(): EventDecoder {
         const type = event.content_block?.type ?? '';
         if (!TYPED_BLOCKS.has(type)) {
           relayed.add(block);
-          extra(event);
+          extra(event, true);
         } else if (type === 'tool_use' && event.content_block) {
           const index = toolIndex.size;
           toolIndex.set(block, index);

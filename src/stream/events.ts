@@ -66,7 +66,8 @@ export interface OpenAIExtraChoice {
 
 /**
  * The residue of an upstream event that the typed events do not carry, for a client of the same
- * dialect. Stages pass it on at once and never treat it as content or as a boundary.
+ * dialect. Stages pass it on at once and never treat it as content, nor as a boundary unless it
+ * says it is one.
  */
 export type UpstreamExtra =
   | {
@@ -86,6 +87,8 @@ export type UpstreamExtra =
       dialect: 'anthropic';
       /** The upstream SSE event as it came (block indices are the upstream's). */
       event: Record<string, unknown> & { type: string; index?: number };
+      /** It opens a content block of its own: text a stage holds back belongs before it. */
+      boundary?: boolean;
     };
 
 /**

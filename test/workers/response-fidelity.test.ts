@@ -4,7 +4,14 @@ import openaiFidelity from '../fixtures/openai-fidelity.sse?raw';
 import { anthropic, local, recordFor } from '../reliability/support';
 import { uniqueId } from '../support/fake-control';
 import { anthropicRewrites, openAIChunks, openAIRewrites, sseData } from '../support/fidelity';
-import { callGateway, chat } from './gateway';
+import { callGateway, chat, fakeEnv } from './gateway';
+
+/** A guard that redacts a word both fixtures' answers contain: the stage changes that text and nothing else. */
+const guarded = fakeEnv({
+  GATEWAY_CONFIG: JSON.stringify({
+    pipeline: { guard: { rules: [{ id: 'city', kind: 'phrase', phrases: ['東京', 'Paris'], action: 'redact' }] } },
+  }),
+});
 
 const messagesBody = (model: string, extra: Record<string, unknown> = {}) => ({
   model,
@@ -164,5 +171,63 @@ describe('response fidelity over HTTP: the client gets every field its own diale
       cacheCreationInput: 5,
       estimated: false,
     });
+  });
+
+  it('with the guard redacting text, OpenAI extras still all arrive and only the content changes', async () => {
+    const res = await callGateway({
+      body: chat(local({ id: uniqueId('fid-oai-guard'), replay: 'openai-fidelity', chunk: 3 }), {
+        stream: true,
+        stream_options: { include_usage: true },
+      }),
+      env: guarded,
+    });
+    const chunks = openAIChunks(await res.text());
+    const content = chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('');
+    expect(content).toBe('Grüße [REDACTED:city]');
+    const all = JSON.stringify(chunks);
+    const expected = sseData(openaiFidelity);
+    const tokens = chunks.flatMap((chunk) => chunk.choices.flatMap((c: any) => c.logprobs?.content ?? []));
+    expect(tokens.map((entry: { token: string }) => entry.token)).toEqual(['Grüße', ' 東京']);
+    for (const field of ['reasoning_details', 'annotations', 'audio', 'x_groq', 'stop_reason', 'cached_tokens']) {
+      expect(all, field).toContain(`"${field}"`);
+    }
+    expect(chunks.at(-1)?.usage).toEqual(expected.at(-1)?.usage);
+    expect(chunks.flatMap((chunk) => chunk.choices.map((c: any) => c.delta.refusal ?? '')).join('')).toBe(
+      "I can't help with that.",
+    );
+  });
+
+  it('with the guard redacting text, Anthropic signatures, citations and server-tool blocks still arrive', async () => {
+    const res = await callGateway({
+      path: '/v1/messages',
+      body: messagesBody(anthropic({ id: uniqueId('fid-ant-guard'), replay: 'anthropic-fidelity', chunk: 3 }), {
+        stream: true,
+      }),
+      env: guarded,
+    });
+    const events = sseData(await res.text());
+    const deltas = events.filter((event) => event.type === 'content_block_delta').map((event) => event.delta);
+    expect(
+      deltas
+        .filter((delta) => delta.type === 'text_delta')
+        .map((delta) => delta.text)
+        .join(''),
+    ).toBe('Sunny in [REDACTED:city] 🌞.');
+    expect(deltas.map((delta) => delta.type)).toEqual(
+      expect.arrayContaining(['signature_delta', 'citations_delta', 'input_json_delta']),
+    );
+    const blocks = events
+      .filter((event) => event.type === 'content_block_start')
+      .map((event) => event.content_block.type);
+    expect(blocks).toEqual(
+      expect.arrayContaining(['thinking', 'redacted_thinking', 'server_tool_use', 'web_search_tool_result', 'text']),
+    );
+    // Every delta lands in a block that is open: started before it, not yet stopped.
+    const open = new Set<number>();
+    for (const event of events) {
+      if (event.type === 'content_block_start') open.add(event.index);
+      if (event.type === 'content_block_stop') open.delete(event.index);
+      if (event.type === 'content_block_delta') expect(open.has(event.index), JSON.stringify(event)).toBe(true);
+    }
   });
 });
