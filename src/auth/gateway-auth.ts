@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../app-env';
+import { envString } from '../config/env';
 import { GatewayError } from '../errors/gateway-error';
-import { envString } from '../providers/provider';
 import { hashKey, presentedKey } from './api-key';
 import { anyKeys, findKey } from './key-store';
 

@@ -16,16 +16,6 @@ export interface StreamLease {
   lease: string;
 }
 
-/** Set only by the sessions route; the object is reachable through nothing else. */
-export const LEASE_HEADER = 'x-infe-lease';
-
-export const leaseHeaderValue = ({ keyId, lease }: StreamLease) => `${keyId} ${lease}`;
-
-export function leaseFromHeader(value: string | null): StreamLease | undefined {
-  const [keyId, lease, ...rest] = value?.split(' ') ?? [];
-  return keyId && lease && rest.length === 0 ? { keyId, lease } : undefined;
-}
-
 /** Gives the slot back; a limiter that cannot be reached lets it expire (LEASE_TTL_MS). */
 export function releaseLease(limiter: DurableObjectNamespace<KeyLimiterDO>, { keyId, lease }: StreamLease) {
   return limiter

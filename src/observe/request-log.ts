@@ -1,5 +1,7 @@
 import type { GatewayError } from '../errors/gateway-error';
-import type { AttemptRecord } from '../pipeline/connect';
+import type { GuardRecord, ModerationRecord, StructuredRecord } from '../pipeline/stage-records';
+import type { AttemptRecord } from '../routing/connect';
+import type { RoutingRecord } from '../routing/latency-routing';
 import type { FinishReason } from '../stream/events';
 import type { UsageDetail } from './observation';
 import type { StageTiming } from './stage-timing';
@@ -15,13 +17,6 @@ export type Outcome =
   | 'rejected'
   /** The gateway itself failed (a stage threw): never the provider's fault. */
   | 'gateway_error';
-
-/** How a request's targets were ordered; absent for the configured order. */
-export interface RoutingRecord {
-  strategy: 'latency';
-  /** Exploration put a target other than the best first. */
-  explored: boolean;
-}
 
 /**
  * One record per request: the row the Queue consumer writes to D1 and the structured console
@@ -58,15 +53,20 @@ export interface RequestLogRecord {
   /** Request arrival → first content event handed to the client's encoder (after every stage). */
   clientTtftMs?: number;
   interTokenMs?: { p50: number; p95: number; max: number };
-  /** `estimated` covers `output` only; the details are present only when the provider reported them. */
+  /**
+   * What the provider reported (`estimated: false`), or the gateway's estimate of the output from
+   * the text it relayed. The details are present only when the provider reported them.
+   */
   tokens: { input?: number; output?: number; estimated: boolean } & Partial<Record<UsageDetail, number>>;
   finishReason?: FinishReason;
   /** The model refused (OpenAI's `refusal`). */
   refused?: boolean;
-  guard?: unknown[];
-  structured?: unknown;
+  /** Guard rules that matched, in the prompt and then in the reply. */
+  guard?: GuardRecord[];
+  /** The structured stage's last verdict. */
+  structured?: StructuredRecord;
   /** Moderation verdicts that flagged, and checks that failed open. */
-  moderation?: unknown[];
+  moderation?: ModerationRecord[];
   stages?: Record<string, StageTiming>;
   error?: string;
   durationMs: number;

@@ -1,6 +1,5 @@
 import type { Stage } from '../pipeline/stage';
-import type { Emit } from '../providers/provider';
-import { isContent } from '../stream/events';
+import { type Emit, isContent } from '../stream/events';
 
 export interface StageTiming {
   /** Longest time a content event waited inside this stage before the stage emitted again. */

@@ -1,19 +1,20 @@
+import { type EnvVars, envString } from '../config/env';
 import type { PipelineConfig } from '../config/pipeline-config';
 import { GatewayError } from '../errors/gateway-error';
 import { createHttpModerator } from '../guard/http-moderator';
 import { applyInputGuard } from '../guard/input-guard';
-import { envString, type ProviderEnv } from '../providers/provider';
 import type { ChatRequest } from '../schema/chat-request';
 import { createGuardStage } from './guard-stage';
 import { createModerationStage } from './moderation-stage';
 import type { StageContext, StageFactory } from './stage';
+import type { GuardRecord } from './stage-records';
 import { createStructuredStage } from './structured-stage';
 
 export interface BuiltPipeline {
   /** The request to send upstream: the prompt after the input guard's redactions. */
   request: ChatRequest;
   /** Input-guard actions, for the log record. */
-  inputActions: Array<{ rule: string; action: string }>;
+  inputActions: GuardRecord[];
   /** The stages, in order, for one stream. */
   stages(context: StageContext): ReturnType<StageFactory>[];
 }
@@ -43,7 +44,7 @@ function severalChoices(stages: Array<string | false | undefined>): GatewayError
  * upstream and the stages its stream runs through. A blocked prompt ends here with a 400,
  * before any provider is called.
  */
-export function buildPipeline(request: ChatRequest, config: PipelineConfig, env: ProviderEnv): BuiltPipeline {
+export function buildPipeline(request: ChatRequest, config: PipelineConfig, env: EnvVars): BuiltPipeline {
   const overrides = request.infe;
   if (overrides?.guard === 'off' && !config.allow_overrides.disable_guard) throw notAllowed('infe.guard');
   if (overrides?.structured && !config.allow_overrides.structured) throw notAllowed('infe.structured');

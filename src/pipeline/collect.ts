@@ -1,5 +1,5 @@
-import type { Emit } from '../providers/provider';
-import type { Connection } from './connect';
+import type { Emit } from '../stream/events';
+import type { Connection } from './connection';
 import { composeStages, type Stage, type StageControl } from './stage';
 import { UpstreamPump } from './upstream-pump';
 

@@ -1,6 +1,6 @@
 import { GuardScanner, type GuardSink } from '../guard/guard-scanner';
 import type { GuardPolicy, GuardRule } from '../guard/policy';
-import type { Emit } from '../providers/provider';
+import type { Emit } from '../stream/events';
 import type { Stage, StageContext } from './stage';
 
 export interface GuardStage extends Stage {

@@ -1,6 +1,6 @@
 import type { Encoder } from '../encoders/encoder';
 import { asGatewayError, GatewayError } from '../errors/gateway-error';
-import type { Connection } from './connect';
+import type { Connection } from './connection';
 import { composeStages, type Stage, type StageControl } from './stage';
 import { type PumpOutcome, type PumpStats, UpstreamPump } from './upstream-pump';
 

@@ -1,5 +1,5 @@
-import type { Emit } from '../providers/provider';
-import type { StreamEvent } from '../stream/events';
+import type { Emit, StreamEvent } from '../stream/events';
+import type { StageRecordEntries, StageRecords } from './stage-records';
 
 /**
  * A pipeline stage: sees each event and emits zero or more events downstream, synchronously.
@@ -26,7 +26,7 @@ export interface StageContext {
    */
   stop(): void;
   /** Adds an entry to the request's log record under the stage's name. */
-  record(stage: string, entry: unknown): void;
+  record<Name extends keyof StageRecordEntries>(stage: Name, entry: StageRecordEntries[Name]): void;
 }
 
 export type StageFactory = (context: StageContext) => Stage;
@@ -34,7 +34,7 @@ export type StageFactory = (context: StageContext) => Stage;
 /** The per-request StageContext; the relay binds `stop` to its upstream once it has one. */
 export class StageControl implements StageContext {
   stopped = false;
-  readonly records: Record<string, unknown[]> = {};
+  readonly records: StageRecords = { guard: [], moderation: [], structured: [] };
   private onStop: (() => void) | undefined;
 
   stop(): void {
@@ -43,13 +43,8 @@ export class StageControl implements StageContext {
     this.onStop?.();
   }
 
-  record(stage: string, entry: unknown): void {
-    let entries = this.records[stage];
-    if (!entries) {
-      entries = [];
-      this.records[stage] = entries;
-    }
-    entries.push(entry);
+  record<Name extends keyof StageRecordEntries>(stage: Name, entry: StageRecordEntries[Name]): void {
+    this.records[stage].push(entry);
   }
 
   bind(onStop: () => void): void {

@@ -1,5 +1,4 @@
-import type { Emit } from '../providers/provider';
-import type { StreamEvent } from '../stream/events';
+import type { Emit, StreamEvent } from '../stream/events';
 import { CompiledSchema } from '../structured/compiled-schema';
 import { MAX_ERRORS } from '../structured/format-errors';
 import { JsonTarget } from '../structured/json-target';

@@ -1,8 +1,7 @@
 import type { GatewayError } from '../errors/gateway-error';
 import { idleTimeout, truncated, upstreamNetworkError, upstreamStreamError } from '../errors/upstream';
-import type { Emit } from '../providers/provider';
-import { isContent, type StreamEvent } from '../stream/events';
-import type { Connection } from './connect';
+import { type Emit, isContent, type StreamEvent } from '../stream/events';
+import type { Connection } from './connection';
 import type { StageControl } from './stage';
 
 /** `stopped`: a stage ended the generation on purpose (a guard block, an early structured stop). */

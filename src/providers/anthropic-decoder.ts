@@ -1,7 +1,7 @@
-import type { FinishReason } from '../stream/events';
+import type { Emit, FinishReason } from '../stream/events';
 import { createSseDecoder } from '../stream/sse-decoder';
 import { usageFromAnthropic } from './native-usage';
-import type { Emit, EventDecoder } from './provider';
+import type { EventDecoder } from './provider';
 
 const STOP_REASONS: Record<string, FinishReason> = {
   end_turn: 'stop',

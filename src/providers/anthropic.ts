@@ -1,6 +1,7 @@
+import { envString, modelList } from '../config/env';
 import { createAnthropicDecoder } from './anthropic-decoder';
 import { anthropicBody } from './anthropic-request';
-import { envString, modelList, type ProviderDefinition } from './provider';
+import type { ProviderDefinition } from './provider';
 import { upstreamFetch } from './upstream-fetch';
 
 const API_VERSION = '2023-06-01';

@@ -1,8 +1,8 @@
-import type { FinishReason, StreamEvent } from '../stream/events';
+import type { Emit, FinishReason, StreamEvent } from '../stream/events';
 import { createSseDecoder } from '../stream/sse-decoder';
 import { usageFromOpenAI } from './native-usage';
 import { createOpenAIResidue, type OpenAIExtra } from './openai-residue';
-import type { Emit, EventDecoder } from './provider';
+import type { EventDecoder } from './provider';
 
 /** The slice of an OpenAI `chat.completion.chunk` we read; everything is optional on the wire. */
 interface ChunkJson {

@@ -1,6 +1,7 @@
+import { envPrefix, envString, modelList } from '../config/env';
 import { type ChatRequest, maxOutputTokens } from '../schema/chat-request';
 import { createOpenAIChunkDecoder } from './openai-chunk-decoder';
-import { envPrefix, envString, modelList, type Provider, type ProviderDefinition, type ProviderEnv } from './provider';
+import type { Provider, ProviderDefinition, ProviderEnv } from './provider';
 import { upstreamFetch } from './upstream-fetch';
 
 /** One provider that speaks the OpenAI Chat Completions dialect, described rather than coded. */

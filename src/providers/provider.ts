@@ -1,7 +1,5 @@
 import type { ChatRequest } from '../schema/chat-request';
-import type { StreamEvent } from '../stream/events';
-
-export type Emit = (event: StreamEvent) => void;
+import type { Emit } from '../stream/events';
 
 /**
  * Turns one upstream body into events, synchronously, so decoding shares the relay's single
@@ -41,24 +39,3 @@ export interface ProviderDefinition {
 
 /** Bindings and variables the providers read. Provider keys are looked up by name. */
 export type ProviderEnv = Record<string, unknown> & { AI?: Ai };
-
-export function envString(env: ProviderEnv, name: string): string | undefined {
-  const value = env[name];
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
-}
-
-/** `GROQ`, `WORKERS_AI`: the prefix of a provider's `<PROVIDER>_API_KEY` / `<PROVIDER>_BASE_URL`. */
-export function envPrefix(providerId: string): string {
-  return providerId.toUpperCase().replace(/-/g, '_');
-}
-
-/** `<PROVIDER>_MODELS` (comma-separated) replaces a provider's built-in model list. */
-export function modelList(env: ProviderEnv, providerId: string, defaults: readonly string[]): readonly string[] {
-  const configured = envString(env, `${envPrefix(providerId)}_MODELS`);
-  return configured
-    ? configured
-        .split(',')
-        .map((m) => m.trim())
-        .filter(Boolean)
-    : defaults;
-}

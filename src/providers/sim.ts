@@ -1,6 +1,7 @@
+import { envString } from '../config/env';
 import { type ChatRequest, maxOutputTokens, textOf } from '../schema/chat-request';
 import { createOpenAIChunkDecoder } from './openai-chunk-decoder';
-import { envString, type ProviderDefinition, type ProviderEnv } from './provider';
+import type { ProviderDefinition, ProviderEnv } from './provider';
 
 /**
  * The embedded default provider: needs no key and no network, so `npm start` streams at once.

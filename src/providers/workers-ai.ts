@@ -1,8 +1,9 @@
+import { modelList } from '../config/env';
 import { invalidRequest } from '../errors/gateway-error';
 import { upstreamNetworkError } from '../errors/upstream';
 import { type ChatRequest, maxOutputTokens, textOf } from '../schema/chat-request';
 import { createOpenAIChunkDecoder } from './openai-chunk-decoder';
-import { modelList, type ProviderDefinition } from './provider';
+import type { ProviderDefinition } from './provider';
 
 /** Workers AI takes plain-text messages; the options below mean the same as OpenAI's. */
 export function workersAIInputs(request: ChatRequest): Record<string, unknown> {

@@ -5,42 +5,18 @@ import { settingsFor } from '../config/settings';
 import type { ClientFormat, ResponseMeta } from '../encoders/encoder';
 import { asGatewayError } from '../errors/gateway-error';
 import { writeRejectedLog, writeRequestLog } from '../observe/log-sink';
-import { Observation, usageDetails } from '../observe/observation';
-import {
-  countAttempts,
-  failureOutcome,
-  hedgesLost,
-  type Outcome,
-  type RequestLogRecord,
-  type RoutingRecord,
-} from '../observe/request-log';
-import { type StageTiming, timeStages } from '../observe/stage-timing';
-import { type BuiltPipeline, buildPipeline } from '../pipeline/build-pipeline';
+import type { RequestLogRecord } from '../observe/request-log';
 import { collect } from '../pipeline/collect';
-import type { AttemptRecord, ConnectOptions } from '../pipeline/connect';
-import { CHARS_PER_TOKEN, createObserveStage } from '../pipeline/observe-stage';
 import { relayStream } from '../pipeline/relay-stream';
-import { StageControl } from '../pipeline/stage';
 import type { PumpOutcome, PumpStats } from '../pipeline/upstream-pump';
-import { registryFor } from '../providers/registry';
-import { connectPlanned, planRoute } from '../routing/latency-routing';
-import { hedgeFor, pipelineFor } from '../routing/resolve-targets';
 import type { ChatRequest } from '../schema/chat-request';
+import { prepare } from '../spine/prepare';
+import { RequestRecorder } from '../spine/request-record';
 import { SSE_HEADERS } from '../stream/sse-headers';
 
 export interface ServeOptions {
   /** Send the end-of-stream metrics annotation. */
   emitMetrics: boolean;
-}
-
-function streamOutcome(outcome: PumpOutcome, control: StageControl): Outcome {
-  if (outcome === 'finished') return 'ok';
-  if (outcome === 'stopped') {
-    const blocks = (entries: unknown[] = []) =>
-      entries.some((entry) => (entry as { action?: string }).action === 'block');
-    return blocks(control.records.guard) || blocks(control.records.moderation) ? 'blocked' : 'ok';
-  }
-  return outcome;
 }
 
 /** A request refused before it could be served (bad JSON, a wrong field) still gets its record. */
@@ -55,8 +31,10 @@ export function logRejected(c: Context<AppEnv>, route: string, error: unknown): 
 }
 
 /**
- * Serves one validated chat request in the client's format, streaming or not: connect (retries,
- * fallback), relay through the stages in one stream hop, and write one log record at the end.
+ * Serves one validated chat request in the client's format, streaming or not: the spine's
+ * preparation, connect (retries, fallback, hedging), the relay through the stages in one stream
+ * hop, and the spine's log record at the end. Every HTTP dialect's route is a thin adapter
+ * over this: it parses its dialect into a ChatRequest and hands its encoders in `format`.
  */
 export async function serveChat(
   c: Context<AppEnv>,
@@ -72,101 +50,35 @@ export async function serveChat(
     model: request.model,
     created: Math.floor(receivedAt / 1000),
   };
-  const attempts: AttemptRecord[] = [];
   const clientSignal = c.req.raw.signal;
-  const control = new StageControl();
-  const observation = new Observation(settings.LOG_PAYLOADS);
-  let inputActions: BuiltPipeline['inputActions'] = [];
-  let timings: Record<string, StageTiming> = {};
+  const recorder = new RequestRecorder({
+    requestId,
+    receivedAt,
+    keyId: c.get('keyId') ?? null,
+    route: format.route,
+    model: request.model,
+    stream: request.stream === true,
+    logPayloads: settings.LOG_PAYLOADS,
+  });
   let release: Release = () => {};
-  let routing: RoutingRecord | undefined;
   const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
-
-  const log = (status: number, outcome: Outcome, stats?: PumpStats, error?: unknown) => {
+  const log = (record: RequestLogRecord) => {
     release();
-    // Hedged legs that lost are recorded after the winner: the served one is the last without an error.
-    const served = stats ? attempts.findLast((attempt) => attempt.error === undefined) : undefined;
-    const usage = observation.usage;
-    const p50 = observation.gaps.percentile(0.5);
-    const record: RequestLogRecord = {
-      requestId,
-      ts: receivedAt,
-      keyId: c.get('keyId') ?? null,
-      route: format.route,
-      model: request.model,
-      provider: served?.provider,
-      providerModel: served?.model,
-      stream: request.stream === true,
-      status,
-      outcome,
-      attempts,
-      ...countAttempts(attempts),
-      hedgesLost: hedgesLost(
-        attempts,
-        () => usage?.inputTokens ?? Math.ceil(JSON.stringify(request.messages).length / CHARS_PER_TOKEN),
-      ),
-      routing,
-      upstreamTtftMs: stats?.firstContentAt === undefined ? undefined : stats.firstContentAt - receivedAt,
-      clientTtftMs: observation.firstContentAt === undefined ? undefined : observation.firstContentAt - receivedAt,
-      interTokenMs:
-        p50 === undefined
-          ? undefined
-          : { p50, p95: observation.gaps.percentile(0.95) ?? p50, max: observation.gaps.max },
-      tokens:
-        usage?.outputTokens !== undefined
-          ? { input: usage.inputTokens, output: usage.outputTokens, estimated: false, ...usageDetails(usage) }
-          : {
-              input: usage?.inputTokens,
-              output: Math.ceil(observation.outputChars / CHARS_PER_TOKEN),
-              estimated: true,
-              ...usageDetails(usage),
-            },
-      finishReason: observation.finishReason,
-      refused: observation.refused || undefined,
-      guard:
-        inputActions.length || control.records.guard ? [...inputActions, ...(control.records.guard ?? [])] : undefined,
-      structured: control.records.structured?.at(-1),
-      moderation: control.records.moderation,
-      stages: timings,
-      error: error === undefined ? undefined : asGatewayError(error).code,
-      durationMs: Date.now() - receivedAt,
-      completion: settings.LOG_PAYLOADS ? observation.completion : undefined,
-    };
     writeRequestLog(record, c.env, waitUntil);
   };
   const onDone = (outcome: PumpOutcome, stats?: PumpStats, error?: unknown) =>
-    log(200, streamOutcome(outcome, control), stats, error);
+    log(recorder.streamed(outcome, stats, error));
 
   try {
-    const pipeline = buildPipeline(request, pipelineFor(request.model, settings), c.env);
+    const prepared = prepare({ env: c.env, settings, request, recorder, waitUntil });
     release = await admit(c, { model: request.model, holdsStream: true });
-    inputActions = pipeline.inputActions;
-    const timed = timeStages(pipeline.stages(control));
-    timings = timed.timings;
-    const stages = [...timed.stages, createObserveStage(observation, { emitMetrics: serve.emitMetrics, receivedAt })];
-    const route = planRoute(request.model, settings, c.env, waitUntil);
-    routing = route.routing;
-    const options: ConnectOptions = {
-      registry: registryFor(c.env),
-      targets: route.targets,
-      request: pipeline.request,
-      clientSignal,
-      firstByteTimeoutMs: settings.FIRST_BYTE_TIMEOUT_MS,
-      retry: { maxRetries: settings.UPSTREAM_MAX_RETRIES, baseDelayMs: settings.UPSTREAM_RETRY_BASE_MS },
-      attempts,
-      hedge: hedgeFor(request.model, settings),
-    };
+    const stages = prepared.stages({ emitMetrics: serve.emitMetrics });
+    const { control } = recorder;
     if (!request.stream) {
-      const connection = await connectPlanned(route, options);
+      const connection = await prepared.connect(clientSignal);
       const collector = format.collector(meta);
-      const pump = await collect(
-        connection,
-        stages,
-        collector.event,
-        settings.STREAM_IDLE_TIMEOUT_MS,
-        clientSignal,
-        control,
-      );
+      const idleMs = settings.STREAM_IDLE_TIMEOUT_MS;
+      const pump = await collect(connection, stages, collector.event, idleMs, clientSignal, control);
       onDone(pump.outcome ?? 'finished', pump.stats);
       return Response.json(collector.result(), { headers: { 'x-request-id': requestId } });
     }
@@ -176,10 +88,7 @@ export async function serveChat(
     const relay = { stages, control, encoder, idleTimeoutMs: settings.STREAM_IDLE_TIMEOUT_MS, clientSignal, onDone };
     if (settings.PREFILL_PROBE_MS > 0) {
       const stop = new AbortController();
-      const connection = connectPlanned(route, {
-        ...options,
-        clientSignal: AbortSignal.any([clientSignal, stop.signal]),
-      });
+      const connection = prepared.connect(AbortSignal.any([clientSignal, stop.signal]));
       connection.catch(() => {});
       const body = relayStream(
         { connection, abort: () => stop.abort(), probeMs: settings.PREFILL_PROBE_MS },
@@ -188,12 +97,10 @@ export async function serveChat(
       );
       return new Response(body, { headers });
     }
-    const connection = await connectPlanned(route, options);
+    const connection = await prepared.connect(clientSignal);
     return new Response(relayStream(connection, relay, waitUntil), { headers });
   } catch (error) {
-    const failure = asGatewayError(error);
-    if (clientSignal.aborted) log(499, 'client_cancelled');
-    else log(failure.status, failureOutcome(failure), undefined, failure);
-    return format.errorResponse(failure, requestId);
+    log(recorder.failed(error, clientSignal.aborted));
+    return format.errorResponse(asGatewayError(error), requestId);
   }
 }

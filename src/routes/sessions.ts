@@ -1,71 +1,53 @@
 import { type Context, Hono } from 'hono';
 import type { AppEnv } from '../app-env';
 import { admit } from '../auth/admission';
-import {
-  KEY_LIMITS_HEADER,
-  type KeyLimitsOf,
-  LEASE_HEADER,
-  leaseHeaderValue,
-  type StreamLease,
-} from '../auth/key-handoff';
+import { KEY_LIMITS_HEADER } from '../auth/key-handoff';
 import { GatewayError } from '../errors/gateway-error';
 import { readJson } from '../schema/read-json';
 import { validationError } from '../schema/validation-error';
+import type { SessionDO } from '../session/session-do';
+import { type RpcResult, unavailable, unwrap } from '../session/session-rpc';
 import { createSessionSchema, LOCAL_OWNER, newSessionId, SESSION_ID_PATTERN } from '../session/session-settings';
+import { SSE_HEADERS } from '../stream/sse-headers';
 
 const ownerOf = (c: Context<AppEnv>) => c.get('keyId') ?? LOCAL_OWNER;
 
 const notFound = () =>
   new GatewayError(404, 'not_found_error', 'No such session.', { code: 'session_not_found', param: 'id' });
 
-function namespace(c: Context<AppEnv>): DurableObjectNamespace {
+function sessionStub(c: Context<AppEnv>, id: string): DurableObjectStub<SessionDO> {
+  if (!SESSION_ID_PATTERN.test(id)) throw notFound();
   const sessions = c.env.SESSIONS;
   if (!sessions) {
     throw new GatewayError(503, 'server_error', 'Sessions are not available: the SESSIONS binding is missing.', {
       code: 'sessions_unavailable',
     });
   }
-  return sessions;
+  return sessions.get(sessions.idFromName(id));
 }
 
 /**
- * Hands a request to the session's Durable Object with the caller attached. The object is only
- * reachable through here, so it can trust the owner, lease and key-limits headers. The client's
- * hang-up is not passed on: a generation outlives its viewers (that is what resume is for;
- * interrupt stops it). A busy or failing object answers 503 with Retry-After instead of leaving
- * the client hanging.
+ * Calls one of the session object's RPC methods with the caller as its owner. The object is
+ * only reachable through here, so it can trust the owner and the lease this route hands it. The
+ * client's hang-up is not passed on: a generation outlives its viewers (that is what resume is
+ * for; interrupt stops it). A busy or failing object answers 503 with Retry-After instead of
+ * leaving the client hanging.
  */
-async function toSession(
+async function callSession<T>(
   c: Context<AppEnv>,
-  id: string,
-  action: string,
-  init: RequestInit = {},
-  handoff: { lease?: StreamLease; limits?: KeyLimitsOf } = {},
-): Promise<Response> {
-  if (!SESSION_ID_PATTERN.test(id)) throw notFound();
-  const stub = namespace(c).get(namespace(c).idFromName(id));
-  const headers = new Headers(init.headers ?? c.req.raw.headers);
-  headers.set('x-infe-owner', ownerOf(c));
-  headers.set('x-infe-session-id', id);
-  // Only what this route set may reach the object, never a header a client sent.
-  headers.delete(LEASE_HEADER);
-  headers.delete(KEY_LIMITS_HEADER);
-  if (handoff.lease) headers.set(LEASE_HEADER, leaseHeaderValue(handoff.lease));
-  if (handoff.limits) headers.set(KEY_LIMITS_HEADER, JSON.stringify(handoff.limits));
-  const url = new URL(c.req.url);
+  call: (stub: DurableObjectStub<SessionDO>, owner: string) => Promise<RpcResult<T>>,
+): Promise<T> {
+  const stub = sessionStub(c, c.req.param('id') ?? '');
+  let result: RpcResult<T>;
   try {
-    return await stub.fetch(`https://session.internal/${action}${url.search}`, {
-      method: init.method ?? c.req.method,
-      headers,
-      body: init.body ?? (c.req.method === 'GET' || c.req.method === 'HEAD' ? undefined : c.req.raw.body),
-    });
+    result = await call(stub, ownerOf(c));
   } catch {
-    throw new GatewayError(503, 'server_error', 'The session is temporarily unavailable.', {
-      code: 'session_unavailable',
-      retryAfter: 1,
-    });
+    throw unavailable();
   }
+  return unwrap(result);
 }
+
+const sse = (body: ReadableStream<Uint8Array>) => new Response(body, { headers: SSE_HEADERS });
 
 export const sessions = new Hono<AppEnv>()
   .post('/', async (c) => {
@@ -75,12 +57,17 @@ export const sessions = new Hono<AppEnv>()
     await admit(c, { model: parsed.data.model, holdsStream: false });
     const id = newSessionId();
     const settings = { ...parsed.data, id, owner: ownerOf(c), created_at: Date.now() };
-    const res = await toSession(c, id, 'create', { method: 'POST', body: JSON.stringify(settings) });
-    if (!res.ok) return res;
+    let result: RpcResult<typeof settings>;
+    try {
+      result = await sessionStub(c, id).create(settings);
+    } catch {
+      throw unavailable();
+    }
+    const created = unwrap(result);
     await c.env.DB?.prepare('INSERT INTO sessions (id, owner, model, created_at) VALUES (?, ?, ?, ?)')
       .bind(id, settings.owner, settings.model, settings.created_at)
       .run();
-    return c.json(await res.json(), 201);
+    return c.json(created, 201);
   })
   .get('/', async (c) => {
     const db = c.env.DB;
@@ -91,33 +78,46 @@ export const sessions = new Hono<AppEnv>()
       .all();
     return c.json({ object: 'list', data: results });
   })
-  .get('/:id', (c) => toSession(c, c.req.param('id'), 'state'))
+  .get('/:id', async (c) => c.json(await callSession(c, (stub, owner) => stub.state(owner))))
   .delete('/:id', async (c) => {
-    const res = await toSession(c, c.req.param('id'), 'delete', { method: 'DELETE' });
-    if (res.ok) await c.env.DB?.prepare('DELETE FROM sessions WHERE id = ?').bind(c.req.param('id')).run();
-    return res;
+    const deleted = await callSession(c, (stub, owner) => stub.remove(owner));
+    await c.env.DB?.prepare('DELETE FROM sessions WHERE id = ?').bind(c.req.param('id')).run();
+    return c.json(deleted);
   })
   .post('/:id/messages', async (c) => {
     // A turn is a stream like any other: it takes one of the key's concurrent-stream slots. The
     // object gives the slot back when the turn ends; a message it refused gives it back here.
     const release = await admit(c, { holdsStream: true });
     try {
-      const res = await toSession(c, c.req.param('id'), 'messages', {}, { lease: release.lease });
-      if (!res.ok) release();
-      return res;
+      const body = await c.req.text();
+      const posted = await callSession(c, (stub, owner) => stub.postMessage(owner, body, release.lease));
+      return 'stream' in posted ? sse(posted.stream) : c.json(posted.reply);
     } catch (error) {
       release();
       throw error;
     }
   })
-  .post('/:id/interrupt', (c) => toSession(c, c.req.param('id'), 'interrupt'))
+  .post('/:id/interrupt', async (c) => c.json(await callSession(c, (stub, owner) => stub.interrupt(owner))))
   .post('/:id/warmup', async (c) => {
     await admit(c, { holdsStream: false });
-    return toSession(c, c.req.param('id'), 'warmup');
+    const body = await c.req.text();
+    return c.json(await callSession(c, (stub, owner) => stub.warmup(owner, body)), 202);
   })
-  .get('/:id/stream', (c) => toSession(c, c.req.param('id'), 'stream'))
-  .get('/:id/ws', (c) => {
+  .get('/:id/stream', async (c) => {
+    const lastEventId = c.req.header('last-event-id') ?? c.req.query('last_event_id') ?? null;
+    return sse(await callSession(c, (stub, owner) => stub.stream(owner, lastEventId)));
+  })
+  .get('/:id/ws', async (c) => {
+    const stub = sessionStub(c, c.req.param('id'));
+    // Only what this route set may reach the object, never a header a client sent.
+    const headers = new Headers(c.req.raw.headers);
+    headers.set('x-infe-owner', ownerOf(c));
+    headers.delete(KEY_LIMITS_HEADER);
     const key = c.get('apiKey');
-    const limits = key && { id: key.id, rpm: key.rpm, concurrency: key.concurrency };
-    return toSession(c, c.req.param('id'), 'ws', {}, { limits });
+    if (key) headers.set(KEY_LIMITS_HEADER, JSON.stringify({ id: key.id, rpm: key.rpm, concurrency: key.concurrency }));
+    try {
+      return await stub.fetch('https://session.internal/ws', { headers });
+    } catch {
+      throw unavailable();
+    }
   });

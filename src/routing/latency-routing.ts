@@ -1,9 +1,16 @@
 import type { Settings } from '../config/settings';
-import type { RoutingRecord } from '../observe/request-log';
-import { type AttemptRecord, type Connection, type ConnectOptions, connect } from '../pipeline/connect';
+import type { Connection } from '../pipeline/connection';
+import { type AttemptRecord, type ConnectOptions, connect } from './connect';
 import { aliasFor, resolveTargets, type Target } from './resolve-targets';
 import { cachedStats, type RouteStatsNamespace, reportSamples, type WaitUntil } from './route-stats-cache';
 import { orderTargets, type Sample } from './target-stats';
+
+/** How a request's targets were ordered; absent for the configured order. */
+export interface RoutingRecord {
+  strategy: 'latency';
+  /** Exploration put a target other than the best first. */
+  explored: boolean;
+}
 
 export interface RoutePlan {
   targets: Target[];

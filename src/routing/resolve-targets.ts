@@ -1,7 +1,6 @@
 import type { PipelineConfig } from '../config/pipeline-config';
 import type { Alias, Settings } from '../config/settings';
 import { invalidRequest } from '../errors/gateway-error';
-import type { HedgeOptions } from '../pipeline/connect';
 
 export interface Target {
   providerId: string;
@@ -19,6 +18,13 @@ export function parseTarget(address: string): Target | undefined {
 export function aliasFor(model: string, settings: Settings): Alias | undefined {
   const aliases = settings.GATEWAY_CONFIG.aliases;
   return Object.hasOwn(aliases, model) ? aliases[model] : undefined;
+}
+
+export interface HedgeOptions {
+  /** Start the next target when none has produced a first event within this many ms (0: race all). */
+  afterMs: number;
+  /** Targets running at once, at most. */
+  maxParallel: number;
 }
 
 /** The hedged-start policy of an alias, if it has one. */

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { requestOverridesSchema } from '../config/pipeline-config';
+import { requestOverridesSchema } from './request-overrides';
 
 /**
  * The OpenAI Chat Completions request as the gateway accepts it. Objects are strict: a field we

@@ -1,3 +1,5 @@
+import { createSingletonTable } from './singleton-table';
+
 /**
  * The id of the first history message the last turn sent (see fitContext): later turns start
  * from the same message until the budget forces a trim, so the provider's prefix cache matches.
@@ -5,10 +7,7 @@
  */
 export class ContextStart {
   constructor(private readonly sql: SqlStorage) {
-    sql.exec(`CREATE TABLE IF NOT EXISTS context_start (
-      singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
-      message_id INTEGER NOT NULL
-    )`);
+    createSingletonTable(sql, 'context_start', 'message_id INTEGER');
   }
 
   get(): number | undefined {

@@ -1,8 +1,7 @@
-import { asGatewayError } from '../errors/gateway-error';
-import type { ConnectOptions } from '../pipeline/connect';
-import { composeStages, type Stage, type StageContext, StageControl } from '../pipeline/stage';
-import { UpstreamPump } from '../pipeline/upstream-pump';
-import { connectPlanned, type RoutePlan } from '../routing/latency-routing';
+import { asGatewayError, GatewayError } from '../errors/gateway-error';
+import type { Connection } from '../pipeline/connection';
+import { composeStages, type Stage, type StageControl } from '../pipeline/stage';
+import { type PumpOutcome, type PumpStats, UpstreamPump } from '../pipeline/upstream-pump';
 import type { StreamEvent } from '../stream/events';
 import type { SessionEvent } from './session-events';
 
@@ -13,13 +12,18 @@ export interface GenerationResult {
   /** The reply as far as it got: complete, or the partial text of an interrupted/failed turn. */
   content: string;
   error?: { code: string; message: string };
+  /** How the upstream stream ended, once one was connected: what the turn's log record reports. */
+  stream?: { outcome: PumpOutcome; stats: PumpStats };
+  /** The failure as thrown, for the log record. */
+  failure?: unknown;
 }
 
 export interface GenerationOptions {
-  connect: Omit<ConnectOptions, 'clientSignal'>;
-  /** Where the targets' order came from; told what the attempts taught. */
-  route: RoutePlan;
-  stages(context: StageContext): Stage[];
+  /** Connects (retries, fallback, hedging) for this turn; the signal is the turn's interrupt. */
+  connect(signal: AbortSignal): Promise<Connection>;
+  /** The stages of the turn's stream, bound to `control`. */
+  stages: Stage[];
+  control: StageControl;
   idleTimeoutMs: number;
   /** Receives each upstream read's events at once, in order; never called after the end. */
   onEvents(events: SessionEvent[]): void;
@@ -54,9 +58,6 @@ export class Generation {
   private pump: UpstreamPump | undefined;
   private interrupted = false;
   private content = '';
-  /** For the turn's log record. */
-  firstTokenAt: number | undefined;
-  finishReason: string | undefined;
 
   constructor(options: GenerationOptions) {
     this.done = this.run(options);
@@ -71,15 +72,10 @@ export class Generation {
 
   private async run(options: GenerationOptions): Promise<GenerationResult> {
     let batch: SessionEvent[] = [];
-    const control = new StageControl();
-    const pipeline = composeStages(options.stages(control), (event) => {
+    const pipeline = composeStages(options.stages, (event) => {
       const mapped = toSessionEvent(event);
       if (!mapped) return;
-      if (mapped.type === 'token') {
-        this.firstTokenAt ??= Date.now();
-        this.content += mapped.text;
-      }
-      if (mapped.type === 'finish') this.finishReason = mapped.reason;
+      if (mapped.type === 'token') this.content += mapped.text;
       batch.push(mapped);
     });
     const flush = () => {
@@ -89,8 +85,8 @@ export class Generation {
       options.onEvents(events);
     };
     try {
-      const connection = await connectPlanned(options.route, { ...options.connect, clientSignal: this.abort.signal });
-      this.pump = new UpstreamPump(connection, pipeline.push, options.idleTimeoutMs, control);
+      const connection = await options.connect(this.abort.signal);
+      this.pump = new UpstreamPump(connection, pipeline.push, options.idleTimeoutMs, options.control);
       if (this.interrupted) this.pump.cancel('client_cancelled');
       while (await this.pump.step()) flush();
       if (this.pump.outcome !== 'client_cancelled') {
@@ -99,21 +95,26 @@ export class Generation {
       }
       flush();
       if (this.interrupted) return this.end(options, { status: 'interrupted', content: this.content });
-      return { status: 'complete', content: this.content };
+      return { status: 'complete', content: this.content, stream: this.streamEnd() };
     } catch (error) {
       // A stage that threw leaves the pump running: stop the upstream (a no-op when it failed itself).
-      this.pump?.cancel('gateway_error');
+      this.pump?.cancel(error instanceof GatewayError ? 'upstream_error' : 'gateway_error');
       flush();
       if (this.interrupted) return this.end(options, { status: 'interrupted', content: this.content });
       const failure = asGatewayError(error);
       const reported = { code: failure.code, message: failure.message };
       options.onEvents([{ type: 'error', ...reported }]);
-      return { status: 'failed', content: this.content, error: reported };
+      return { status: 'failed', content: this.content, error: reported, stream: this.streamEnd(), failure: error };
     }
   }
 
   private end(options: GenerationOptions, result: GenerationResult): GenerationResult {
     options.onEvents([{ type: 'finish', reason: 'interrupted' }]);
-    return result;
+    return { ...result, stream: this.streamEnd() };
+  }
+
+  private streamEnd(): GenerationResult['stream'] {
+    const pump = this.pump;
+    return pump && { outcome: pump.outcome ?? 'finished', stats: pump.stats };
   }
 }

@@ -1,16 +1,10 @@
-import { env, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { withSessionSql } from '../../test/support/session-sql';
 import { History, MESSAGE_MAX_BYTES, MessageTooLargeError } from './history';
-
-/** A fresh session object's SQLite per test. */
-function withSql(fn: (sql: SqlStorage) => void): Promise<void> {
-  const stub = env.SESSIONS.get(env.SESSIONS.idFromName(crypto.randomUUID()));
-  return runInDurableObject(stub, (_instance, state) => fn(state.storage.sql));
-}
 
 describe('History', () => {
   it('lists messages oldest first, as stored, across a restart', () =>
-    withSql((sql) => {
+    withSessionSql((sql) => {
       const history = new History(sql);
       const question = history.append({ turnId: 't1', role: 'user', content: 'Hi 👋', status: 'complete' });
       history.append({ turnId: 't1', role: 'assistant', content: 'Hello', status: 'interrupted' });
@@ -34,7 +28,7 @@ describe('History', () => {
     }));
 
   it('refuses a user message over the limit in UTF-8 bytes, with a 413, and stores nothing', () =>
-    withSql((sql) => {
+    withSessionSql((sql) => {
       const history = new History(sql);
       const atLimit = 'é'.repeat(MESSAGE_MAX_BYTES / 2);
       expect(history.append({ turnId: 't1', role: 'user', content: atLimit, status: 'complete' }).content).toBe(
@@ -47,7 +41,7 @@ describe('History', () => {
     }));
 
   it('keeps an assistant reply over the limit cut at a character boundary', () =>
-    withSql((sql) => {
+    withSessionSql((sql) => {
       const history = new History(sql);
       const reply = '€'.repeat(MESSAGE_MAX_BYTES / 3 + 1); // 3 bytes each: one character over
       const stored = history.append({ turnId: 't1', role: 'assistant', content: reply, status: 'complete' });
@@ -56,7 +50,7 @@ describe('History', () => {
     }));
 
   it('clear() forgets the conversation', () =>
-    withSql((sql) => {
+    withSessionSql((sql) => {
       const history = new History(sql);
       history.append({ turnId: 't1', role: 'user', content: 'Hi', status: 'complete' });
       history.clear();

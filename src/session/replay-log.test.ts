@@ -1,13 +1,7 @@
-import { env, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { withSessionSql } from '../../test/support/session-sql';
 import { ReplayLog } from './replay-log';
 import type { SessionEvent } from './session-events';
-
-/** A fresh session object's SQLite per test. */
-function withSql(fn: (sql: SqlStorage) => void): Promise<void> {
-  const stub = env.SESSIONS.get(env.SESSIONS.idFromName(crypto.randomUUID()));
-  return runInDurableObject(stub, (_instance, state) => fn(state.storage.sql));
-}
 
 const tokens = (...texts: string[]): SessionEvent[] => texts.map((text) => ({ type: 'token', text }));
 const rowCount = (sql: SqlStorage) => sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM replay_segments').one().n;
@@ -25,7 +19,7 @@ function appendTurn(log: ReplayLog, turnId: string, count: number, text = (i: nu
 
 describe('ReplayLog', () => {
   it('numbers events 1, 2, 3… across segment boundaries and appends', () =>
-    withSql((sql) => {
+    withSessionSql((sql) => {
       const log = new ReplayLog(sql, { segmentMaxBytes: 200 });
       const first = log.append('t1', tokens('a', 'b'));
       const events = appendTurn(log, 't1', 40);
@@ -39,7 +33,7 @@ describe('ReplayLog', () => {
     }));
 
   it('after(k) returns exactly the events after k, for every k of a multi-segment turn', () =>
-    withSql((sql) => {
+    withSessionSql((sql) => {
       const log = new ReplayLog(sql, { segmentMaxBytes: 150 });
       const events = appendTurn(log, 't1', 50);
       const all = log.after(0);
@@ -54,7 +48,7 @@ describe('ReplayLog', () => {
     }));
 
   it('keeps a reply of 2,000 tokens in a couple of rows', () =>
-    withSql((sql) => {
+    withSessionSql((sql) => {
       const log = new ReplayLog(sql);
       appendTurn(log, 't1', 2000, (i) => ` word${i}`);
       expect(rowCount(sql)).toBeLessThanOrEqual(2);
@@ -62,7 +56,7 @@ describe('ReplayLog', () => {
     }));
 
   it('stores multi-byte text, and events larger than a segment across rows, unchanged', () =>
-    withSql((sql) => {
+    withSessionSql((sql) => {
       const log = new ReplayLog(sql, { segmentMaxBytes: 64 });
       const big = '€😀é"\\\n'.repeat(40); // 3-, 4-, 2-byte characters and JSON escapes, far over 64 bytes
       const events: SessionEvent[] = [
@@ -83,7 +77,7 @@ describe('ReplayLog', () => {
     }));
 
   it('continues the seq and the open segment after a restart that followed a finished turn', () =>
-    withSql((sql) => {
+    withSessionSql((sql) => {
       const before = new ReplayLog(sql);
       before.append('t1', [...tokens('a', 'b'), { type: 'finish', reason: 'stop' }]);
       const after = new ReplayLog(sql);
@@ -98,7 +92,7 @@ describe('ReplayLog', () => {
     }));
 
   it('holds events back until flushEvents, flushAfterMs or the end of the turn, and reads include them', () =>
-    withSql((sql) => {
+    withSessionSql((sql) => {
       let now = 0;
       const log = new ReplayLog(sql, { flushEvents: 8, flushAfterMs: 100, now: () => now });
       const stored = () => new ReplayLog(sql).after(0).events.length;
@@ -124,7 +118,7 @@ describe('ReplayLog', () => {
     }));
 
   it('after a crash mid-turn, resumes past every seq a viewer may have seen', () =>
-    withSql((sql) => {
+    withSessionSql((sql) => {
       const now = () => 0;
       const crashed = new ReplayLog(sql, { flushEvents: 8, now });
       const appended = [
@@ -143,7 +137,7 @@ describe('ReplayLog', () => {
     }));
 
   it('prune() keeps the last retainTurns turns; after() says when the start is gone', () =>
-    withSql((sql) => {
+    withSessionSql((sql) => {
       const log = new ReplayLog(sql, { segmentMaxBytes: 100, retainTurns: 3 });
       const lengths = ['t1', 't2', 't3', 't4', 't5'].map((turnId) => appendTurn(log, turnId, 10).length);
       const lastSeq = log.lastSeq();
@@ -163,7 +157,7 @@ describe('ReplayLog', () => {
     }));
 
   it('prune() keeps the turn with the newest event, so the seq never goes back', () =>
-    withSql((sql) => {
+    withSessionSql((sql) => {
       const log = new ReplayLog(sql, { retainTurns: 1 });
       log.append('old', tokens('a'));
       log.append('new', tokens('b'));
@@ -175,7 +169,7 @@ describe('ReplayLog', () => {
     }));
 
   it('refuses options that would break the row limit or keep nothing', () =>
-    withSql((sql) => {
+    withSessionSql((sql) => {
       expect(() => new ReplayLog(sql, { segmentMaxBytes: 3 * 1024 * 1024 })).toThrow(RangeError);
       expect(() => new ReplayLog(sql, { retainTurns: 0 })).toThrow(RangeError);
     }));

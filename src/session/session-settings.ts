@@ -50,13 +50,16 @@ export const createSessionSchema = z.strictObject({
     }),
 });
 
-export type CreateSessionRequest = z.infer<typeof createSessionSchema>;
+export const SESSION_ID_PATTERN = /^sess_[A-Za-z0-9_-]{22}$/;
 
-export interface SessionSettings extends CreateSessionRequest {
-  id: string;
-  owner: string;
-  created_at: number;
-}
+/** What the sessions route hands the object to create a session: the request plus who and when. */
+export const sessionSettingsSchema = createSessionSchema.extend({
+  id: z.string().regex(SESSION_ID_PATTERN),
+  owner: z.string().min(1),
+  created_at: z.int().nonnegative(),
+});
+
+export type SessionSettings = z.infer<typeof sessionSettingsSchema>;
 
 /** The gateway key a session's log records name: none while gateway auth is off. */
 export const keyIdOf = (settings: SessionSettings): string | null =>
@@ -70,8 +73,6 @@ export const postMessageSchema = z.strictObject({
 
 /** POST /v1/sessions/:id/warmup: no fields (see WARMUP_PLACEHOLDER for why no draft); the body may be empty. */
 export const warmupSchema = z.strictObject({});
-
-export const SESSION_ID_PATTERN = /^sess_[A-Za-z0-9_-]{22}$/;
 
 /** 128 random bits: a session id is a capability, so it must not be guessable. */
 export function newSessionId(): string {

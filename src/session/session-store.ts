@@ -1,5 +1,6 @@
 import { GatewayError } from '../errors/gateway-error';
 import type { SessionSettings } from './session-settings';
+import { createSingletonTable } from './singleton-table';
 
 /**
  * The session's settings: one row, the settings as JSON, so a new setting needs no migration.
@@ -8,10 +9,7 @@ import type { SessionSettings } from './session-settings';
  */
 export class SessionStore {
   constructor(private readonly sql: SqlStorage) {
-    sql.exec(`CREATE TABLE IF NOT EXISTS session_settings (
-      singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
-      settings TEXT NOT NULL
-    )`);
+    createSingletonTable(sql, 'session_settings', 'settings TEXT');
   }
 
   init(settings: SessionSettings): void {

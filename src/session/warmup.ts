@@ -1,9 +1,14 @@
-import { asGatewayError } from '../errors/gateway-error';
-import { countAttempts, failureOutcome, type RequestLogRecord } from '../observe/request-log';
-import { type AttemptRecord, connect } from '../pipeline/connect';
-import type { ProviderRegistry } from '../providers/registry';
-import type { Target } from '../routing/resolve-targets';
-import type { ChatRequest } from '../schema/chat-request';
+import { settingsFor } from '../config/settings';
+import { GatewayError } from '../errors/gateway-error';
+import { writeRequestLog } from '../observe/log-sink';
+import type { RequestLogRecord } from '../observe/request-log';
+import { connect } from '../routing/connect';
+import { type PreparedRequest, prepare } from '../spine/prepare';
+import { RequestRecorder } from '../spine/request-record';
+import { keyIdOf, type SessionSettings } from './session-settings';
+import { turnRequest } from './turn-request';
+import type { TurnHost } from './turns';
+import type { WarmupDecision, WarmupGate } from './warmup-gate';
 
 /**
  * Stands in for the user's next message, which is not written yet. Prefix caches match exact
@@ -15,70 +20,91 @@ export const WARMUP_PLACEHOLDER = '.';
 
 export const WARMUP_ROUTE = 'session.warmup';
 
-export interface WarmupRun {
-  registry: ProviderRegistry;
-  targets: readonly Target[];
-  /** The request the next turn would send, with WARMUP_PLACEHOLDER as its new message. */
-  request: ChatRequest;
-  firstByteTimeoutMs: number;
-  /** The session's fields of the log record. */
-  keyId: string | null;
-  /** The context's estimate, for the record: the warm-up's real cost is this prefill. */
-  estimatedInputTokens: number;
-}
+const disabled = () =>
+  new GatewayError(400, 'invalid_request_error', 'Warm-up is not enabled for this session.', {
+    code: 'warmup_disabled',
+    param: 'warmup',
+  });
 
 /**
  * Sends the next turn's context with a one-token cap and lets go at the first token: by then
  * the provider has prefilled, and so cached, the whole prompt. Best effort, so as cheap as it
- * can be: the first target only (where the turn will most likely go) and no retries. Resolves
- * with the warm-up's log record; never rejects.
+ * can be: the first target only (where the turn will most likely go), no retries, no hedge.
+ * Resolves with the warm-up's log record; never rejects.
  */
-export async function runWarmup(run: WarmupRun): Promise<RequestLogRecord> {
-  const startedAt = Date.now();
-  const attempts: AttemptRecord[] = [];
-  const { max_completion_tokens: _cap, ...request } = run.request;
-  const record = (
-    fields: Pick<RequestLogRecord, 'status' | 'outcome' | 'tokens'> &
-      Pick<Partial<RequestLogRecord>, 'provider' | 'providerModel' | 'upstreamTtftMs' | 'error'>,
-  ): RequestLogRecord => ({
-    requestId: crypto.randomUUID(),
-    ts: startedAt,
-    keyId: run.keyId,
-    route: WARMUP_ROUTE,
-    model: request.model,
-    stream: true,
-    attempts,
-    ...countAttempts(attempts),
-    durationMs: Date.now() - startedAt,
-    ...fields,
-  });
+export async function runWarmup(
+  prepared: PreparedRequest,
+  recorder: RequestRecorder,
+  estimatedInputTokens: number,
+): Promise<RequestLogRecord> {
+  const { max_completion_tokens: _cap, ...request } = prepared.request;
+  const options = prepared.connectOptions;
   try {
     const connection = await connect({
-      registry: run.registry,
-      targets: run.targets.slice(0, 1),
+      ...options,
+      targets: options.targets.slice(0, 1),
       request: { ...request, stream: true, max_tokens: 1 },
       clientSignal: new AbortController().signal,
-      firstByteTimeoutMs: run.firstByteTimeoutMs,
       retry: { maxRetries: 0, baseDelayMs: 0 },
-      attempts,
+      hedge: undefined,
     });
-    const ttftMs = Date.now() - startedAt;
+    const firstAt = Date.now();
     connection.abort(new Error('warm-up done'));
-    return record({
+    return recorder.build({
       status: 200,
       outcome: 'ok',
-      provider: connection.provider.id,
-      providerModel: connection.model,
-      upstreamTtftMs: ttftMs,
-      tokens: { input: run.estimatedInputTokens, output: 1, estimated: true },
+      served: true,
+      upstreamFirstAt: firstAt,
+      tokens: { input: estimatedInputTokens, output: 1, estimated: true },
     });
   } catch (error) {
-    const failure = asGatewayError(error);
-    return record({
-      status: failure.status,
-      outcome: failureOutcome(failure),
-      error: failure.code,
-      tokens: { input: run.estimatedInputTokens, output: 0, estimated: true },
-    });
+    return recorder.failed(error, false, { input: estimatedInputTokens, output: 0, estimated: true });
   }
+}
+
+/**
+ * A warm-up signal (see WarmupGate for when one is skipped). A started warm-up runs in the
+ * background and is never waited for: a turn that begins meanwhile goes ahead at once and the
+ * warm-up carries on, since aborting it would throw away the prefill it has done, and with a
+ * one-token cap it ends right after that prefill anyway.
+ */
+export function warmUp(
+  host: Pick<TurnHost, 'env' | 'waitUntil' | 'tables'>,
+  gate: WarmupGate,
+  settings: SessionSettings,
+  generating: boolean,
+): WarmupDecision {
+  const config = settingsFor(host.env);
+  const perMinute = config.SESSION_WARMUP_PER_MINUTE;
+  if (!settings.warmup || perMinute === 0) throw disabled();
+  const { history, contextStart } = host.tables();
+  const lastId = history.lastId();
+  if (lastId === 0 && !settings.system) return { warmup: 'skipped', reason: 'empty' };
+  // The context is a function of the history and its stored start alone (the settings are fixed).
+  const decision = gate.admit(`${contextStart.get() ?? 0}:${lastId}`, { generating, perMinute });
+  if (decision.warmup !== 'started') return decision;
+  let run: Promise<RequestLogRecord>;
+  try {
+    const next = turnRequest(WARMUP_PLACEHOLDER, settings, history, contextStart);
+    const recorder = new RequestRecorder({
+      requestId: crypto.randomUUID(),
+      receivedAt: Date.now(),
+      keyId: keyIdOf(settings),
+      route: WARMUP_ROUTE,
+      model: settings.model,
+      stream: true,
+      logPayloads: false,
+    });
+    const { env, waitUntil } = host;
+    const prepared = prepare({ env, settings: config, request: next.request, recorder, waitUntil, guard: next.guard });
+    run = runWarmup(prepared, recorder, next.estimatedTokens);
+  } catch (error) {
+    gate.settle(false);
+    throw error;
+  }
+  void run.then((record) => {
+    gate.settle(record.outcome === 'ok');
+    writeRequestLog(record, host.env, host.waitUntil);
+  });
+  return decision;
 }

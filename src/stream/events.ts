@@ -117,3 +117,6 @@ export function isContent(event: StreamEvent): boolean {
     event.type === 'tool-call-delta'
   );
 }
+
+/** Hands one event downstream: what decoders, stages and the relay call, synchronously. */
+export type Emit = (event: StreamEvent) => void;

@@ -1,5 +1,5 @@
-import type { Observation } from '../observe/observation';
-import type { Stage } from './stage';
+import type { Stage } from '../pipeline/stage';
+import type { Observation } from './observation';
 
 export interface ObserveOptions {
   /** Send the client an end-of-stream `metrics` annotation (opt-in). */

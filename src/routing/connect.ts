@@ -1,11 +1,12 @@
 import { asGatewayError, GatewayError } from '../errors/gateway-error';
 import { firstByteTimeout, truncated, upstreamNetworkError, upstreamStreamError } from '../errors/upstream';
-import type { EventDecoder, Provider } from '../providers/provider';
+import type { Connection } from '../pipeline/connection';
+import type { Provider } from '../providers/provider';
 import type { ProviderRegistry } from '../providers/registry';
-import type { Target } from '../routing/resolve-targets';
-import { type RetryPolicy, retryDelayMs } from '../routing/retry-policy';
 import type { ChatRequest } from '../schema/chat-request';
 import type { StreamEvent } from '../stream/events';
+import type { HedgeOptions, Target } from './resolve-targets';
+import { type RetryPolicy, retryDelayMs } from './retry-policy';
 
 export interface AttemptRecord {
   provider: string;
@@ -16,27 +17,6 @@ export interface AttemptRecord {
   hedge?: 'won';
   /** The attempt that streamed: its start to its first decisive event, what latency routing learns from. */
   ttftMs?: number;
-}
-
-export interface HedgeOptions {
-  /** Start the next target when none has produced a first event within this many ms (0: race all). */
-  afterMs: number;
-  /** Targets running at once, at most. */
-  maxParallel: number;
-}
-
-/** An upstream that has produced its first content (or finish): the response is committed to it. */
-export interface Connection {
-  provider: Provider;
-  model: string;
-  reader: ReadableStreamDefaultReader<Uint8Array>;
-  decoder: EventDecoder;
-  /** Events decoded while waiting for the first one, in order; forwarded before anything else. */
-  initial: StreamEvent[];
-  /** This attempt's start to its first decisive event (retries of the same target not included). */
-  ttftMs: number;
-  /** Aborts the upstream request (fetch, binding stream, simulator). */
-  abort(reason?: unknown): void;
 }
 
 export interface ConnectOptions {
