@@ -15,7 +15,14 @@ export const app = new Hono<AppEnv>();
 
 app.use(requestId());
 app.use('/v1/*', configuredCors(), requestBodyLimit());
-for (const path of ['/v1/chat/completions', '/v1/messages', '/v1/models', '/v1/sessions', '/v1/sessions/*']) {
+for (const path of [
+  '/v1/chat/completions',
+  '/v1/messages',
+  '/v1/messages/*',
+  '/v1/models',
+  '/v1/sessions',
+  '/v1/sessions/*',
+]) {
   app.use(path, gatewayAuth());
 }
 

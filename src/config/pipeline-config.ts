@@ -21,11 +21,18 @@ export const pipelineConfigSchema = z.strictObject({
   moderation: moderationConfigSchema.optional(),
   /** Defaults for requests with `response_format` or tools. */
   structured: structuredOptionsSchema.prefault({}),
+  /**
+   * A field the chosen provider has no equivalent for is dropped and listed in the
+   * `x-infe-dropped-params` response header, instead of a 400 naming it (README, Compatibility).
+   */
+  drop_unsupported_params: z.boolean().default(false),
   /** What a request may change through its `infe` field. */
   allow_overrides: z
     .strictObject({
       structured: z.boolean().default(true),
       disable_guard: z.boolean().default(false),
+      // Only the caller's own request changes, so allowed unless the operator says otherwise.
+      drop_unsupported_params: z.boolean().default(true),
     })
     .prefault({}),
 });

@@ -1,4 +1,5 @@
 import { GatewayError } from './gateway-error';
+import { upstreamRequestId as requestIdOf, type UpstreamDetail } from './upstream-detail';
 
 /** Upper bound for honouring an upstream Retry-After before moving on to the next target. */
 export const MAX_RETRY_AFTER_SECONDS = 10;
@@ -11,29 +12,39 @@ function parseRetryAfter(value: string | null): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000);
 }
 
+/** Statuses that mean the request itself was refused: the client can act on the provider's reasons. */
+const REQUEST_FAULTS = new Set([400, 404, 413, 422]);
+
 /**
- * Maps an upstream HTTP failure to what the client sees. The upstream body is deliberately
- * not read into the message: it can echo prompts, account ids or key fragments.
+ * Maps an upstream HTTP failure to what the client sees. For a refused request (400, 404, 413,
+ * 422, 429) that is the provider's status and its scrubbed type, code, param and message. A
+ * 401/403 is about the gateway's own credentials: the client gets a generic 502 and the
+ * operator a log line, never the provider's words (they can quote the key).
  */
-export function upstreamHttpError(provider: string, status: number, headers: Headers): GatewayError {
+export function upstreamHttpError(
+  provider: string,
+  status: number,
+  headers: Headers,
+  detail: UpstreamDetail = {},
+): GatewayError {
   const retryAfter = parseRetryAfter(headers.get('retry-after'));
+  const upstreamRequestId = requestIdOf(headers);
   const where = `Provider '${provider}'`;
+  const said = detail.message ? `: ${detail.message}` : '';
   if (status === 429) {
-    return new GatewayError(429, 'rate_limit_error', `${where} is rate limiting requests.`, {
+    // Our code stays: clients and retries key on it; the provider's message still says why.
+    return new GatewayError(429, 'rate_limit_error', `${where} is rate limiting requests${said || '.'}`, {
       code: 'upstream_rate_limited',
       retryAfter,
       retryable: true,
+      upstreamRequestId,
     });
   }
   if (status === 401 || status === 403) {
+    console.error(JSON.stringify({ type: 'upstream_auth_failed', provider, status, upstreamRequestId }));
     return new GatewayError(502, 'upstream_error', `${where} rejected the gateway's credentials.`, {
       code: 'upstream_auth_failed',
-    });
-  }
-  if (status === 404) {
-    return new GatewayError(404, 'not_found_error', `${where} does not know the requested model.`, {
-      code: 'upstream_model_not_found',
-      param: 'model',
+      upstreamRequestId,
     });
   }
   if (status === 408 || status >= 500) {
@@ -41,10 +52,24 @@ export function upstreamHttpError(provider: string, status: number, headers: Hea
       code: `upstream_http_${status}`,
       retryAfter,
       retryable: true,
+      upstreamRequestId,
     });
   }
-  return new GatewayError(400, 'invalid_request_error', `${where} rejected the request (HTTP ${status}).`, {
+  const upstream = { type: detail.type, code: detail.code, param: detail.param };
+  if (status === 404) {
+    const message = said ? `${where}${said}` : `${where} does not know the requested model.`;
+    return new GatewayError(404, 'not_found_error', message, {
+      code: 'upstream_model_not_found',
+      param: 'model',
+      upstream,
+      upstreamRequestId,
+    });
+  }
+  const message = said ? `${where} rejected the request${said}` : `${where} rejected the request (HTTP ${status}).`;
+  return new GatewayError(REQUEST_FAULTS.has(status) ? status : 400, 'invalid_request_error', message, {
     code: 'upstream_rejected_request',
+    upstream,
+    upstreamRequestId,
   });
 }
 

@@ -48,12 +48,18 @@ export function buildPipeline(request: ChatRequest, config: PipelineConfig, env:
   const overrides = request.infe;
   if (overrides?.guard === 'off' && !config.allow_overrides.disable_guard) throw notAllowed('infe.guard');
   if (overrides?.structured && !config.allow_overrides.structured) throw notAllowed('infe.structured');
+  if (overrides?.drop_unsupported_params && !config.allow_overrides.drop_unsupported_params)
+    throw notAllowed('infe.drop_unsupported_params');
   const guard = overrides?.guard === 'off' ? undefined : config.guard;
 
-  let upstream = request;
+  // The providers' translations read the drop policy from the request: the operator's setting joins it here.
+  let upstream =
+    config.drop_unsupported_params && !overrides?.drop_unsupported_params
+      ? { ...request, infe: { ...overrides, drop_unsupported_params: true } }
+      : request;
   const inputActions: BuiltPipeline['inputActions'] = [];
   if (guard) {
-    const checked = applyInputGuard(guard, request);
+    const checked = applyInputGuard(guard, upstream);
     inputActions.push(...checked.actions);
     if (checked.blocked) {
       throw new GatewayError(
@@ -82,8 +88,8 @@ export function buildPipeline(request: ChatRequest, config: PipelineConfig, env:
   if (format === 'json_object' || format === 'json_schema' || request.tools?.length) {
     factories.push(
       createStructuredStage({
-        responseFormat: request.response_format,
-        tools: request.tools,
+        responseFormat: request.response_format ?? undefined,
+        tools: request.tools ?? undefined,
         partialObjects: overrides?.structured?.partial_objects ?? config.structured.partialObjects,
         stopOnInvalid: overrides?.structured?.stop_on_invalid ?? config.structured.stopOnInvalid,
       }),

@@ -13,4 +13,7 @@ export interface Connection {
   ttftMs: number;
   /** Aborts the upstream request (fetch, binding stream, simulator). */
   abort(reason?: unknown): void;
+  /** The provider's id for the request and the fields its translation dropped, for response headers. */
+  upstreamRequestId?: string;
+  dropped?: readonly string[];
 }

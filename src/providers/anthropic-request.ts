@@ -1,66 +1,12 @@
-import { invalidRequest } from '../errors/gateway-error';
-import { type ChatMessage, type ChatRequest, maxOutputTokens, textOf, type UserContent } from '../schema/chat-request';
+import { type ChatMessage, type ChatRequest, maxOutputTokens } from '../schema/chat-request';
+import { ParamPolicy, refuseUnhandled } from '../schema/param-policy';
+import { BUDGET_BY_EFFORT, MIN_THINKING_BUDGET } from '../schema/reasoning-budget';
+import { type AnthropicMessage, blocksOf, isSystem, systemText } from './anthropic-content';
 
 /** Anthropic requires max_tokens; this is used when the client sets no cap. */
 export const DEFAULT_MAX_TOKENS = 4096;
 
-type ContentBlock = Record<string, unknown>;
-interface AnthropicMessage {
-  role: 'user' | 'assistant';
-  content: ContentBlock[];
-}
-
-function imageBlock(url: string): ContentBlock {
-  const inline = /^data:([^;,]+);base64,(.*)$/s.exec(url);
-  if (inline) return { type: 'image', source: { type: 'base64', media_type: inline[1], data: inline[2] } };
-  return { type: 'image', source: { type: 'url', url } };
-}
-
-function userBlocks(content: UserContent): ContentBlock[] {
-  if (typeof content === 'string') return [{ type: 'text', text: content }];
-  return content.map((part) =>
-    part.type === 'text' ? { type: 'text', text: part.text } : imageBlock(part.image_url.url),
-  );
-}
-
-function parseToolInput(args: string, index: number): unknown {
-  try {
-    return args.trim() === '' ? {} : JSON.parse(args);
-  } catch {
-    throw invalidRequest(
-      'Tool call arguments must be JSON for this provider.',
-      `messages[${index}].tool_calls`,
-      'invalid_tool_arguments',
-    );
-  }
-}
-
-function blocksOf(message: ChatMessage, index: number): ContentBlock[] {
-  switch (message.role) {
-    case 'user':
-      return userBlocks(message.content);
-    case 'assistant': {
-      const text = textOf(message.content);
-      const blocks: ContentBlock[] = text ? [{ type: 'text', text }] : [];
-      for (const call of message.tool_calls ?? []) {
-        blocks.push({
-          type: 'tool_use',
-          id: call.id,
-          name: call.function.name,
-          input: parseToolInput(call.function.arguments, index),
-        });
-      }
-      return blocks;
-    }
-    case 'tool':
-      return [{ type: 'tool_result', tool_use_id: message.tool_call_id, content: textOf(message.content) }];
-    default:
-      return [];
-  }
-}
-
 const EPHEMERAL = { type: 'ephemeral' } as const;
-const isSystem = (message: ChatMessage) => message.role === 'system' || message.role === 'developer';
 
 /**
  * Anthropic wants strictly alternating turns, with tool results sent as user content. With
@@ -68,7 +14,7 @@ const isSystem = (message: ChatMessage) => message.role === 'system' || message.
  * place when the final message merges into the same turn, so the next request's prefix (this one
  * plus the reply) reads what this one wrote.
  */
-function toMessages(messages: readonly ChatMessage[], cachePrefix: boolean): AnthropicMessage[] {
+function toMessages(messages: readonly ChatMessage[], cachePrefix: boolean, policy: ParamPolicy): AnthropicMessage[] {
   const out: AnthropicMessage[] = [];
   const final = messages.findLastIndex((message) => !isSystem(message));
   messages.forEach((message, index) => {
@@ -76,7 +22,7 @@ function toMessages(messages: readonly ChatMessage[], cachePrefix: boolean): Ant
     const breakpoint = cachePrefix && index === final ? out.at(-1)?.content.at(-1) : undefined;
     if (breakpoint) breakpoint.cache_control = EPHEMERAL;
     const role = message.role === 'assistant' ? 'assistant' : 'user';
-    const blocks = blocksOf(message, index);
+    const blocks = blocksOf(message, index, policy);
     const last = out.at(-1);
     if (last?.role === role) last.content.push(...blocks);
     else out.push({ role, content: blocks });
@@ -84,9 +30,9 @@ function toMessages(messages: readonly ChatMessage[], cachePrefix: boolean): Ant
   return out;
 }
 
-function toolChoice(choice: ChatRequest['tool_choice'], parallel: boolean | undefined) {
+function toolChoice(choice: ChatRequest['tool_choice'], parallel: boolean | null | undefined) {
   const disable = parallel === false ? { disable_parallel_tool_use: true } : {};
-  if (choice === undefined) return parallel === false ? { type: 'auto', ...disable } : undefined;
+  if (choice == null) return parallel === false ? { type: 'auto', ...disable } : undefined;
   if (choice === 'none') return { type: 'none' };
   if (choice === 'auto') return { type: 'auto', ...disable };
   if (choice === 'required') return { type: 'any', ...disable };
@@ -94,42 +40,87 @@ function toolChoice(choice: ChatRequest['tool_choice'], parallel: boolean | unde
 }
 
 /**
- * Maps an OpenAI-shaped request to the Messages API. Fields with no Anthropic counterpart that
- * would change the answer are rejected by name rather than dropped.
+ * Top-level fields with an Anthropic equivalent (or none needed). `stream_options` is a no-op:
+ * Anthropic always reports usage and pads nothing. `prompt_cache_key` is one too: a cache
+ * routing hint, and Anthropic caches where `cache_control` marks. `response_format: text` and
+ * neutral values (`n: 1`, `logprobs: false`) ask for nothing.
  */
-export function anthropicBody(request: ChatRequest, model: string): Record<string, unknown> {
-  for (const field of ['response_format', 'presence_penalty', 'frequency_penalty'] as const) {
-    const value = request[field];
-    if (
-      value !== undefined &&
-      value !== null &&
-      !(field === 'response_format' && request.response_format?.type === 'text')
-    ) {
-      throw invalidRequest(`'${field}' is not supported by provider 'anthropic'.`, field, 'unsupported_for_provider');
-    }
+const HANDLED = new Set([
+  'model',
+  'messages',
+  'stream',
+  'stream_options',
+  'max_tokens',
+  'max_completion_tokens',
+  'temperature',
+  'top_p',
+  'top_k',
+  'stop',
+  'user',
+  'safety_identifier',
+  'tools',
+  'tool_choice',
+  'parallel_tool_calls',
+  'reasoning_effort',
+  'service_tier',
+  'prompt_cache_key',
+  'response_format',
+  'infe',
+]);
+
+const SERVICE_TIERS: Readonly<Record<string, string>> = { auto: 'auto', default: 'standard_only' };
+
+/** `reasoning_effort` as a thinking budget that fits under the output cap (Anthropic counts it there). */
+function thinkingOf(request: ChatRequest, maxTokens: number, policy: ParamPolicy): Record<string, unknown> {
+  const effort = request.reasoning_effort;
+  if (effort == null || effort === 'none') return {};
+  const budget = Math.min(BUDGET_BY_EFFORT[effort] ?? 0, maxTokens - 1);
+  if (budget < MIN_THINKING_BUDGET) {
+    policy.unsupported('reasoning_effort');
+    return {};
   }
-  const system = request.messages
-    .filter(isSystem)
-    .map((m) => textOf(m.content))
-    .join('\n\n');
+  return { thinking: { type: 'enabled', budget_tokens: budget } };
+}
+
+/**
+ * Maps an OpenAI-shaped request to the Messages API, field by field (README, Compatibility). A
+ * field with no Anthropic counterpart goes to `policy`: a 400 naming it, or a listed drop.
+ */
+export function anthropicBody(
+  request: ChatRequest,
+  model: string,
+  policy = new ParamPolicy('anthropic', request.infe?.drop_unsupported_params === true),
+): Record<string, unknown> {
+  refuseUnhandled(request, HANDLED, policy);
+  if (request.response_format != null && request.response_format.type !== 'text') policy.unsupported('response_format');
+  const system = systemText(request.messages, policy);
   const cachePrefix = request.infe?.cache_prefix === true;
+  const maxTokens = maxOutputTokens(request) ?? DEFAULT_MAX_TOKENS;
   const body: Record<string, unknown> = {
     model,
     stream: true,
-    max_tokens: maxOutputTokens(request) ?? DEFAULT_MAX_TOKENS,
-    messages: toMessages(request.messages, cachePrefix),
+    max_tokens: maxTokens,
+    messages: toMessages(request.messages, cachePrefix, policy),
+    ...thinkingOf(request, maxTokens, policy),
   };
   // A breakpoint of its own on the system prompt: it still matches after a trim moves the
   // messages' start. Two breakpoints, within Anthropic's four.
   if (system) body.system = cachePrefix ? [{ type: 'text', text: system, cache_control: EPHEMERAL }] : system;
   if (request.temperature != null) body.temperature = request.temperature;
   if (request.top_p != null) body.top_p = request.top_p;
+  if (request.top_k != null) body.top_k = request.top_k;
   if (request.stop != null) body.stop_sequences = typeof request.stop === 'string' ? [request.stop] : request.stop;
-  if (request.user) body.metadata = { user_id: request.user };
+  const userId = request.user ?? request.safety_identifier;
+  if (typeof userId === 'string' && userId) body.metadata = { user_id: userId };
+  const tier = request.service_tier;
+  if (tier != null) {
+    if (typeof tier === 'string' && SERVICE_TIERS[tier]) body.service_tier = SERVICE_TIERS[tier];
+    else policy.unsupported('service_tier');
+  }
   if (request.tools?.length) {
     body.tools = request.tools.map((t) => ({
       name: t.function.name,
-      description: t.function.description,
+      description: t.function.description ?? undefined,
       input_schema: t.function.parameters ?? { type: 'object', properties: {} },
     }));
   }

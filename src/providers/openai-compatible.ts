@@ -1,5 +1,9 @@
 import { envPrefix, envString, modelList } from '../config/env';
 import { type ChatRequest, maxOutputTokens } from '../schema/chat-request';
+import { ORIGIN } from '../schema/client-origin';
+import type { MessagesRequest } from '../schema/messages-request';
+import { toChatRequest } from '../schema/messages-to-chat';
+import { ParamPolicy } from '../schema/param-policy';
 import { createOpenAIChunkDecoder } from './openai-chunk-decoder';
 import type { Provider, ProviderDefinition, ProviderEnv } from './provider';
 import { upstreamFetch } from './upstream-fetch';
@@ -16,33 +20,31 @@ export interface OpenAICompatibleEntry {
   streamUsage?: boolean;
   /** OpenAI renamed `max_tokens`; most compatible servers only know the old name. */
   maxTokensField?: 'max_tokens' | 'max_completion_tokens';
+  /** Client request headers this provider defines, forwarded as sent (lower-case names). */
+  forwardHeaders?: readonly string[];
 }
 
-/** Fields forwarded as they are: each means the same thing across the OpenAI dialect. */
-const PASSTHROUGH = [
-  'messages',
-  'temperature',
-  'top_p',
-  'stop',
-  'seed',
-  'presence_penalty',
-  'frequency_penalty',
-  'tools',
-  'tool_choice',
-  'parallel_tool_calls',
-  'response_format',
-  'user',
-] as const satisfies ReadonlyArray<keyof ChatRequest>;
-
-export function openAICompatibleBody(request: ChatRequest, model: string, entry: OpenAICompatibleEntry) {
-  const body: Record<string, unknown> = { model, stream: true };
-  for (const field of PASSTHROUGH) {
-    if (request[field] !== undefined && request[field] !== null) body[field] = request[field];
-  }
-  const maxTokens = maxOutputTokens(request);
+/**
+ * The request body for an OpenAI-dialect provider. An OpenAI request goes as the client sent it
+ * (every field, known or not), changed only where the gateway must: the provider's model id,
+ * `stream: true`, usage while streaming merged into the client's own `stream_options`, the
+ * output cap under the name this provider knows, and no `infe`. A `/v1/messages` request is
+ * translated field by field, under `policy`.
+ */
+export function openAICompatibleBody(
+  request: ChatRequest,
+  model: string,
+  entry: OpenAICompatibleEntry,
+  policy = new ParamPolicy(entry.id, request.infe?.drop_unsupported_params === true),
+): Record<string, unknown> {
+  const native = request[ORIGIN]?.anthropic;
+  const source = native ? toChatRequest(native as MessagesRequest, policy) : request;
+  const { infe: _gatewayOnly, max_tokens: _, max_completion_tokens: __, ...fields } = source;
+  const body: Record<string, unknown> = { ...fields, model, stream: true };
+  const maxTokens = maxOutputTokens(source);
   if (maxTokens !== undefined) body[entry.maxTokensField ?? 'max_tokens'] = maxTokens;
   // Always ask for usage: the log needs it even when the client did not.
-  if (entry.streamUsage !== false) body.stream_options = { include_usage: true };
+  if (entry.streamUsage !== false) body.stream_options = { ...source.stream_options, include_usage: true };
   return body;
 }
 
@@ -70,12 +72,21 @@ function createOpenAICompatibleProvider(entry: OpenAICompatibleEntry, env: Provi
     id: entry.id,
     models: modelList(env, entry.id, entry.models),
     async open(request, model, signal) {
-      const body = await upstreamFetch(entry.id, `${baseUrl}/chat/completions`, {
-        headers,
-        body: JSON.stringify(openAICompatibleBody(request, model, entry)),
+      const policy = new ParamPolicy(entry.id, request.infe?.drop_unsupported_params === true);
+      const body = JSON.stringify(openAICompatibleBody(request, model, entry, policy));
+      const client = request[ORIGIN]?.headers ?? {};
+      const forwarded = Object.fromEntries(
+        (entry.forwardHeaders ?? []).flatMap((name) => {
+          const value = client[name];
+          return value === undefined ? [] : [[name, value]];
+        }),
+      );
+      const upstream = await upstreamFetch(entry.id, `${baseUrl}/chat/completions`, {
+        headers: { ...forwarded, ...headers },
+        body,
         signal,
       });
-      return { body, decoder: createOpenAIChunkDecoder() };
+      return { ...upstream, decoder: createOpenAIChunkDecoder(), dropped: policy.dropped };
     },
   };
 }

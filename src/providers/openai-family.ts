@@ -11,6 +11,7 @@ export const OPENAI_FAMILY: readonly OpenAICompatibleEntry[] = [
     baseUrl: 'https://api.openai.com/v1',
     models: ['gpt-4.1', 'gpt-4.1-mini', 'gpt-4o', 'gpt-4o-mini'],
     maxTokensField: 'max_completion_tokens',
+    forwardHeaders: ['openai-organization', 'openai-project'],
   },
   {
     id: 'groq',
@@ -35,7 +36,14 @@ export const OPENAI_FAMILY: readonly OpenAICompatibleEntry[] = [
     models: ['mistral-large-latest', 'mistral-small-latest'],
     streamUsage: false,
   },
-  { id: 'openrouter', baseUrl: 'https://openrouter.ai/api/v1', models: ['openai/gpt-4o-mini'] },
+  {
+    id: 'openrouter',
+    baseUrl: 'https://openrouter.ai/api/v1',
+    models: ['openai/gpt-4o-mini'],
+    // OpenRouter's app attribution.
+    forwardHeaders: ['http-referer', 'x-title'],
+  },
   // Any OpenAI-compatible server you run: set LOCAL_BASE_URL (e.g. http://127.0.0.1:8000/v1 for vLLM).
-  { id: 'local', keyOptional: true, models: [] },
+  // Its headers are whatever the server defines: the OpenAI ones, as OpenAI-compatible servers read them.
+  { id: 'local', keyOptional: true, models: [], forwardHeaders: ['openai-organization', 'openai-project'] },
 ];

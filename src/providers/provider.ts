@@ -1,5 +1,6 @@
 import type { ChatRequest } from '../schema/chat-request';
 import type { Emit } from '../stream/events';
+import type { UpstreamResponse } from './upstream-fetch';
 
 /**
  * Turns one upstream body into events, synchronously, so decoding shares the relay's single
@@ -16,6 +17,10 @@ export interface EventDecoder {
 export interface UpstreamStream {
   body: ReadableStream<Uint8Array>;
   decoder: EventDecoder;
+  /** The provider's id for the request, sent back as `x-infe-upstream-request-id`. */
+  requestId?: string;
+  /** Fields dropped under the drop policy, sent back as `x-infe-dropped-params`. */
+  dropped?: readonly string[];
 }
 
 export interface Provider {
@@ -27,6 +32,16 @@ export interface Provider {
    * failure status (via upstreamHttpError) and rejects with the signal's reason when aborted.
    */
   open(request: ChatRequest, model: string, signal: AbortSignal): Promise<UpstreamStream>;
+  /**
+   * `POST /v1/messages/count_tokens` as the provider itself counts, for providers that can; the
+   * route estimates for the others.
+   */
+  countTokens?(
+    body: Record<string, unknown>,
+    model: string,
+    headers: Readonly<Record<string, string>>,
+    signal: AbortSignal,
+  ): Promise<UpstreamResponse>;
 }
 
 /** How the registry finds a provider: enabled by `create` returning one, or not offered. */

@@ -5,6 +5,9 @@ import type { ProviderDefinition, ProviderEnv } from './provider';
 
 /**
  * The embedded default provider: needs no key and no network, so `npm start` streams at once.
+ * It reads only the messages (for the prompt count), the output cap and a JSON response_format;
+ * every other field, of either dialect, is accepted and ignored, as a model that cannot honour
+ * it would (README, Compatibility).
  * It produces real OpenAI wire bytes at a realistic pace and goes through the same decoder as
  * any provider, so the default path exercises the real relay.
  */

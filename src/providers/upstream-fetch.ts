@@ -1,16 +1,23 @@
 import { upstreamHttpError, upstreamNetworkError } from '../errors/upstream';
+import { readUpstreamDetail, upstreamRequestId } from '../errors/upstream-detail';
+
+export interface UpstreamResponse {
+  body: ReadableStream<Uint8Array>;
+  /** The provider's id for the request (`x-request-id` / `request-id`). */
+  requestId?: string;
+}
 
 /**
  * The one place the gateway calls a provider over HTTP. Redirects are refused rather than
  * followed (a redirect could carry our credentials to another host), a failure status becomes a
- * typed GatewayError, and an abort rejects with the signal's reason so callers can tell a
- * timeout from a hang-up.
+ * typed GatewayError (with the provider's scrubbed reasons when the request was at fault), and
+ * an abort rejects with the signal's reason so callers can tell a timeout from a hang-up.
  */
 export async function upstreamFetch(
   provider: string,
   url: string,
   init: { headers: Record<string, string>; body: string; signal: AbortSignal },
-): Promise<ReadableStream<Uint8Array>> {
+): Promise<UpstreamResponse> {
   let response: Response;
   try {
     response = await fetch(url, { method: 'POST', redirect: 'manual', ...init });
@@ -19,9 +26,11 @@ export async function upstreamFetch(
     throw upstreamNetworkError(provider);
   }
   if (!response.ok || !response.body) {
-    // The body is never shown to the client; release the connection without reading it.
-    await response.body?.cancel();
-    throw upstreamHttpError(provider, response.ok ? 502 : response.status, response.headers);
+    // Credentials failures are never read: the provider's words about them can quote the key.
+    const readable = !response.ok && response.status !== 401 && response.status !== 403;
+    const detail = readable ? await readUpstreamDetail(response).catch(() => ({})) : {};
+    if (!readable) await response.body?.cancel();
+    throw upstreamHttpError(provider, response.ok ? 502 : response.status, response.headers, detail);
   }
-  return response.body;
+  return { body: response.body, requestId: upstreamRequestId(response.headers) };
 }

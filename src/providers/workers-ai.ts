@@ -1,44 +1,65 @@
 import { modelList } from '../config/env';
-import { invalidRequest } from '../errors/gateway-error';
 import { upstreamNetworkError } from '../errors/upstream';
 import { type ChatRequest, maxOutputTokens, textOf } from '../schema/chat-request';
+import { ORIGIN } from '../schema/client-origin';
+import type { MessagesRequest } from '../schema/messages-request';
+import { toChatRequest } from '../schema/messages-to-chat';
+import { ParamPolicy, refuseUnhandled } from '../schema/param-policy';
 import { createOpenAIChunkDecoder } from './openai-chunk-decoder';
 import type { ProviderDefinition } from './provider';
 
-/** Workers AI takes plain-text messages; the options below mean the same as OpenAI's. */
-export function workersAIInputs(request: ChatRequest): Record<string, unknown> {
-  if (request.stop != null) {
-    throw invalidRequest("'stop' is not supported by provider 'workers-ai'.", 'stop', 'unsupported_for_provider');
-  }
-  const messages = request.messages.map((message, index) => {
-    if (
-      message.role === 'user' &&
-      Array.isArray(message.content) &&
-      message.content.some((p) => p.type === 'image_url')
-    ) {
-      throw invalidRequest(
-        "Image parts are not supported by provider 'workers-ai'.",
-        `messages[${index}].content`,
-        'unsupported_for_provider',
-      );
+/**
+ * Fields Workers AI's text-generation models take under the same names and meaning. Anything
+ * else (`stop`, `tool_choice`, `user`, `logprobs`, …) goes to the policy: a 400 naming it, or a
+ * listed drop (README, Compatibility).
+ */
+const SAME = ['temperature', 'top_p', 'top_k', 'seed', 'repetition_penalty', 'presence_penalty', 'frequency_penalty'];
+const HANDLED = new Set([
+  ...SAME,
+  'model',
+  'messages',
+  'stream',
+  'stream_options',
+  'max_tokens',
+  'max_completion_tokens',
+  'response_format',
+  'tools',
+  'infe',
+]);
+
+const TEXT_PART = new Set(['type', 'text']);
+
+/** Workers AI takes plain-text messages; a part that is not text has no equivalent there. */
+function textMessages(request: ChatRequest, policy: ParamPolicy) {
+  return request.messages.map((message, index) => {
+    refuseUnhandled(message, new Set(['role', 'content', 'tool_call_id', 'tool_calls']), policy, `messages[${index}].`);
+    const { content } = message;
+    if (Array.isArray(content)) {
+      content.forEach((part, at) => {
+        const path = `messages[${index}].content[${at}]`;
+        if (part.type !== 'text') policy.unsupported(path);
+        else refuseUnhandled(part, TEXT_PART, policy, `${path}.`);
+      });
     }
     const role = message.role === 'developer' ? 'system' : message.role;
-    return { role, content: textOf(message.content as Parameters<typeof textOf>[0]) };
+    return { role, content: textOf(content) };
   });
-  const inputs: Record<string, unknown> = { messages, stream: true };
-  const maxTokens = maxOutputTokens(request);
+}
+
+export function workersAIInputs(
+  request: ChatRequest,
+  policy = new ParamPolicy('workers-ai', request.infe?.drop_unsupported_params === true),
+): Record<string, unknown> {
+  const source = request[ORIGIN]?.anthropic
+    ? toChatRequest(request[ORIGIN].anthropic as MessagesRequest, policy)
+    : request;
+  refuseUnhandled(source, HANDLED, policy);
+  const inputs: Record<string, unknown> = { messages: textMessages(source, policy), stream: true };
+  const maxTokens = maxOutputTokens(source);
   if (maxTokens !== undefined) inputs.max_tokens = maxTokens;
-  for (const field of [
-    'temperature',
-    'top_p',
-    'seed',
-    'presence_penalty',
-    'frequency_penalty',
-    'response_format',
-  ] as const) {
-    if (request[field] != null) inputs[field] = request[field];
-  }
-  if (request.tools?.length) inputs.tools = request.tools;
+  for (const field of SAME) if (source[field] != null) inputs[field] = source[field];
+  if (source.response_format != null) inputs.response_format = source.response_format;
+  if (source.tools?.length) inputs.tools = source.tools;
   return inputs;
 }
 
@@ -59,7 +80,8 @@ export const workersAI: ProviderDefinition = {
         '@cf/meta/llama-3.1-8b-instruct',
       ]),
       async open(request, model, signal) {
-        const inputs = workersAIInputs(request);
+        const policy = new ParamPolicy('workers-ai', request.infe?.drop_unsupported_params === true);
+        const inputs = workersAIInputs(request, policy);
         let result: unknown;
         try {
           result = await (ai.run as (model: string, inputs: unknown) => Promise<unknown>)(model, inputs);
@@ -68,7 +90,11 @@ export const workersAI: ProviderDefinition = {
           throw upstreamNetworkError('workers-ai');
         }
         if (!(result instanceof ReadableStream)) throw upstreamNetworkError('workers-ai');
-        return { body: result as ReadableStream<Uint8Array>, decoder: createOpenAIChunkDecoder() };
+        return {
+          body: result as ReadableStream<Uint8Array>,
+          decoder: createOpenAIChunkDecoder(),
+          dropped: policy.dropped,
+        };
       },
     };
   },

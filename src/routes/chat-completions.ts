@@ -7,6 +7,7 @@ import { createOpenAISseEncoder } from '../encoders/openai-sse';
 import { createTextEncoder } from '../encoders/text';
 import { errorResponse } from '../errors/gateway-error';
 import { type ChatRequest, chatRequestSchema } from '../schema/chat-request';
+import { forwardableHeaders, ORIGIN } from '../schema/client-origin';
 import { readJson } from '../schema/read-json';
 import { validationError } from '../schema/validation-error';
 import { logRejected, serveChat } from './serve-chat';
@@ -14,7 +15,7 @@ import { logRejected, serveChat } from './serve-chat';
 async function parseRequest(c: Context<AppEnv>): Promise<ChatRequest> {
   const parsed = chatRequestSchema.safeParse(await readJson(c.req.raw));
   if (!parsed.success) throw validationError(parsed.error);
-  return parsed.data;
+  return { ...parsed.data, [ORIGIN]: { headers: forwardableHeaders(c.req.raw.headers) } };
 }
 
 /** Clients that want the gateway's annotations (guard actions, partial objects, metrics) ask with this header. */

@@ -7,6 +7,7 @@ import { asGatewayError } from '../errors/gateway-error';
 import { writeRejectedLog, writeRequestLog } from '../observe/log-sink';
 import type { RequestLogRecord } from '../observe/request-log';
 import { collect } from '../pipeline/collect';
+import type { Connection } from '../pipeline/connection';
 import { relayStream } from '../pipeline/relay-stream';
 import type { PumpOutcome, PumpStats } from '../pipeline/upstream-pump';
 import type { ChatRequest } from '../schema/chat-request';
@@ -17,6 +18,14 @@ import { SSE_HEADERS } from '../stream/sse-headers';
 export interface ServeOptions {
   /** Send the end-of-stream metrics annotation. */
   emitMetrics: boolean;
+}
+
+/** What the provider and the translation said about this request, as response headers. */
+function upstreamHeaders(connection: Connection): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (connection.upstreamRequestId) headers['x-infe-upstream-request-id'] = connection.upstreamRequestId;
+  if (connection.dropped?.length) headers['x-infe-dropped-params'] = connection.dropped.join(', ');
+  return headers;
 }
 
 /** A request refused before it could be served (bad JSON, a wrong field) still gets its record. */
@@ -80,7 +89,9 @@ export async function serveChat(
       const idleMs = settings.STREAM_IDLE_TIMEOUT_MS;
       const pump = await collect(connection, stages, collector.event, idleMs, clientSignal, control);
       onDone(pump.outcome ?? 'finished', pump.stats);
-      return Response.json(collector.result(), { headers: { 'x-request-id': requestId } });
+      return Response.json(collector.result(), {
+        headers: { 'x-request-id': requestId, ...upstreamHeaders(connection) },
+      });
     }
 
     const encoder = format.encoder(meta);
@@ -98,7 +109,9 @@ export async function serveChat(
       return new Response(body, { headers });
     }
     const connection = await prepared.connect(clientSignal);
-    return new Response(relayStream(connection, relay, waitUntil), { headers });
+    return new Response(relayStream(connection, relay, waitUntil), {
+      headers: { ...headers, ...upstreamHeaders(connection) },
+    });
   } catch (error) {
     log(recorder.failed(error, clientSignal.aborted));
     return format.errorResponse(asGatewayError(error), requestId);

@@ -95,6 +95,8 @@ async function attempt(provider: Provider, target: Target, options: ConnectOptio
       initial,
       ttftMs: Date.now() - startedAt,
       abort,
+      upstreamRequestId: upstream.requestId,
+      dropped: upstream.dropped,
     };
   } catch (error) {
     return fail(error);

@@ -1,111 +1,120 @@
 import * as z from 'zod';
+import type { ClientOrigin } from './client-origin';
 import { requestOverridesSchema } from './request-overrides';
+import { taggedObject } from './tagged-object';
 
 /**
- * The OpenAI Chat Completions request as the gateway accepts it. Objects are strict: a field we
- * do not understand is rejected by name rather than dropped, because a dropped field can change
- * the answer without the caller knowing.
+ * The OpenAI Chat Completions request as the gateway accepts it: what providers accept. The
+ * fields the gateway reads are validated (a bad value is a 400 naming it); every other field,
+ * message field and content-part type is kept as sent, so a same-dialect provider receives it
+ * and a translation can apply its per-provider policy to it (src/providers/param-policy.ts).
+ * `null` means "not set" for every optional field, as in OpenAI's API.
  */
-const textPart = z.strictObject({ type: z.literal('text'), text: z.string() });
-const imagePart = z.strictObject({
+const textPart = z.looseObject({ type: z.literal('text'), text: z.string() });
+const imagePart = z.looseObject({
   type: z.literal('image_url'),
-  image_url: z.strictObject({
+  image_url: z.looseObject({
     url: z.string().min(1),
-    detail: z.enum(['auto', 'low', 'high']).optional(),
+    detail: z.enum(['auto', 'low', 'high']).nullish(),
   }),
 });
+/** Also `input_audio`, `file` and whatever comes next: a provider may take it; the gateway does not read it. */
+const part = taggedObject({ text: textPart, image_url: imagePart });
 
-const textContent = z.union([z.string(), z.array(textPart).min(1)]);
-const userContent = z.union([z.string(), z.array(z.discriminatedUnion('type', [textPart, imagePart])).min(1)]);
+const textContent = z.union([z.string(), z.array(part).min(1)]);
+const userContent = textContent;
 
-const toolCall = z.strictObject({
+const toolCall = z.looseObject({
   id: z.string().min(1),
   type: z.literal('function'),
-  function: z.strictObject({ name: z.string().min(1), arguments: z.string() }),
+  function: z.looseObject({ name: z.string().min(1), arguments: z.string() }),
 });
 
+const name = z.string().max(256).nullish();
 const message = z.discriminatedUnion('role', [
-  z.strictObject({ role: z.literal('system'), content: textContent, name: z.string().optional() }),
-  z.strictObject({ role: z.literal('developer'), content: textContent, name: z.string().optional() }),
-  z.strictObject({ role: z.literal('user'), content: userContent, name: z.string().optional() }),
-  z.strictObject({
+  z.looseObject({ role: z.literal('system'), content: textContent, name }),
+  z.looseObject({ role: z.literal('developer'), content: textContent, name }),
+  z.looseObject({ role: z.literal('user'), content: userContent, name }),
+  z.looseObject({
     role: z.literal('assistant'),
-    content: textContent.nullable().optional(),
-    name: z.string().optional(),
-    tool_calls: z.array(toolCall).optional(),
-    refusal: z.string().nullable().optional(),
+    content: textContent.nullish(),
+    name,
+    tool_calls: z.array(toolCall).nullish(),
+    refusal: z.string().nullish(),
   }),
-  z.strictObject({ role: z.literal('tool'), content: textContent, tool_call_id: z.string().min(1) }),
+  z.looseObject({ role: z.literal('tool'), content: textContent, tool_call_id: z.string().min(1) }),
 ]);
 
-const tool = z.strictObject({
+const tool = z.looseObject({
   type: z.literal('function'),
-  function: z.strictObject({
+  function: z.looseObject({
     name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -'),
-    description: z.string().optional(),
-    parameters: z.record(z.string(), z.unknown()).optional(),
-    strict: z.boolean().nullable().optional(),
+    description: z.string().nullish(),
+    parameters: z.record(z.string(), z.unknown()).nullish(),
+    strict: z.boolean().nullish(),
   }),
 });
 
 const toolChoice = z.union([
   z.enum(['none', 'auto', 'required']),
-  z.strictObject({ type: z.literal('function'), function: z.strictObject({ name: z.string().min(1) }) }),
+  z.looseObject({ type: z.literal('function'), function: z.looseObject({ name: z.string().min(1) }) }),
 ]);
 
 const responseFormat = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('text') }),
-  z.strictObject({ type: z.literal('json_object') }),
-  z.strictObject({
+  z.looseObject({ type: z.literal('text') }),
+  z.looseObject({ type: z.literal('json_object') }),
+  z.looseObject({
     type: z.literal('json_schema'),
-    json_schema: z.strictObject({
+    json_schema: z.looseObject({
       name: z.string().min(1),
-      description: z.string().optional(),
-      schema: z.record(z.string(), z.unknown()).optional(),
-      strict: z.boolean().nullable().optional(),
+      description: z.string().nullish(),
+      schema: z.record(z.string(), z.unknown()).nullish(),
+      strict: z.boolean().nullish(),
     }),
   }),
 ]);
 
-export const chatRequestSchema = z.strictObject({
-  model: z.string().min(1),
+export const chatRequestSchema = z.looseObject({
+  // Echoed in every response and log record, so bounded.
+  model: z.string().min(1).max(256),
   messages: z.array(message).min(1).max(10_000),
-  stream: z.boolean().optional(),
-  stream_options: z.strictObject({ include_usage: z.boolean().optional() }).nullable().optional(),
-  temperature: z.number().min(0).max(2).nullable().optional(),
-  top_p: z.number().min(0).max(1).nullable().optional(),
-  max_tokens: z.number().int().positive().nullable().optional(),
-  max_completion_tokens: z.number().int().positive().nullable().optional(),
-  stop: z
-    .union([z.string(), z.array(z.string()).max(4)])
-    .nullable()
-    .optional(),
-  seed: z.number().int().nullable().optional(),
-  presence_penalty: z.number().min(-2).max(2).nullable().optional(),
-  frequency_penalty: z.number().min(-2).max(2).nullable().optional(),
-  tools: z.array(tool).max(128).optional(),
-  tool_choice: toolChoice.optional(),
-  parallel_tool_calls: z.boolean().optional(),
-  response_format: responseFormat.optional(),
-  user: z.string().max(256).optional(),
+  stream: z.boolean().nullish(),
+  stream_options: z.looseObject({ include_usage: z.boolean().nullish() }).nullish(),
+  temperature: z.number().min(0).max(2).nullish(),
+  top_p: z.number().min(0).max(1).nullish(),
+  max_tokens: z.number().int().positive().nullish(),
+  max_completion_tokens: z.number().int().positive().nullish(),
+  stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
+  seed: z.number().int().nullish(),
+  presence_penalty: z.number().min(-2).max(2).nullish(),
+  frequency_penalty: z.number().min(-2).max(2).nullish(),
+  tools: z.array(tool).max(128).nullish(),
+  tool_choice: toolChoice.nullish(),
+  parallel_tool_calls: z.boolean().nullish(),
+  response_format: responseFormat.nullish(),
+  user: z.string().max(256).nullish(),
+  // Values grow with new models ('none', 'xhigh'); a translation refuses one it cannot map.
+  reasoning_effort: z.string().max(32).nullish(),
+  top_k: z.number().int().nonnegative().nullish(),
   /** Infe's own per-request options (never sent upstream). */
-  infe: requestOverridesSchema.optional(),
-  // Several choices per request would need one upstream stream each; say so instead of ignoring it.
-  n: z.literal(1, { error: 'only n = 1 is supported' }).nullable().optional(),
+  infe: requestOverridesSchema.nullish(),
+  // Several choices per request: the relay reads one choice; say so instead of merging them.
+  n: z.literal(1, { error: 'only n = 1 is supported' }).nullish(),
 });
 
-export type ChatRequest = z.infer<typeof chatRequestSchema>;
+/** The parsed request, plus where it came from (set by the routes, never by the client). */
+export type ChatRequest = z.infer<typeof chatRequestSchema> & ClientOrigin;
 export type ChatMessage = ChatRequest['messages'][number];
-export type UserContent = z.infer<typeof userContent>;
+export type UserContent = Extract<ChatMessage, { role: 'user' }>['content'];
 
 /** The output-token cap under either of its names (`max_completion_tokens` wins, as in OpenAI's API). */
 export function maxOutputTokens(request: ChatRequest): number | undefined {
   return request.max_completion_tokens ?? request.max_tokens ?? undefined;
 }
 
-/** Flattens text parts; image parts are a provider concern and handled by each adapter. */
-export function textOf(content: string | ReadonlyArray<{ type: string; text?: string }> | null | undefined): string {
+/** Flattens text parts; other parts are a provider concern and handled by each adapter. */
+export function textOf(content: string | ReadonlyArray<{ type: string; text?: unknown }> | null | undefined): string {
   if (content == null) return '';
   if (typeof content === 'string') return content;
-  return content.map((part) => part.text ?? '').join('');
+  return content.map((part) => (part.type === 'text' && typeof part.text === 'string' ? part.text : '')).join('');
 }

@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../errors/gateway-error';
-import { parseMessagesRequest, toChatRequest } from './messages-request';
+import { parseMessagesRequest } from './messages-request';
+import { toChatRequest } from './messages-to-chat';
+import { ParamPolicy } from './param-policy';
 
 const base = { model: 'sim/default', max_tokens: 64, messages: [{ role: 'user', content: 'Hi' }] };
-const convert = (body: Record<string, unknown>) => toChatRequest(parseMessagesRequest({ ...base, ...body }));
+const strict = () => new ParamPolicy('local', false);
+const convert = (body: Record<string, unknown>) => toChatRequest(parseMessagesRequest({ ...base, ...body }), strict());
 
 function rejection(body: unknown): GatewayError {
   try {
-    toChatRequest(parseMessagesRequest(body));
+    toChatRequest(parseMessagesRequest(body), strict());
   } catch (error) {
     expect(error).toBeInstanceOf(GatewayError);
     return error as GatewayError;
@@ -20,27 +23,50 @@ describe('parseMessagesRequest', () => {
     expect(rejection({ model: 'sim/default', messages: base.messages }).param).toBe('max_tokens');
   });
 
-  it('rejects unknown fields by name, at any depth', () => {
-    expect(rejection({ ...base, thinking: { type: 'enabled', budget_tokens: 1024 } })).toMatchObject({
-      param: 'thinking',
-      code: 'unsupported_field',
-    });
-    const nested = rejection({ ...base, messages: [{ role: 'user', content: [{ type: 'text', text: 'x', foo: 1 }] }] });
-    expect(nested).toMatchObject({ param: 'messages[0].content[0].foo', code: 'unsupported_field' });
+  it('keeps fields it does not read, at any depth, as sent', () => {
+    const body = {
+      ...base,
+      thinking: { type: 'enabled', budget_tokens: 1024 },
+      container: 'c-1',
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'x', foo: 1 },
+            { type: 'document', source: {} },
+          ],
+        },
+      ],
+    };
+    expect(parseMessagesRequest(body)).toEqual(body);
   });
 
   it('points into block content instead of stopping at "invalid input"', () => {
-    const unknownBlock = rejection({ ...base, messages: [{ role: 'user', content: [{ type: 'document' }] }] });
-    expect(unknownBlock.param).toBe('messages[0].content[0].type');
     const missingText = rejection({ ...base, messages: [{ role: 'user', content: [{ type: 'text' }] }] });
     expect(missingText.param).toBe('messages[0].content[0].text');
     expect(rejection({ ...base, messages: [{ role: 'user', content: 3 }] }).param).toBe('messages[0].content');
+    expect(rejection({ ...base, messages: [{ role: '', content: 'x' }] }).param).toBe('messages[0].role');
+    expect(rejection({ ...base, model: 'x'.repeat(257) }).param).toBe('model');
   });
 
-  it('rejects top_k by name, with the reason', () => {
-    const error = rejection({ ...base, top_k: 5 });
-    expect(error).toMatchObject({ status: 400, param: 'top_k', code: 'unsupported_field' });
-    expect(error.message).toContain('top-k');
+  it('keeps a mid-conversation system message (a beta Claude Code uses) in place in the translation', () => {
+    const messages = [
+      { role: 'user', content: 'Hi' },
+      { role: 'system', content: [{ type: 'text', text: 'Agents: none.' }] },
+    ];
+    expect(convert({ messages }).messages).toEqual([
+      { role: 'user', content: 'Hi' },
+      { role: 'system', content: 'Agents: none.' },
+    ]);
+    expect(rejection({ ...base, messages: [{ role: 'critic', content: 'x' }] }).param).toBe('messages[0].role');
+  });
+
+  it('refuses, by name and provider, what an OpenAI-dialect provider has no field for', () => {
+    const error = rejection({ ...base, container: 'c-1' });
+    expect(error).toMatchObject({ status: 400, param: 'container', code: 'unsupported_parameter' });
+    expect(error.message).toContain("provider 'local'");
+    const server = rejection({ ...base, tools: [{ type: 'web_search_20250305', name: 'web_search' }] });
+    expect(server.param).toBe('tools[0]');
   });
 });
 
@@ -57,8 +83,13 @@ describe('toChatRequest', () => {
         stop_sequences: ['END'],
         stream: true,
         metadata: { user_id: 'u-1' },
+        top_k: 5,
+        thinking: { type: 'enabled', budget_tokens: 3000 },
+        cache_control: { type: 'ephemeral' },
       }),
     ).toEqual({
+      top_k: 5,
+      reasoning_effort: 'medium',
       model: 'sim/default',
       max_tokens: 64,
       stream: true,

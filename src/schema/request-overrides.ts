@@ -12,6 +12,8 @@ export const requestOverridesSchema = z.strictObject({
    * speed, never the answer, so no `allow_overrides` entry guards it. Sessions always set it.
    */
   cache_prefix: z.boolean().optional(),
+  /** Drop (and list in `x-infe-dropped-params`) fields the provider cannot take, instead of a 400. */
+  drop_unsupported_params: z.boolean().optional(),
 });
 
 export type RequestOverrides = z.infer<typeof requestOverridesSchema>;

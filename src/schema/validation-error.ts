@@ -11,9 +11,23 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return out;
 }
 
+/** A branch of a union whose `type` did not match says nothing about the part or block. */
+const isWrongBranch = (issue: z.core.$ZodIssue) =>
+  (issue.code === 'invalid_value' || issue.code === 'custom') && issue.path.join('.') === 'type';
+
+/** A union's own issue says only "Invalid input"; the branch that got past the type check says what is wrong. */
+function preciseIssue(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  if (issue.code !== 'invalid_union') return issue;
+  const inner = issue.errors
+    .map(([first]) => first)
+    .find((first) => first && !(first.code === 'invalid_type' && first.path.length === 0) && !isWrongBranch(first));
+  return inner ? preciseIssue({ ...inner, path: [...issue.path, ...inner.path] }) : issue;
+}
+
 /** The first issue names the field; one precise message beats a list the client must untangle. */
 export function validationError(error: z.ZodError): GatewayError {
-  const issue = error.issues[0];
+  const first = error.issues[0];
+  const issue = first && preciseIssue(first);
   if (!issue) return invalidRequest('The request body is invalid.', null);
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0] ?? '';

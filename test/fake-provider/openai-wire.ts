@@ -53,8 +53,24 @@ function reasonOf(ctx: WireCtx, reason: string | null): string {
   return reason ?? (ctx.tool ? 'tool_calls' : 'stop');
 }
 
-// Error `type`/`code` per status as OpenAI reports them.
-function errorInfo(status: number): { type: string; code: string | null; message: string } {
+// Error `type`/`code`/`param` per status as OpenAI reports them.
+function errorInfo(status: number): { type: string; code: string | null; message: string; param?: string } {
+  if (status === 400)
+    return {
+      type: 'invalid_request_error',
+      code: 'context_length_exceeded',
+      param: 'messages',
+      message:
+        "This model's maximum context length is 128000 tokens. However, your messages resulted in 130217 tokens. Please reduce the length of the messages.",
+    };
+  if (status === 422)
+    // Providers do echo what they were sent, keys included: the gateway must scrub it.
+    return {
+      type: 'invalid_request_error',
+      code: 'invalid_value',
+      param: 'temperature',
+      message: 'Invalid temperature for project sk-proj-Ab12Cd34Ef56Gh78Ij90Kl12Mn34Op56.',
+    };
   if (status === 401)
     return { type: 'invalid_request_error', code: 'invalid_api_key', message: 'Incorrect API key provided.' };
   if (status === 404)
@@ -82,7 +98,7 @@ export const openaiWire: Wire = {
   errorBody(status, message) {
     const info = errorInfo(status);
     // OpenAI pretty-prints error bodies with 4-space indent and a trailing newline.
-    const error = { message: message ?? info.message, type: info.type, param: null, code: info.code };
+    const error = { message: message ?? info.message, type: info.type, param: info.param ?? null, code: info.code };
     return `${JSON.stringify({ error }, null, 4)}\n`;
   },
 

@@ -24,6 +24,8 @@ export type Scenario = {
   finish: string | null;
   /** Replaces the `tokN` text: streamed `unit` characters at a time. */
   text: string | null;
+  /** `text` this many times over: long replies without a long model string (the gateway bounds `model`). */
+  repeat: number;
   unit: number;
   /** When set, only unit `big_at` is padded to `big` chars (one oversized event among normal ones). */
   bigAt: number | null;
@@ -66,6 +68,7 @@ export const DEFAULT_SCENARIO: Scenario = {
   big: null,
   finish: null,
   text: null,
+  repeat: 1,
   unit: 3,
   bigAt: null,
   usageTwice: false,
@@ -114,6 +117,7 @@ const KEYS: Record<string, [keyof Scenario, Kind]> = {
   big: ['big', 'pos'],
   finish: ['finish', 'finish'],
   text: ['text', 'text'],
+  repeat: ['repeat', 'pos'],
   unit: ['unit', 'pos'],
   big_at: ['bigAt', 'int'],
   usage_twice: ['usageTwice', 'bool'],
@@ -214,11 +218,10 @@ export const TOOL_ARG_PIECES = ['{"ci', 'ty":', '"Par', 'is"}'];
 /** The streamed units: text tokens, or tool-argument pieces when `tool=1`. */
 export function contentUnits(s: Scenario): string[] {
   if (s.tool) return [...TOOL_ARG_PIECES];
-  if (s.text !== null)
-    return Array.from(
-      { length: Math.ceil(s.text.length / s.unit) },
-      (_, i) => s.text?.slice(i * s.unit, (i + 1) * s.unit) ?? '',
-    );
+  if (s.text !== null) {
+    const text = s.text.repeat(s.repeat);
+    return Array.from({ length: Math.ceil(text.length / s.unit) }, (_, i) => text.slice(i * s.unit, (i + 1) * s.unit));
+  }
   return Array.from({ length: s.tokens }, (_, i) => tokenText(i, s.bigAt === null || s.bigAt === i ? s.big : null));
 }
 

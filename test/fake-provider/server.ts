@@ -165,6 +165,28 @@ export async function startFakeProvider(port = 0): Promise<FakeProvider> {
     await drive(conn, { wire, ctx, scenario: s, stream: body.stream === true, fail, headers });
   }
 
+  /** Anthropic's count_tokens: the same rough count the streams report, logged like a generation. */
+  async function countTokens(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let body: unknown;
+    try {
+      body = JSON.parse(await readBody(req));
+    } catch {
+      return sendJson(res, 400, anthropicWire.errorBody(400, 'fake-provider: request body is not valid JSON'));
+    }
+    if (!isRecord(body) || typeof body.model !== 'string')
+      return sendJson(res, 400, anthropicWire.errorBody(400, 'fake-provider: body must have a string `model`'));
+    const parsed = parseScenario(body.model);
+    const log = logFor(parsed.ok ? parsed.scenario.id : 'default');
+    log.requests++;
+    log.lastBody = body;
+    log.lastHeaders = flatHeaders(req);
+    const headers = { 'request-id': ANTHROPIC_REQUEST_ID };
+    if (typeof req.headers['anthropic-version'] !== 'string')
+      return sendJson(res, 400, anthropicWire.errorBody(400, 'anthropic-version: header is required'), headers);
+    log.completed++;
+    sendJson(res, 200, JSON.stringify({ input_tokens: promptTokens(body) }), headers);
+  }
+
   async function setSpeed(req: IncomingMessage, res: ServerResponse, key: string): Promise<void> {
     let ttft: unknown;
     try {
@@ -198,6 +220,7 @@ export async function startFakeProvider(port = 0): Promise<FakeProvider> {
     if (path.startsWith('/_control/')) return control(req, res, path);
     if (req.method === 'POST' && path === '/v1/chat/completions') return generate(req, res, openaiWire, 'openai');
     if (req.method === 'POST' && path === '/v1/messages') return generate(req, res, anthropicWire, 'anthropic');
+    if (req.method === 'POST' && path === '/v1/messages/count_tokens') return countTokens(req, res);
     if (req.method === 'POST' && path === '/v1/moderations') {
       const reply = await moderationReply(await readBody(req));
       return sendJson(res, reply.status, reply.body);

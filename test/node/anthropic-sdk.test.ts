@@ -121,14 +121,59 @@ describe('the official @anthropic-ai/sdk, unchanged, against the gateway', () =>
     expect((limited as InstanceType<typeof Anthropic.APIError>).status).toBe(429);
   });
 
-  it('rejects an unsupported field as a BadRequestError naming it', async () => {
+  it('sends thinking and cache_control to Anthropic as written, with the beta header', async () => {
+    const id = uniqueId('sdk-a-think');
+    const params = {
+      max_tokens: 4096,
+      thinking: { type: 'enabled' as const, budget_tokens: 2048 },
+      system: [{ type: 'text' as const, text: 'Be brief.', cache_control: { type: 'ephemeral' as const } }],
+      messages: [
+        {
+          role: 'user' as const,
+          content: [
+            { type: 'text' as const, text: 'Hello', cache_control: { type: 'ephemeral' as const, ttl: '1h' as const } },
+          ],
+        },
+      ],
+    };
+    const message = await client()
+      .beta.messages.stream({
+        model: anthropic({ id, tokens: 2 }),
+        betas: ['interleaved-thinking-2025-05-14'],
+        ...params,
+      })
+      .finalMessage();
+    expect(message.content).toEqual([{ type: 'text', text: 'tok0 tok1 ' }]);
+    const log = await fakeLog(id);
+    expect(log.lastBody).toMatchObject({ ...params, stream: true });
+    expect(log.lastHeaders['anthropic-beta']).toBe('interleaved-thinking-2025-05-14');
+  });
+
+  it('counts tokens at Anthropic, and estimates (marked) elsewhere', async () => {
+    const id = uniqueId('sdk-a-count');
+    const counted = await client().messages.countTokens({ model: anthropic({ id }), messages });
+    expect(counted.input_tokens).toBeGreaterThan(0);
+    expect((await fakeLog(id)).requests).toBe(1);
+    const estimated = await client()
+      .messages.countTokens({ model: local({ id: uniqueId('sdk-a-est') }), messages })
+      .withResponse();
+    expect(estimated.data.input_tokens).toBeGreaterThan(0);
+    expect(estimated.response.headers.get('x-infe-estimate')).toBe('true');
+  });
+
+  it('refuses a server tool for an OpenAI-dialect provider as a BadRequestError naming it', async () => {
     const error = await client()
-      .messages.create({ model: 'sim/fast', max_tokens: 64, messages, thinking: { type: 'disabled' } })
+      .messages.create({
+        model: local({ id: uniqueId('sdk-a-srv') }),
+        max_tokens: 64,
+        messages,
+        tools: [{ type: 'web_search_20250305', name: 'web_search' }],
+      })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Anthropic.BadRequestError);
     const apiError = error as InstanceType<typeof Anthropic.APIError>;
-    expect(apiError.apiMessage).toContain("'thinking'");
-    expect(apiError.errorCode).toBe('unsupported_field');
+    expect(apiError.apiMessage).toContain("'tools[0]'");
+    expect(apiError.errorCode).toBe('unsupported_parameter');
   });
 
   it('raises a mid-stream failure instead of ending quietly', async () => {

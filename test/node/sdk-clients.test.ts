@@ -3,12 +3,18 @@ import { generateText, streamText } from 'ai';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scenario } from '../fake-provider/scenario.ts';
-import { fakeUrl, uniqueId } from '../support/fake-control';
+import { fakeLog, fakeUrl, uniqueId } from '../support/fake-control';
 import { type RunningGateway, startGateway } from './worker-in-workerd';
 
 let gateway: RunningGateway;
 beforeAll(async () => {
-  gateway = await startGateway({ LOCAL_BASE_URL: `${fakeUrl()}/v1`, UPSTREAM_MAX_RETRIES: '0', SIM_TTFT_MS: '0' });
+  gateway = await startGateway({
+    LOCAL_BASE_URL: `${fakeUrl()}/v1`,
+    ANTHROPIC_API_KEY: 'test-anthropic-key',
+    ANTHROPIC_BASE_URL: `${fakeUrl()}/v1`,
+    UPSTREAM_MAX_RETRIES: '0',
+    SIM_TTFT_MS: '0',
+  });
 });
 afterAll(() => gateway?.dispose());
 
@@ -50,6 +56,49 @@ describe('the official openai SDK, unchanged, against the gateway', () => {
     expect(error).toBeInstanceOf(OpenAI.APIError);
     expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(502);
     expect((error as InstanceType<typeof OpenAI.APIError>).code).toBe('upstream_http_500');
+  });
+
+  it('sends reasoning_effort, logprobs and friends to an OpenAI-dialect provider as the SDK wrote them', async () => {
+    const id = uniqueId('sdk-fields');
+    const fields = {
+      reasoning_effort: 'low' as const,
+      logprobs: true,
+      top_logprobs: 2,
+      verbosity: 'low' as const,
+      prompt_cache_key: 'tenant-1',
+      safety_identifier: 'user-hash',
+      store: false,
+      metadata: { team: 'search' },
+    };
+    const stream = await client().chat.completions.create({
+      model: `local/${scenario({ id, tokens: 2 })}`,
+      messages,
+      stream: true,
+      ...fields,
+    });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    expect(text).toBe('tok0 tok1 ');
+    expect((await fakeLog(id)).lastBody).toMatchObject(fields);
+  });
+
+  it("brings back an upstream refusal with the provider's code and param", async () => {
+    const error = await client()
+      .chat.completions.create({ model: `local/${scenario({ id: uniqueId('sdk-ctx'), status: 400 })}`, messages })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    const apiError = error as InstanceType<typeof OpenAI.APIError>;
+    expect(apiError.code).toBe('context_length_exceeded');
+    expect(apiError.param).toBe('messages');
+  });
+
+  it('refuses, by name, a field the Anthropic provider has no equivalent for', async () => {
+    const error = await client()
+      .chat.completions.create({ model: `anthropic/${scenario({ id: uniqueId('sdk-lp') })}`, messages, logprobs: true })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as InstanceType<typeof OpenAI.APIError>).param).toBe('logprobs');
+    expect((error as InstanceType<typeof OpenAI.APIError>).code).toBe('unsupported_parameter');
   });
 
   it('raises a mid-stream error instead of ending quietly', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { scenario } from '../fake-provider/scenario.ts';
 import { uniqueId } from '../support/fake-control';
 import { callGateway, chat, fakeEnv } from '../workers/gateway';
 import { fakeLog, local, recordFor, recordOfResponse } from './support';
@@ -33,11 +34,13 @@ describe('invalid requests are refused before any upstream call', () => {
     }
   });
 
-  it('a field the gateway does not support: 400 unsupported_field, not silently dropped', async () => {
+  it('a field the provider has no equivalent for: 400 unsupported_parameter naming it, not silently dropped', async () => {
     const id = uniqueId('rel-unknown-field');
-    const res = await callGateway({ body: chat(local({ id }), { logit_bias: { 50256: -100 } }) });
+    const res = await callGateway({ body: chat(`anthropic/${scenario({ id })}`, { logit_bias: { 50256: -100 } }) });
     expect(res.status).toBe(400);
-    expect(await refused(res, id)).toMatchObject({ code: 'unsupported_field', param: 'logit_bias' });
+    const error = await refused(res, id);
+    expect(error).toMatchObject({ code: 'unsupported_parameter', param: 'logit_bias' });
+    expect(error.message).toContain("'anthropic'");
   });
 
   it('100,000 messages: 400 naming `messages`, answered quickly, no upstream call', async () => {

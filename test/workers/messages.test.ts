@@ -184,9 +184,10 @@ describe('POST /v1/messages, not streaming', () => {
     );
     expect(res.status).toBe(200);
     const sent = (await fakeLog(id)).lastBody as any;
+    // Same dialect: the messages go upstream exactly as the client wrote them.
     expect(sent.messages).toEqual([
-      { role: 'user', content: [{ type: 'text', text: 'Weather in Paris?' }] },
-      { role: 'assistant', content: [{ type: 'tool_use', id: call.id, name: TOOL_NAME, input: call.input }] },
+      { role: 'user', content: 'Weather in Paris?' },
+      { role: 'assistant', content: first.content },
       { role: 'user', content: [{ type: 'tool_result', tool_use_id: call.id, content: '18C' }] },
     ]);
     expect(sent.tool_choice).toEqual({ type: 'auto', disable_parallel_tool_use: true });
@@ -216,14 +217,17 @@ describe('POST /v1/messages, not streaming', () => {
 });
 
 describe('POST /v1/messages errors, in Anthropic shape', () => {
-  it('names an unknown field', async () => {
+  it('names a field the provider has no equivalent for, and the provider, before calling it', async () => {
+    const id = uniqueId('m-unsupported');
     const error = await expectAnthropicError(
-      await callMessages(messages('sim/fast', { thinking: { type: 'enabled', budget_tokens: 1024 } })),
+      await callMessages(messages(local({ id }), { container: 'container_1' })),
       400,
       'invalid_request_error',
     );
-    expect(error.message).toContain("'thinking'");
-    expect(error.details.error_code).toBe('unsupported_field');
+    expect(error.message).toContain("'container'");
+    expect(error.message).toContain("'local'");
+    expect(error.details.error_code).toBe('unsupported_parameter');
+    expect((await fakeLog(id)).requests).toBe(0);
   });
 
   it('rejects a body that is not JSON, and a model not addressed as provider/model', async () => {

@@ -40,10 +40,10 @@ describe('guard stage through the gateway', () => {
 
   it('blocks: the stream ends cleanly with content_filter and the upstream is aborted', async () => {
     const id = uniqueId('block');
-    const text = `The launch code is 0000. ${'More words follow. '.repeat(40)}`;
+    const text = 'The launch code is 0000. More words follow. ';
     const frames = await readSse(
       await callGateway({
-        body: chat(local({ id, text, gap: 5 }), { stream: true }),
+        body: chat(local({ id, text, repeat: 20, gap: 5 }), { stream: true }),
         env: withPipeline({ guard: policy }),
       }),
     );
@@ -73,6 +73,43 @@ describe('guard stage through the gateway', () => {
     expect(res.status).toBe(400);
     expect(((await res.json()) as any).error).toMatchObject({ code: 'input_blocked' });
     expect((await fakeLog(blocked)).requests).toBe(0);
+  });
+
+  it('redacts a /v1/messages prompt in the body sent as is to Anthropic, and in the translation to OpenAI', async () => {
+    const body = (model: string) => ({
+      model,
+      max_tokens: 16,
+      system: [{ type: 'text', text: 'Reply to a@b.io', cache_control: { type: 'ephemeral' } }],
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'Mail me at a@b.io', cache_control: { type: 'ephemeral' } }] },
+      ],
+    });
+    const anthropicId = uniqueId('input-native');
+    const native = await callGateway({
+      path: '/v1/messages',
+      body: body(`anthropic/${scenario({ id: anthropicId, tokens: 1 })}`),
+      env: withPipeline({ guard: policy }),
+    });
+    await native.text();
+    const sent = (await fakeLog(anthropicId)).lastBody as any;
+    expect(sent.system).toEqual([
+      { type: 'text', text: 'Reply to [REDACTED:email]', cache_control: { type: 'ephemeral' } },
+    ]);
+    expect(sent.messages[0].content).toEqual([
+      { type: 'text', text: 'Mail me at [REDACTED:email]', cache_control: { type: 'ephemeral' } },
+    ]);
+
+    const localId = uniqueId('input-translated');
+    const translated = await callGateway({
+      path: '/v1/messages',
+      body: body(local({ id: localId, tokens: 1 })),
+      env: withPipeline({ guard: policy }),
+    });
+    await translated.text();
+    expect(((await fakeLog(localId)).lastBody as any).messages).toEqual([
+      { role: 'system', content: 'Reply to [REDACTED:email]' },
+      { role: 'user', content: 'Mail me at [REDACTED:email]' },
+    ]);
   });
 
   it('lets a request turn the guard off only when the config allows it', async () => {
@@ -153,10 +190,10 @@ describe('structured output through the gateway', () => {
 
   it('stops early, aborting the upstream, when the prefix can never match the schema', async () => {
     const id = uniqueId('json-stop');
-    const text = `{"city": 42, "temperature": ${'1'.repeat(200)}}`;
+    const text = `{"city": 42, "temperature": 1111111111}`;
     const frames = await readSse(
       await callGateway({
-        body: chat(local({ id, text, gap: 5 }), {
+        body: chat(local({ id, text, repeat: 20, gap: 5 }), {
           stream: true,
           response_format: jsonSchema,
           infe: { structured: { stop_on_invalid: true } },
@@ -166,7 +203,7 @@ describe('structured output through the gateway', () => {
     );
     const verdict = infeOf(frames, 'structured-result')[0];
     expect(verdict).toMatchObject({ valid: false, stoppedEarly: true });
-    expect(contentOf(frames).length).toBeLessThan(text.length);
+    expect(contentOf(frames).length).toBeLessThan(text.length * 20);
     expect(frames.at(-1)?.data).toBe('[DONE]');
     expect((await untilHungUp(id)).hungUp).toBe(1);
   });
@@ -175,17 +212,21 @@ describe('structured output through the gateway', () => {
 describe('moderation hook through the gateway', () => {
   it('cuts the stream with a retraction and content_filter when a sentence is flagged', async () => {
     const id = uniqueId('moderation');
-    const text = `This part is fine. This part is forbidden. ${'Then it goes on. '.repeat(30)}`;
+    const text = 'This part is fine. This part is forbidden. Then it goes on. ';
     const env = withPipeline({ moderation: { base_url: `${fakeUrl()}/v1` } });
     const frames = await readSse(
-      await callGateway({ body: chat(local({ id, text, gap: 5 }), { stream: true }), env, headers: annotations }),
+      await callGateway({
+        body: chat(local({ id, text, repeat: 20, gap: 5 }), { stream: true }),
+        env,
+        headers: annotations,
+      }),
     );
     const retract = infeOf(frames, 'retract')[0];
     expect(retract?.chars).toBeGreaterThan(0);
     expect(frames.find((f) => f.json?.choices?.[0]?.finish_reason)?.json.choices[0].finish_reason).toBe(
       'content_filter',
     );
-    expect(contentOf(frames).length).toBeLessThan(text.length);
+    expect(contentOf(frames).length).toBeLessThan(text.length * 20);
     expect((await untilHungUp(id)).hungUp).toBe(1);
   });
 });

@@ -33,12 +33,13 @@ describe('request validation', () => {
     );
   });
 
-  it('rejects unknown fields by name instead of dropping them', async () => {
-    const error = await expectError(await callGateway({ body: chat('sim/default', { logprobs: true }) }), 400, {
-      param: 'logprobs',
-      code: 'unsupported_field',
+  it('names a field of the wrong type inside a content part it knows, and bounds the model name', async () => {
+    const part = { role: 'user', content: [{ type: 'image_url', image_url: { url: 7 } }] };
+    await expectError(await callGateway({ body: { model: 'sim/fast', messages: [part] } }), 400, {
+      param: 'messages[0].content[0].image_url.url',
+      code: 'invalid_field',
     });
-    expect(error.message).toContain('logprobs');
+    await expectError(await callGateway({ body: chat(`sim/${'x'.repeat(300)}`) }), 400, { param: 'model' });
   });
 
   it('rejects n > 1, which would change the result', async () => {

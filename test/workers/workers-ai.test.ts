@@ -51,6 +51,43 @@ describe('workers-ai provider (AI binding)', () => {
     expect(errorFrame(frames)?.code).toBe('upstream_truncated');
   });
 
+  it('translates field by field: same-named options go through, the rest is refused by name or dropped and listed', async () => {
+    const model = 'workers-ai/@cf/meta/llama-3.1-8b-instruct';
+    const { ai, calls } = standInAI(workersAIText);
+    const same = { top_k: 40, repetition_penalty: 1.1, seed: 3, frequency_penalty: 0.2 };
+    const ok = await callGateway({
+      body: chat(model, { ...same, stream_options: { include_obfuscation: false } }),
+      env: fakeEnv({ AI: ai }),
+    });
+    expect(ok.status).toBe(200);
+    expect(calls[0]?.inputs).toMatchObject(same);
+    expect(calls[0]?.inputs).not.toHaveProperty('stream_options');
+
+    for (const [extra, param] of [
+      [{ stop: ['END'] }, 'stop'],
+      [{ tool_choice: 'auto' }, 'tool_choice'],
+      [
+        { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://x/y.png' } }] }] },
+        'messages[0].content[0]',
+      ],
+    ] as const) {
+      const res = await callGateway({ body: chat(model, extra), env: fakeEnv({ AI: ai }) });
+      expect(res.status).toBe(400);
+      const error = ((await res.json()) as any).error;
+      expect(error).toMatchObject({ code: 'unsupported_parameter', param });
+      expect(error.message).toContain("'workers-ai'");
+    }
+    expect(calls).toHaveLength(1);
+
+    const dropped = await callGateway({
+      body: chat(model, { stop: ['END'], user: 'u-1', infe: { drop_unsupported_params: true } }),
+      env: fakeEnv({ AI: ai }),
+    });
+    expect(dropped.status).toBe(200);
+    expect(dropped.headers.get('x-infe-dropped-params')).toBe('stop, user');
+    expect(calls[1]?.inputs).not.toHaveProperty('stop');
+  });
+
   it('is not offered without the binding, and says so', async () => {
     const res = await callGateway({ body: chat('workers-ai/@cf/x') });
     expect(res.status).toBe(400);
