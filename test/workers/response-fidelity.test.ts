@@ -153,6 +153,26 @@ describe('response fidelity over HTTP: the client gets every field its own diale
     expect(body.usage).toEqual({ input_tokens: 11, output_tokens: 8, cache_read_input_tokens: 0 });
   });
 
+  it('the structured stage reports a refusal as a refusal, not as invalid JSON, to the client and the log', async () => {
+    const model = local({ id: uniqueId('fid-struct-ref'), replay: 'openai-refusal' });
+    const res = await callGateway({
+      body: chat(model, {
+        stream: true,
+        response_format: { type: 'json_schema', json_schema: { name: 'a', schema: { type: 'object' } } },
+      }),
+      headers: { 'x-infe-annotations': '1' },
+    });
+    const verdict = sseData(await res.text()).find((chunk) => chunk.infe?.type === 'structured-result')?.infe;
+    expect(verdict).toEqual({
+      type: 'structured-result',
+      valid: false,
+      errors: [],
+      stoppedEarly: false,
+      refusal: true,
+    });
+    expect((await recordFor(model)).structured).toMatchObject({ valid: false, refusal: true, errors: [] });
+  });
+
   it('logs a refusal as one, and every usage count the provider reported (none it did not)', async () => {
     const refusal = local({ id: uniqueId('fid-log-ref'), replay: 'openai-refusal' });
     await (await callGateway({ body: chat(refusal, { stream: true }) })).text();
