@@ -117,6 +117,7 @@ function chainRun(chunks: Uint8Array[], stagesFor: (control: StageControl) => St
     const decoder = createOpenAIChunkDecoder();
     for (const chunk of chunks) {
       decoder.push(chunk, pipeline.push);
+      out += encoder.flush?.() ?? '';
       if (out !== '') {
         bytes.encode(out);
         out = '';

@@ -156,4 +156,80 @@ describe('createAnthropicSseEncoder', () => {
   it('probes a silent provider with a ping, which SDKs skip', () => {
     expect(createAnthropicSseEncoder(meta).probe()).toBe('event: ping\ndata: {"type":"ping"}\n\n');
   });
+
+  it('from another dialect: a refusal is text with a refusal stop; usage splits cached input out', () => {
+    const out = encodeAll([
+      { type: 'start' },
+      { type: 'refusal', text: 'No.' },
+      { type: 'finish', reason: 'stop' },
+      {
+        type: 'usage',
+        usage: {
+          inputTokens: 20,
+          outputTokens: 3,
+          cachedInputTokens: 12,
+          native: { dialect: 'openai', value: { prompt_tokens: 20, completion_tokens: 3 } },
+        },
+      },
+    ]);
+    expect(out.find((frame) => frame.type === 'content_block_delta')?.delta).toEqual({
+      type: 'text_delta',
+      text: 'No.',
+    });
+    expect(out.at(-2)).toEqual({
+      type: 'message_delta',
+      delta: { stop_reason: 'refusal', stop_sequence: null },
+      usage: { input_tokens: 8, output_tokens: 3, cache_read_input_tokens: 12 },
+    });
+  });
+
+  it('names the stop sequence that ended the reply', () => {
+    const out = encodeAll([
+      { type: 'text', text: 'a' },
+      { type: 'finish', reason: 'stop', stopSequence: '###' },
+    ]);
+    expect(out.at(-2).delta).toEqual({ stop_reason: 'stop_sequence', stop_sequence: '###' });
+  });
+
+  it("puts a signature in this stream's thinking block and renumbers relayed blocks", () => {
+    const extra = (event: Record<string, unknown> & { type: string }): StreamEvent => ({
+      type: 'upstream-extra',
+      dialect: 'anthropic',
+      event,
+    });
+    const out = encodeAll([
+      { type: 'text', text: 'x' },
+      // The upstream's block indices (5, 9) are not this stream's: each lands in its own numbering.
+      { type: 'reasoning', text: 'hm' },
+      extra({ type: 'content_block_delta', index: 5, delta: { type: 'signature_delta', signature: 'sig' } }),
+      extra({ type: 'content_block_start', index: 9, content_block: { type: 'redacted_thinking', data: 'd' } }),
+      extra({ type: 'content_block_stop', index: 9 }),
+      { type: 'finish', reason: 'stop' },
+    ]);
+    expect(out.filter((frame) => frame.type.startsWith('content_block')).map((f) => [f.type, f.index])).toEqual([
+      ['content_block_start', 0],
+      ['content_block_delta', 0],
+      ['content_block_stop', 0],
+      ['content_block_start', 1],
+      ['content_block_delta', 1],
+      ['content_block_delta', 1],
+      ['content_block_stop', 1],
+      ['content_block_start', 2],
+      ['content_block_stop', 2],
+    ]);
+    expect(out.find((frame) => frame.delta?.type === 'signature_delta')?.delta.signature).toBe('sig');
+  });
+
+  it("an Anthropic upstream's own stop reason (pause_turn) and message_delta fields come back", () => {
+    const out = encodeAll([
+      { type: 'text', text: 'a' },
+      {
+        type: 'upstream-extra',
+        dialect: 'anthropic',
+        event: { type: 'message_delta', delta: { stop_reason: 'pause_turn', container: { id: 'c1' } } },
+      },
+      { type: 'finish', reason: 'stop' },
+    ]);
+    expect(out.at(-2).delta).toEqual({ stop_reason: 'pause_turn', stop_sequence: null, container: { id: 'c1' } });
+  });
 });

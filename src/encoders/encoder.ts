@@ -5,6 +5,11 @@ import type { StreamEvent } from '../stream/events';
 export interface Encoder {
   readonly contentType: string;
   event(event: StreamEvent): string;
+  /**
+   * Called after each upstream read: whatever the encoder kept to merge into a later event of
+   * the same read goes out now, so nothing waits for the next read.
+   */
+  flush?(): string;
   /** The stream failed after it started: tell the client in its own format, then it ends. */
   error(error: GatewayError): string;
   /** A clean end. */

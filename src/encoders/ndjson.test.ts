@@ -54,4 +54,21 @@ describe('createNdjsonEncoder', () => {
   it('probes with a ping line', () => {
     expect(lines(createNdjsonEncoder(meta).probe())).toEqual([{ type: 'ping' }]);
   });
+
+  it("leaves the upstream's own wire residue to its dialect's clients: no extras, no native usage", () => {
+    const encoder = createNdjsonEncoder(meta);
+    encoder.event({ type: 'start' });
+    const out = lines(
+      encoder.event({ type: 'upstream-extra', dialect: 'openai', fields: { x_groq: {} } }) +
+        encoder.event({ type: 'refusal', text: 'No.' }) +
+        encoder.event({
+          type: 'usage',
+          usage: { inputTokens: 1, cachedInputTokens: 1, native: { dialect: 'openai', value: { prompt_tokens: 1 } } },
+        }),
+    );
+    expect(out).toEqual([
+      { type: 'refusal', text: 'No.' },
+      { type: 'usage', usage: { inputTokens: 1, cachedInputTokens: 1 } },
+    ]);
+  });
 });

@@ -33,4 +33,11 @@ describe('createTextEncoder', () => {
   it('sends nothing as a probe, since any byte would be part of the answer', () => {
     expect(createTextEncoder().probe()).toBe('');
   });
+
+  it('writes a refusal, which is what the model answered instead', () => {
+    const encoder = createTextEncoder();
+    expect(encoder.event({ type: 'refusal', text: 'No.' }) + encoder.event({ type: 'reasoning', text: 'x' })).toBe(
+      'No.',
+    );
+  });
 });

@@ -13,7 +13,8 @@ export function createTextEncoder(): Encoder {
   return {
     contentType: 'text/plain; charset=utf-8',
     event(event) {
-      return event.type === 'text' ? event.text : '';
+      // A refusal is what the model answered instead: a reader of plain text is owed it.
+      return event.type === 'text' || event.type === 'refusal' ? event.text : '';
     },
     error(error) {
       return `\n[error: ${error.code}] ${error.message}\n`;

@@ -12,6 +12,8 @@ export class Observation {
   outputChars = 0;
   finishReason: FinishReason | undefined;
   usage: Usage | undefined;
+  /** The model declined (a `refusal` event reached the client). */
+  refused = false;
   completion = '';
 
   constructor(private readonly captureCompletion: boolean) {}
@@ -20,11 +22,13 @@ export class Observation {
     switch (event.type) {
       case 'text':
       case 'reasoning':
+      case 'refusal':
       case 'tool-call-delta':
       case 'tool-call-start': {
         if (this.lastContentAt === undefined) this.firstContentAt = now;
         else this.gaps.add(now - this.lastContentAt);
         this.lastContentAt = now;
+        if (event.type === 'refusal') this.refused = true;
         const text =
           event.type === 'tool-call-delta' ? event.arguments : event.type === 'tool-call-start' ? '' : event.text;
         this.outputChars += text.length;
@@ -44,3 +48,16 @@ export class Observation {
     }
   }
 }
+
+/** The counts beyond input and output the provider reported, for the log record; none is ever made up. */
+export function usageDetails(usage: Usage | undefined): Partial<Record<UsageDetail, number>> {
+  const details: Partial<Record<UsageDetail, number>> = {};
+  if (!usage) return details;
+  if (usage.cachedInputTokens !== undefined) details.cachedInput = usage.cachedInputTokens;
+  if (usage.cacheCreationInputTokens !== undefined) details.cacheCreationInput = usage.cacheCreationInputTokens;
+  if (usage.reasoningTokens !== undefined) details.reasoning = usage.reasoningTokens;
+  if (usage.cost !== undefined) details.cost = usage.cost;
+  return details;
+}
+
+export type UsageDetail = 'cachedInput' | 'cacheCreationInput' | 'reasoning' | 'cost';

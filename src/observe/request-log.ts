@@ -3,6 +3,7 @@ import type { GuardRecord, ModerationRecord, StructuredRecord } from '../pipelin
 import type { AttemptRecord } from '../routing/connect';
 import type { RoutingRecord } from '../routing/latency-routing';
 import type { FinishReason } from '../stream/events';
+import type { UsageDetail } from './observation';
 import type { StageTiming } from './stage-timing';
 
 /** `ok`: finished (or ended on purpose by a stage); `rejected`: a 4xx before any upstream stream. */
@@ -52,9 +53,14 @@ export interface RequestLogRecord {
   /** Request arrival → first content event handed to the client's encoder (after every stage). */
   clientTtftMs?: number;
   interTokenMs?: { p50: number; p95: number; max: number };
-  /** What the provider reported (`estimated: false`), or the gateway's estimate from the text it relayed. */
-  tokens: { input?: number; output?: number; estimated: boolean };
+  /**
+   * What the provider reported (`estimated: false`), or the gateway's estimate of the output from
+   * the text it relayed. The details are present only when the provider reported them.
+   */
+  tokens: { input?: number; output?: number; estimated: boolean } & Partial<Record<UsageDetail, number>>;
   finishReason?: FinishReason;
+  /** The model refused (OpenAI's `refusal`). */
+  refused?: boolean;
   /** Guard rules that matched, in the prompt and then in the reply. */
   guard?: GuardRecord[];
   /** The structured stage's last verdict. */

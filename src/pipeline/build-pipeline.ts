@@ -26,6 +26,20 @@ const notAllowed = (param: string) =>
   });
 
 /**
+ * The content stages follow one reply: they hold, retract and judge a single text. Rather than
+ * interleave several choices through them, a request for more than one is refused by name.
+ */
+function severalChoices(stages: Array<string | false | undefined>): GatewayError {
+  const stage = stages.find((name): name is string => typeof name === 'string') ?? 'structured output';
+  return new GatewayError(
+    400,
+    'invalid_request_error',
+    `'n' > 1 is not available on this route: its ${stage} stage checks one reply at a time.`,
+    { code: 'unsupported_parameter', param: 'n' },
+  );
+}
+
+/**
  * Turns the route's pipeline config and the request's own options into the request that goes
  * upstream and the stages its stream runs through. A blocked prompt ends here with a 400,
  * before any provider is called.
@@ -81,5 +95,7 @@ export function buildPipeline(request: ChatRequest, config: PipelineConfig, env:
       }),
     );
   }
+  const perChoice = factories.length > 0 && (request.n ?? 1) > 1;
+  if (perChoice) throw severalChoices([guard && 'guard', config.moderation && 'moderation', 'structured output']);
   return { request: upstream, inputActions, stages: (context) => factories.map((create) => create(context)) };
 }

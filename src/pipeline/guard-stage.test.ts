@@ -97,6 +97,47 @@ describe('createGuardStage', () => {
     ]);
   });
 
+  it('forwards upstream extras at once without releasing held text: a match still spans them', () => {
+    const extra: StreamEvent = {
+      type: 'upstream-extra',
+      dialect: 'openai',
+      choices: [{ index: 0, fields: { logprobs: { content: [] } } }],
+    };
+    const { out } = run(guard, [text('mail john@'), extra, text('example.com now'), finish]);
+    expect(joined(out)).toEqual([
+      text('mail '),
+      extra,
+      { type: 'guard', action: 'redact', rule: 'mail' },
+      text('[REDACTED:email] now'),
+      finish,
+    ]);
+  });
+
+  it('releases held text before an extra that opens a block of its own, so the text stays in its block', () => {
+    const reasoning = (value: string): StreamEvent => ({ type: 'reasoning', text: value });
+    const signature: StreamEvent = {
+      type: 'upstream-extra',
+      dialect: 'anthropic',
+      event: { type: 'content_block_delta', index: 0, delta: { type: 'signature_delta', signature: 's' } },
+    };
+    const block: StreamEvent = {
+      type: 'upstream-extra',
+      dialect: 'anthropic',
+      event: { type: 'content_block_start', index: 1, content_block: { type: 'redacted_thinking', data: 'd' } },
+      boundary: true,
+    };
+    const { out } = run(guard, [reasoning('the launch'), signature, block, text('ok'), finish]);
+    expect(out).toEqual([reasoning('the '), signature, reasoning('launch'), block, text('ok'), finish]);
+  });
+
+  it('guards a refusal as its own text, in refusal events', () => {
+    const { out } = run(guard, [{ type: 'refusal', text: 'No: mail john@example.com' }, finish]);
+    expect(joined(out).filter((event) => event.type === 'refusal')).toEqual([
+      { type: 'refusal', text: 'No: mail ' },
+      { type: 'refusal', text: '[REDACTED:email]' },
+    ]);
+  });
+
   it('guards reasoning as its own text, in reasoning events', () => {
     const { out } = run(guard, [
       { type: 'reasoning', text: 'key is sk-proj-abcdefghijklmnop' },

@@ -13,7 +13,7 @@ export interface GuardStage extends Stage {
 export type GuardStageFactory = ((context: StageContext) => GuardStage) & { readonly window: number };
 
 /**
- * Redacts, blocks and flags output text (answer and reasoning) as it streams. Text that cannot
+ * Redacts, blocks and flags output text (answer, reasoning and refusal) as it streams. Text that cannot
  * be part of a match goes out in the same call it arrives in; only a tail that could still start
  * one waits. Text between two other events is one text: held text is released before any other
  * event, so events keep their order and nothing is matched across a tool call.
@@ -21,7 +21,7 @@ export type GuardStageFactory = ((context: StageContext) => GuardStage) & { read
 export function createGuardStage(policy: GuardPolicy): GuardStageFactory {
   const factory = (context: StageContext): GuardStage => {
     const scanner = new GuardScanner(policy);
-    let channel: 'text' | 'reasoning' = 'text';
+    let channel: 'text' | 'reasoning' | 'refusal' = 'text';
     let emit: Emit = () => {};
     let out = '';
     let blocked = false;
@@ -56,7 +56,14 @@ export function createGuardStage(policy: GuardPolicy): GuardStageFactory {
       onEvent(event, downstream) {
         if (blocked) return;
         emit = downstream;
-        if (event.type === 'text' || event.type === 'reasoning') {
+        // The upstream's own extras (logprobs, signatures, citations) go on at once and are no
+        // boundary: the held tail may still be the start of a match with the next text. One that
+        // opens a block of its own (a server-tool block) is, or the tail would land after it.
+        if (event.type === 'upstream-extra' && !(event.dialect === 'anthropic' && event.boundary)) {
+          downstream(event);
+          return;
+        }
+        if (event.type === 'text' || event.type === 'reasoning' || event.type === 'refusal') {
           if (event.type !== channel) {
             scanner.end(sink);
             flushText();

@@ -70,7 +70,9 @@ function createRelay(source: Connection | PendingConnection, options: RelayOptio
       const current = await ready();
       if (typeof current === 'string') return bytes.encode(current);
       while (out === '') {
-        if (!(await current.step())) break;
+        const more = await current.step();
+        if (encoder.flush) out += encoder.flush();
+        if (!more) break;
       }
       if (current.outcome === 'client_cancelled') return null;
       if (current.outcome === 'finished' || current.outcome === 'stopped') {

@@ -21,6 +21,8 @@ export interface StructuredRecord {
   errors: string[];
   /** `response_format` and the labels of the tool calls checked. */
   checked: string[];
+  /** The model refused: no output to judge, which is not the same as invalid output. */
+  refusal?: true;
 }
 
 /** By stage name, the entry that stage records. */

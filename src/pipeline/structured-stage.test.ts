@@ -167,6 +167,19 @@ describe('createStructuredStage', () => {
     expect(out.at(-2)).toEqual(ok);
   });
 
+  it('reports a refusal as a refusal, not as invalid JSON, and records it', () => {
+    const { out, control } = drive(options({ responseFormat: jsonSchema, stopOnInvalid: true }), [
+      { type: 'refusal', text: "I can't help with that." },
+      finish,
+    ]);
+    expect(out).toEqual([
+      { type: 'refusal', text: "I can't help with that." },
+      { type: 'structured-result', valid: false, errors: [], stoppedEarly: false, refusal: true },
+      finish,
+    ]);
+    expect(control.records.structured?.[0]).toMatchObject({ valid: false, refusal: true, errors: [] });
+  });
+
   it('gives the verdict at the end when the upstream stopped without a finish', () => {
     const { out } = drive(options({ responseFormat: jsonSchema }), texts('{"city": "Os'));
     expect(out.at(-1)).toEqual({

@@ -42,12 +42,14 @@ export function createStructuredStage(options: StructuredStageOptions): StageFac
     const calls = new Map<number, ToolCall>();
     let over = false;
     let stopped = false;
+    let refused = false;
 
     const conclude = (result: StructuredResult, emit: Emit) => {
       over = true;
       emit(result);
       context.record('structured', {
         valid: result.valid,
+        ...(result.refusal && { refusal: true }),
         stoppedEarly: result.stoppedEarly,
         errors: result.errors,
         checked: [...(text ? ['response_format'] : []), ...[...calls.values()].map((call) => call.label)],
@@ -78,6 +80,8 @@ export function createStructuredStage(options: StructuredStageOptions): StageFac
     };
 
     const verdict = (): StructuredResult => {
+      // A refusal is the model declining, not output that failed its schema: said as such.
+      if (refused) return { type: 'structured-result', valid: false, errors: [], stoppedEarly: false, refusal: true };
       const errors: string[] = [];
       // A reply that called tools instead of writing JSON has no text to judge.
       if (text && (text.started || calls.size === 0)) errors.push(...text.finish().errors);
@@ -106,7 +110,8 @@ export function createStructuredStage(options: StructuredStageOptions): StageFac
         if (event.type === 'finish' && !over) conclude(verdict(), emit);
         emit(event);
         if (over) return;
-        if (event.type === 'text' && text) {
+        if (event.type === 'refusal') refused = true;
+        else if (event.type === 'text' && text) {
           text.write(event.text);
           if (options.partialObjects && text.takeChanged()) emit({ type: 'partial-object', value: text.snapshot() });
           stopIfInvalid(text.violation, emit);

@@ -1,12 +1,16 @@
-import type { Emit, FinishReason } from '../stream/events';
+import type { Emit, FinishReason, StreamEvent } from '../stream/events';
 import { createSseDecoder } from '../stream/sse-decoder';
+import { usageFromOpenAI } from './native-usage';
+import { createOpenAIResidue, type OpenAIExtra } from './openai-residue';
 import type { EventDecoder } from './provider';
 
 /** The slice of an OpenAI `chat.completion.chunk` we read; everything is optional on the wire. */
 interface ChunkJson {
   choices?: Array<{
+    index?: number;
     delta?: {
       content?: string | null;
+      refusal?: string | null;
       reasoning_content?: string | null;
       reasoning?: string | null;
       tool_calls?: Array<{
@@ -17,7 +21,7 @@ interface ChunkJson {
     };
     finish_reason?: string | null;
   }>;
-  usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
+  usage?: Record<string, unknown> | null;
   error?: { message?: string; code?: string | number | null; type?: string };
   /** Workers AI's native stream shape. */
   response?: string | null;
@@ -46,12 +50,60 @@ export function createOpenAIChunkDecoder(): EventDecoder {
   let emit: Emit = () => {};
   let started = false;
   let finished = false;
-  const toolIds = new Set<number>();
+  /** `choice:index` of each tool call already announced. */
+  const toolIds = new Set<string>();
+  const residueOf = createOpenAIResidue();
+  /** This chunk's residue, emitted just before its first typed event so the encoder can merge the two. */
+  let residue: OpenAIExtra | undefined;
+  let reasoningNamed = false;
+
+  const typed = (event: StreamEvent) => {
+    if (residue) {
+      emit(residue);
+      residue = undefined;
+    }
+    emit(event);
+  };
+
+  // Choice 0 is the only one for n = 1: its events stay as small as they were.
+  const put = (event: StreamEvent, at: number) => typed(at === 0 ? event : ({ ...event, choice: at } as StreamEvent));
 
   const begin = () => {
     if (!started) {
       started = true;
       emit({ type: 'start' });
+    }
+  };
+
+  const onChoice = (choice: NonNullable<ChunkJson['choices']>[number]) => {
+    const at = choice.index ?? 0;
+    const delta = choice.delta;
+    if (delta) {
+      const reasoning = delta.reasoning_content ?? delta.reasoning;
+      if (reasoning && !reasoningNamed && !delta.reasoning_content) {
+        // Said once: the encoder then names reasoning deltas as this upstream does.
+        reasoningNamed = true;
+        residue = { ...(residue ?? { type: 'upstream-extra', dialect: 'openai' }), reasoningField: 'reasoning' };
+      }
+      if (reasoning) put({ type: 'reasoning', text: reasoning }, at);
+      if (delta.content) put({ type: 'text', text: delta.content }, at);
+      if (delta.refusal) put({ type: 'refusal', text: delta.refusal }, at);
+      for (const call of delta.tool_calls ?? []) {
+        const index = call.index ?? 0;
+        const key = `${at}:${index}`;
+        if (!toolIds.has(key) && (call.id || call.function?.name)) {
+          toolIds.add(key);
+          const id = call.id ?? `call_${index}`;
+          put({ type: 'tool-call-start', index, id, name: call.function?.name ?? '' }, at);
+        }
+        if (call.function?.arguments) {
+          put({ type: 'tool-call-delta', index, arguments: call.function.arguments }, at);
+        }
+      }
+    }
+    if (choice.finish_reason) {
+      finished = true;
+      put({ type: 'finish', reason: mapFinishReason(choice.finish_reason) }, at);
     }
   };
 
@@ -65,32 +117,14 @@ export function createOpenAIChunkDecoder(): EventDecoder {
       return;
     }
     begin();
-    for (const choice of chunk.choices ?? []) {
-      const delta = choice.delta;
-      if (delta) {
-        const reasoning = delta.reasoning_content ?? delta.reasoning;
-        if (reasoning) emit({ type: 'reasoning', text: reasoning });
-        if (delta.content) emit({ type: 'text', text: delta.content });
-        for (const call of delta.tool_calls ?? []) {
-          const index = call.index ?? 0;
-          if (!toolIds.has(index) && (call.id || call.function?.name)) {
-            toolIds.add(index);
-            emit({ type: 'tool-call-start', index, id: call.id ?? `call_${index}`, name: call.function?.name ?? '' });
-          }
-          if (call.function?.arguments) emit({ type: 'tool-call-delta', index, arguments: call.function.arguments });
-        }
-      }
-      if (choice.finish_reason) {
-        finished = true;
-        emit({ type: 'finish', reason: mapFinishReason(choice.finish_reason) });
-      }
-    }
-    if (chunk.response) emit({ type: 'text', text: chunk.response });
-    if (chunk.usage) {
-      emit({
-        type: 'usage',
-        usage: { inputTokens: chunk.usage.prompt_tokens, outputTokens: chunk.usage.completion_tokens },
-      });
+    // Workers AI's native chunks are not the OpenAI dialect: nothing in them is owed to a client.
+    residue = chunk.response === undefined ? residueOf(chunk as Record<string, unknown>) : undefined;
+    for (const choice of chunk.choices ?? []) onChoice(choice);
+    if (chunk.response) typed({ type: 'text', text: chunk.response });
+    if (chunk.usage && typeof chunk.usage === 'object') typed({ type: 'usage', usage: usageFromOpenAI(chunk.usage) });
+    if (residue) {
+      emit({ ...residue, alone: true });
+      residue = undefined;
     }
   };
 

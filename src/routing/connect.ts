@@ -73,7 +73,8 @@ async function attempt(provider: Provider, target: Target, options: ConnectOptio
     let decisive: StreamEvent | undefined;
     const collect = (event: StreamEvent) => {
       initial.push(event);
-      if (event.type !== 'start') decisive ??= event;
+      // An upstream-extra (a chunk's system_fingerprint) says nothing about whether the reply will come.
+      if (event.type !== 'start' && event.type !== 'upstream-extra') decisive ??= event;
     };
     while (!decisive) {
       const { done, value } = await reader.read();

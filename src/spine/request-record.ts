@@ -1,5 +1,5 @@
 import { asGatewayError } from '../errors/gateway-error';
-import { Observation } from '../observe/observation';
+import { Observation, usageDetails } from '../observe/observation';
 import { CHARS_PER_TOKEN } from '../observe/observe-stage';
 import { countAttempts, failureOutcome, hedgesLost, type Outcome, type RequestLogRecord } from '../observe/request-log';
 import type { StageTiming } from '../observe/stage-timing';
@@ -129,6 +129,7 @@ export class RequestRecorder {
           : { p50, p95: observation.gaps.percentile(0.95) ?? p50, max: observation.gaps.max },
       tokens: end.tokens ?? this.tokens(),
       finishReason: observation.finishReason,
+      refused: observation.refused || undefined,
       guard: guard.length > 0 ? guard : undefined,
       structured: records.structured.at(-1),
       moderation: records.moderation.length > 0 ? records.moderation : undefined,
@@ -143,9 +144,9 @@ export class RequestRecorder {
   private tokens(): RequestLogRecord['tokens'] {
     const usage = this.observation.usage;
     if (usage?.outputTokens !== undefined) {
-      return { input: usage.inputTokens, output: usage.outputTokens, estimated: false };
+      return { input: usage.inputTokens, output: usage.outputTokens, estimated: false, ...usageDetails(usage) };
     }
     const output = Math.ceil(this.observation.outputChars / CHARS_PER_TOKEN);
-    return { input: usage?.inputTokens, output, estimated: true };
+    return { input: usage?.inputTokens, output, estimated: true, ...usageDetails(usage) };
   }
 }

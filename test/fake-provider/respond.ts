@@ -1,5 +1,6 @@
 // Drives one response through a scenario. Fault injection lives here once;
 // the wire modules only spell events.
+import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { contentUnits, firstTokenDelay, type Scenario } from './scenario.ts';
 import { KEEPALIVE_COMMENT, type Wire, type WireCtx } from './wire.ts';
@@ -151,6 +152,10 @@ async function run(conn: Conn, o: DriveOpts): Promise<void> {
   });
   conn.res.flushHeaders();
   await conn.sleep(firstTokenDelay(s), s.keepalive);
+  if (s.replay !== null) {
+    await conn.write(readFileSync(new URL(`../fixtures/${s.replay}.sse`, import.meta.url), 'utf8'));
+    return conn.end();
+  }
   if (s.errorFirst) {
     await conn.write(wire.streamError(ctx));
     return conn.end();

@@ -42,6 +42,8 @@ export type Scenario = {
   speedKey: string | null;
   /** Models a prefix cache: TTFT grows by this many ms per 1000 prompt chars no earlier request of this id covered (prefix-cache.ts). */
   prefixCache: number | null;
+  /** Streams `test/fixtures/<replay>.sse` as it is (after ttft), for fidelity tests: every field a real upstream sends. */
+  replay: string | null;
 };
 
 export type ParseResult = { ok: true; scenario: Scenario } | { ok: false; error: string };
@@ -78,9 +80,10 @@ export const DEFAULT_SCENARIO: Scenario = {
   tailPct: 0,
   speedKey: null,
   prefixCache: null,
+  replay: null,
 };
 
-type Kind = 'int' | 'pos' | 'bool' | 'status' | 'id' | 'finish' | 'text' | 'pct';
+type Kind = 'int' | 'pos' | 'bool' | 'status' | 'id' | 'finish' | 'text' | 'pct' | 'fixture';
 
 const EXPECTED: Record<Kind, string> = {
   int: 'an integer >= 0',
@@ -91,6 +94,7 @@ const EXPECTED: Record<Kind, string> = {
   finish: 'lowercase letters and _',
   text: 'percent-encoded text (encodeURIComponent)',
   pct: 'an integer 0-100',
+  fixture: 'a fixture name of [a-z-] (test/fixtures/<name>.sse)',
 };
 
 // Maps wire key -> [Scenario field, value kind]. `pos` = integer >= 1.
@@ -126,6 +130,7 @@ const KEYS: Record<string, [keyof Scenario, Kind]> = {
   tail_pct: ['tailPct', 'pct'],
   speed_key: ['speedKey', 'id'],
   prefix_cache: ['prefixCache', 'int'],
+  replay: ['replay', 'fixture'],
 };
 
 function convert(kind: Kind, raw: string): string | number | boolean | null {
@@ -148,6 +153,8 @@ function convert(kind: Kind, raw: string): string | number | boolean | null {
       return /^[A-Za-z0-9_.:-]{1,128}$/.test(raw) ? raw : null;
     case 'finish':
       return /^[a-z_]{1,32}$/.test(raw) ? raw : null;
+    case 'fixture':
+      return /^[a-z-]{1,64}$/.test(raw) ? raw : null;
     case 'text':
       try {
         return decodeURIComponent(raw);

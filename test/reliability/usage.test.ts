@@ -43,7 +43,14 @@ describe('usage: missing, duplicated, split', () => {
     expect(usages[0].prompt_tokens).toBeGreaterThan(0);
     expect(usages[0].completion_tokens).toBe(3);
     const record = await recordFor(model);
-    expect(record.tokens).toEqual({ input: usages[0].prompt_tokens, output: 3, estimated: false });
+    // The fake reports its cache counts (0): reported counts are logged, as the provider gave them.
+    expect(record.tokens).toEqual({
+      input: usages[0].prompt_tokens,
+      output: 3,
+      cachedInput: 0,
+      cacheCreationInput: 0,
+      estimated: false,
+    });
   });
 
   it('duplicated on the Anthropic wire (message_delta twice): counted once', async () => {
