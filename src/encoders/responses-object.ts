@@ -100,10 +100,7 @@ export class ResponseEnding {
   }
 }
 
-/**
- * Feeds one gateway event into the output builder. A `refusal` event is not in the union yet
- * (issue 12 adds it); it is read by shape so a refusal becomes a refusal part when it comes.
- */
+/** Feeds one gateway event into the output builder; a refusal becomes the message's refusal part. */
 export function feedOutput(builder: OutputBuilder, event: StreamEvent): void {
   switch (event.type) {
     case 'text':
@@ -118,11 +115,9 @@ export function feedOutput(builder: OutputBuilder, event: StreamEvent): void {
     case 'tool-call-delta':
       builder.toolDelta(event.index, event.arguments);
       return;
-  }
-  const loose = event as { type: string; text?: unknown; refusal?: unknown };
-  if (loose.type === 'refusal') {
-    const text = typeof loose.text === 'string' ? loose.text : loose.refusal;
-    if (typeof text === 'string') builder.text('refusal', text);
+    case 'refusal':
+      builder.text('refusal', event.text);
+      return;
   }
 }
 
