@@ -60,6 +60,11 @@ export async function consume(body, context) {
         case 'reasoning':
           if (turn.state === 'waiting') setState(turn, 'streaming');
           break;
+        case 'refusal':
+          if (!turn.refused) turn.badges.append(h('span', 'badge', 'refused'));
+          turn.refused = true;
+          appendText(turn, data.text);
+          break;
         case 'guard':
           flag(turn, data.action, data.rule);
           break;

@@ -10,6 +10,7 @@
  * @property {string} content   the user's message
  * @property {StopCause} [stopCause] who stopped the reply, when this tab knows
  * @property {boolean} [elsewhere] sent by another viewer (no TTFT here: this tab did not send it)
+ * @property {boolean} [refused] the model declined (its refusal text is the reply)
  * @property {HTMLElement} reply
  * @property {HTMLElement} body
  * @property {Text} tail   the end of the text that might still become a placeholder

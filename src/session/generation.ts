@@ -36,6 +36,8 @@ function toSessionEvent(event: StreamEvent): SessionEvent | undefined {
       return { type: 'token', text: event.text };
     case 'reasoning':
       return { type: 'reasoning', text: event.text };
+    case 'refusal':
+      return { type: 'refusal', text: event.text };
     case 'finish':
       return { type: 'finish', reason: event.reason };
     case 'guard':
@@ -75,7 +77,7 @@ export class Generation {
     const pipeline = composeStages(options.stages, (event) => {
       const mapped = toSessionEvent(event);
       if (!mapped) return;
-      if (mapped.type === 'token') this.content += mapped.text;
+      if (mapped.type === 'token' || mapped.type === 'refusal') this.content += mapped.text;
       batch.push(mapped);
     });
     const flush = () => {

@@ -9,6 +9,8 @@ export type SessionEvent =
   | { type: 'turn-start'; turnId: string; content: string }
   | { type: 'token'; text: string }
   | { type: 'reasoning'; text: string }
+  /** The model declined: the text it gave instead of an answer (OpenAI's `refusal`). */
+  | { type: 'refusal'; text: string }
   | { type: 'finish'; reason: FinishReason | 'interrupted' }
   /** A guard rule matched in this reply (redacted text carries a `[REDACTED:…]` placeholder). */
   | { type: 'guard'; action: 'redact' | 'block' | 'flag'; rule: string }

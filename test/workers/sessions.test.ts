@@ -20,7 +20,17 @@ describe('sessions: lifecycle and ownership', () => {
   it('answers 404 to another owner and to ids that were never issued', async () => {
     const { id } = await createSession({ model: 'sim/fast' });
     const stub = env.SESSIONS.get(env.SESSIONS.idFromName(id));
-    const res = await stub.fetch('https://session.internal/state', { headers: { 'x-infe-owner': 'someone-else' } });
+    // Every RPC method re-checks the owner, and so does the WebSocket upgrade (the one fetch path).
+    for (const call of [
+      stub.state('someone-else'),
+      stub.interrupt('someone-else'),
+      stub.warmup('someone-else', ''),
+      stub.postMessage('someone-else', '{"content":"hi"}'),
+    ]) {
+      const result = await call;
+      expect(result.ok ? 200 : result.error.status).toBe(404);
+    }
+    const res = await stub.fetch('https://session.internal/socket', { headers: { 'x-infe-owner': 'someone-else' } });
     expect(res.status).toBe(404);
     expect((await callGateway({ path: '/v1/sessions/sess_AAAAAAAAAAAAAAAAAAAAAA' })).status).toBe(404);
     expect((await callGateway({ path: '/v1/sessions/not-an-id' })).status).toBe(404);
@@ -63,6 +73,18 @@ describe('sessions: turns', () => {
       ['user', 'Hello', 'complete'],
       ['assistant', 'tok0 tok1 tok2 ', 'complete'],
     ]);
+  });
+
+  it('relays a refusal as its own event and keeps its text as the reply in the history', async () => {
+    const { id } = await createSession({
+      model: `local/${scenario({ id: uniqueId('s-refusal'), replay: 'openai-refusal' })}`,
+    });
+    const frames = parseSessionSse(await (await post(id, 'messages', { content: 'Help?', stream: true })).text());
+    const refusal = frames.filter((f) => f.event === 'refusal').map((f) => (f.data as { text: string }).text);
+    expect(refusal.join('')).toBe("I'm sorry, I can't help with that.");
+    expect(tokensOf(frames)).toBe('');
+    const state = (await (await callGateway({ path: `/v1/sessions/${id}` })).json()) as any;
+    expect(state.messages.at(-1)).toMatchObject({ role: 'assistant', content: "I'm sorry, I can't help with that." });
   });
 
   it('sends only the new message; the context comes from the history, system prompt first', async () => {
