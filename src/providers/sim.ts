@@ -1,6 +1,7 @@
 import { envString } from '../config/env';
 import { GatewayError } from '../errors/gateway-error';
 import { type ChatRequest, maxOutputTokens, textOf } from '../schema/chat-request';
+import { ParamPolicy } from '../schema/param-policy';
 import { createOpenAIChunkDecoder } from './openai-chunk-decoder';
 import type { ProviderDefinition, ProviderEnv } from './provider';
 
@@ -154,7 +155,11 @@ export const sim: ProviderDefinition = {
       async open(request, model, signal) {
         const refusal = refuseModel(model);
         if (refusal) throw refusal;
-        return { body: simStream(request, paceFor(model, env), signal), decoder: createOpenAIChunkDecoder() };
+        // It writes one reply: several asked for would be a silent drop, so the policy decides.
+        const policy = new ParamPolicy('sim', request.infe?.drop_unsupported_params === true);
+        if ((request.n ?? 1) > 1) policy.unsupported('n');
+        const body = simStream(request, paceFor(model, env), signal);
+        return { body, decoder: createOpenAIChunkDecoder(), dropped: policy.dropped };
       },
     };
   },

@@ -98,8 +98,9 @@ export const chatRequestSchema = z.looseObject({
   top_k: z.number().int().nonnegative().nullish(),
   /** Infe's own per-request options (never sent upstream). */
   infe: requestOverridesSchema.nullish(),
-  // Several choices per request: the relay reads one choice; say so instead of merging them.
-  n: z.literal(1, { error: 'only n = 1 is supported' }).nullish(),
+  // Several choices: relayed per choice; a content stage that cannot run per choice refuses it
+  // by name (build-pipeline), and a provider without `n` by the translation policy.
+  n: z.number().int().min(1).max(128).nullish(),
 });
 
 /** The parsed request, plus where it came from (set by the routes, never by the client). */

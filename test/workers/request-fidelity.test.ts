@@ -199,6 +199,8 @@ const ROWS: Row[] = [
     },
   ),
   chatAnthropic('logprobs', { logprobs: true }, { refused: 'logprobs' }),
+  chatAnthropic('n', { n: 2 }, { refused: 'n' }),
+  chatLocal('n', { n: 2 }),
   chatAnthropic('verbosity', { verbosity: 'low' }, { refused: 'verbosity' }),
   chatAnthropic('seed', { seed: 7 }, { refused: 'seed' }),
   chatAnthropic('logit_bias', { logit_bias: { '1': 1 } }, { refused: 'logit_bias' }),
