@@ -196,7 +196,7 @@ async function startServers(dir, modes, peerEntry, stops) {
     for (const mode of ['ordered', 'hedged'])
       targets[mode] = { ...targets.passthrough, prefix: '', agent: agent(), modelFor: () => `bench-${mode}` };
   // Only the full pipeline asks for structured output, and only when the reply is JSON.
-  if (targets.full) targets.full.extraBody = (model) => (model.includes(';text=') ? STRUCTURED_REQUEST : {});
+  if (targets.full) targets.full.extraBody = (model) => (model.includes(';json_chars=') ? STRUCTURED_REQUEST : {});
   stops.push(async () => {
     for (const t of Object.values(targets)) t.agent.destroy();
   });

@@ -38,7 +38,7 @@ export function guardHolds(text) {
     }
     const g = r.stages?.guard;
     if (r.type !== 'request' || !g) continue;
-    const kind = r.model.includes('text=River') ? 'words' : r.model.includes('text=') ? 'json' : 'tokens';
+    const kind = r.model.includes('text=River') ? 'words' : r.model.includes('json_chars=') ? 'json' : 'tokens';
     kinds[kind] ??= { streams: 0, held: 0, holds: [] };
     const k = kinds[kind];
     k.streams++;

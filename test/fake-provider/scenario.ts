@@ -1,6 +1,8 @@
 // Scenario language for the fake provider. The gateway forwards `model`
 // verbatim, so tests steer the fake upstream through it: `fake;tokens=3;gap=10`.
 
+import { jsonReply } from './json-reply.ts';
+
 export type Scenario = {
   id: string;
   headerDelay: number;
@@ -26,6 +28,8 @@ export type Scenario = {
   finish: string | null;
   /** Replaces the `tokN` text: streamed `unit` characters at a time. */
   text: string | null;
+  /** Replaces the `tokN` text with a JSON object of about this many characters (json-reply.ts). */
+  jsonChars: number | null;
   /** `text` this many times over: long replies without a long model string (the gateway bounds `model`). */
   repeat: number;
   unit: number;
@@ -71,6 +75,7 @@ export const DEFAULT_SCENARIO: Scenario = {
   big: null,
   finish: null,
   text: null,
+  jsonChars: null,
   repeat: 1,
   unit: 3,
   bigAt: null,
@@ -121,6 +126,7 @@ const KEYS: Record<string, [keyof Scenario, Kind]> = {
   big: ['big', 'pos'],
   finish: ['finish', 'finish'],
   text: ['text', 'text'],
+  json_chars: ['jsonChars', 'pos'],
   repeat: ['repeat', 'pos'],
   unit: ['unit', 'pos'],
   big_at: ['bigAt', 'int'],
@@ -222,8 +228,8 @@ export const TOOL_ARG_PIECES = ['{"ci', 'ty":', '"Par', 'is"}'];
 /** The streamed units: text tokens, or tool-argument pieces when `tool=1`. */
 export function contentUnits(s: Scenario): string[] {
   if (s.tool) return [...TOOL_ARG_PIECES];
-  if (s.text !== null) {
-    const text = s.text.repeat(s.repeat);
+  if (s.text !== null || s.jsonChars !== null) {
+    const text = (s.text ?? jsonReply(s.jsonChars ?? 0)).repeat(s.repeat);
     return Array.from({ length: Math.ceil(text.length / s.unit) }, (_, i) => text.slice(i * s.unit, (i + 1) * s.unit));
   }
   return Array.from({ length: s.tokens }, (_, i) => tokenText(i, s.bigAt === null || s.bigAt === i ? s.big : null));
