@@ -312,8 +312,8 @@ describe.skipIf(!haveChromium)('the playground in headless Chromium', () => {
   });
 
   it('renders the live partial object and the final verdict from the annotations', async () => {
-    // The page's rendering of partial objects, fed a recorded annotated stream: no provider here
-    // produces JSON text yet (see the sim note in the README).
+    // The page's rendering of partial objects, fed a recorded annotated stream so the objects are
+    // known exactly (sim models answer JSON mode with a valid document too: test/workers/sim.test.ts).
     const page = await openPlayground();
     const chunk = (body: object) =>
       `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', ...body })}\n\n`;
