@@ -3,6 +3,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ANTHROPIC_REQUEST_ID, anthropicWire } from './anthropic-wire.ts';
+import { LogWatch } from './log-watch.ts';
 import { moderationReply } from './moderation.ts';
 import { openaiWire } from './openai-wire.ts';
 import { PrefixCache, type PrefixHit, promptUnits } from './prefix-cache.ts';
@@ -62,6 +63,12 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
+/** A millisecond bound from the query string, at most a minute. */
+function bounded(req: IncomingMessage, name: string, fallback: number): number {
+  const value = Number(new URL(req.url ?? '/', 'http://fake').searchParams.get(name) ?? fallback);
+  return Number.isFinite(value) && value >= 0 ? Math.min(60_000, value) : fallback;
+}
+
 function flatHeaders(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
@@ -79,6 +86,7 @@ export async function startFakeProvider(port = 0): Promise<FakeProvider> {
   const speeds = new Map<string, number>();
   const prefixCaches = new Map<string, PrefixCache>();
   const conns = new Set<Conn>();
+  const watch = new LogWatch();
   let closing = false;
   let seq = 0;
 
@@ -115,6 +123,7 @@ export async function startFakeProvider(port = 0): Promise<FakeProvider> {
     log.requests++;
     log.lastBody = body;
     log.lastHeaders = flatHeaders(req);
+    watch.changed(s.id);
     if (s.prefixCache !== null) {
       const cache = prefixCaches.get(s.id) ?? new PrefixCache();
       prefixCaches.set(s.id, cache);
@@ -130,17 +139,28 @@ export async function startFakeProvider(port = 0): Promise<FakeProvider> {
     const n = ++seq;
     const headers: Record<string, string> =
       kind === 'openai' ? { 'x-request-id': `req_fake${n}` } : { 'request-id': ANTHROPIC_REQUEST_ID };
-    const conn = new Conn(res, s.chunk, (bytes) => {
-      log.bytesWritten += bytes;
-    });
+    const id = s.id;
+    const conn = new Conn(
+      res,
+      s.chunk,
+      (bytes) => {
+        log.bytesWritten += bytes;
+        watch.changed(id);
+      },
+      (waiting) => watch.waitingForDrain(id, waiting),
+    );
     conns.add(conn);
-    res.on('finish', () => log.completed++);
+    res.on('finish', () => {
+      log.completed++;
+      watch.changed(id);
+    });
     res.on('close', () => {
       conns.delete(conn);
       conn.abort();
       if (!res.writableEnded && !conn.selfDestroyed && !closing) {
         log.hungUp++;
         log.lastHangupAt = Date.now();
+        watch.changed(id);
       }
     });
 
@@ -179,6 +199,8 @@ export async function startFakeProvider(port = 0): Promise<FakeProvider> {
   async function control(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const m = /^\/_control\/log\/([^/]+)$/.exec(path);
     const speed = /^\/_control\/speed\/([^/]+)$/.exec(path);
+    const stall = /^\/_control\/stall\/([^/]+)$/.exec(path);
+    const hangup = /^\/_control\/hangup\/([^/]+)$/.exec(path);
     if (req.method === 'POST' && path === '/_control/reset') {
       logs.clear();
       speeds.clear();
@@ -186,6 +208,16 @@ export async function startFakeProvider(port = 0): Promise<FakeProvider> {
       sendJson(res, 200, '{"ok":true}');
     } else if (req.method === 'POST' && speed?.[1] !== undefined) {
       await setSpeed(req, res, decodeURIComponent(speed[1]));
+    } else if (req.method === 'GET' && stall?.[1] !== undefined) {
+      // Long-polls: answers once the id's response is held by backpressure, or after within_ms.
+      const id = decodeURIComponent(stall[1]);
+      const stalled = await watch.stalled(id, bounded(req, 'quiet_ms', 500), bounded(req, 'within_ms', 10_000));
+      sendJson(res, 200, JSON.stringify({ stalled, ...(logs.get(id) ?? emptyLog()) }));
+    } else if (req.method === 'GET' && hangup?.[1] !== undefined) {
+      // Long-polls: answers once a client of the id has hung up, or after within_ms.
+      const id = decodeURIComponent(hangup[1]);
+      await watch.until(id, () => (logs.get(id)?.hungUp ?? 0) > 0, bounded(req, 'within_ms', 3000));
+      sendJson(res, 200, JSON.stringify(logs.get(id) ?? emptyLog()));
     } else if (req.method === 'GET' && m?.[1] !== undefined) {
       sendJson(res, 200, JSON.stringify(logs.get(decodeURIComponent(m[1])) ?? emptyLog()));
     } else {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { eventually, uniqueId, untilHungUp } from '../support/fake-control';
+import { eventually, fakeLog, uniqueId, untilHungUp } from '../support/fake-control';
 import { callGateway, chat } from '../workers/gateway';
-import { anthropic, fakeLog, local, recordFor } from './support';
+import { anthropic, local, recordFor } from './support';
 
 /**
  * A client that goes away, inside workerd: the upstream request is aborted (the fake provider

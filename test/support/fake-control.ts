@@ -1,10 +1,13 @@
 import { inject } from 'vitest';
 
-/** What the fake provider recorded for one scenario id (see test/fake-provider/server.ts). */
+/** What the fake provider recorded for one scenario id (RequestLog in test/fake-provider/server.ts). */
 export interface FakeLog {
   requests: number;
   hungUp: number;
+  lastHangupAt: number | null;
   completed: number;
+  /** Body bytes the fake handed to its sockets: what backpressure holds back. */
+  bytesWritten: number;
   lastBody: unknown;
   lastHeaders: Record<string, string>;
 }
@@ -13,6 +16,19 @@ export const fakeUrl = () => inject('fakeProviderUrl');
 
 export async function fakeLog(id: string): Promise<FakeLog> {
   return (await fetch(`${fakeUrl()}/_control/log/${id}`)).json() as Promise<FakeLog>;
+}
+
+/**
+ * Waits until the fake's response for `id` is held by backpressure: its writer has waited for
+ * 'drain' for `quietMs` in a row with nothing written (the fake tells, from its socket's events).
+ * `stalled: false` when that did not happen within `withinMs`.
+ */
+export async function untilStalled(
+  id: string,
+  { quietMs = 500, withinMs = 10_000 } = {},
+): Promise<FakeLog & { stalled: boolean }> {
+  const query = `quiet_ms=${quietMs}&within_ms=${withinMs}`;
+  return (await fetch(`${fakeUrl()}/_control/stall/${id}?${query}`)).json() as Promise<FakeLog & { stalled: boolean }>;
 }
 
 /** Sets the TTFT of every fake request whose scenario has `speed_key=<key>`, from now on. */
@@ -24,6 +40,9 @@ export async function setFakeSpeed(key: string, ttft: number): Promise<void> {
   if (!res.ok) throw new Error(`fake provider refused the speed change: ${await res.text()}`);
 }
 
+/** A pause that is the behaviour under test (a slow client's pace), never a wait for an effect. */
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 /** Bounded polling for an effect that lands asynchronously, such as an upstream seeing a hang-up. */
 export async function eventually<T>(
   read: () => Promise<T>,
@@ -33,19 +52,16 @@ export async function eventually<T>(
   const deadline = Date.now() + timeoutMs;
   let value = await read();
   while (!check(value) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
     value = await read();
   }
   return value;
 }
 
-/** The fake provider's log once it has seen the client (the gateway) hang up, or after the timeout. */
-export const untilHungUp = (id: string, timeoutMs?: number) =>
-  eventually(
-    () => fakeLog(id),
-    (log) => log.hungUp > 0,
-    timeoutMs,
-  );
+/** The fake provider's log once it has seen the client (the gateway) hang up, or after the timeout (it tells). */
+export async function untilHungUp(id: string, timeoutMs = 5000): Promise<FakeLog> {
+  return (await fetch(`${fakeUrl()}/_control/hangup/${id}?within_ms=${timeoutMs}`)).json() as Promise<FakeLog>;
+}
 
 /** A unique scenario id per test, so the shared fake provider's logs never mix. */
 export const uniqueId = (label: string) => `${label}-${crypto.randomUUID().slice(0, 8)}`;
