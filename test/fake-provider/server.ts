@@ -63,7 +63,7 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-/** A millisecond bound from the query string, at most a minute. */
+/** A non-negative number from the query string (milliseconds or a count), at most 60,000. */
 function bounded(req: IncomingMessage, name: string, fallback: number): number {
   const value = Number(new URL(req.url ?? '/', 'http://fake').searchParams.get(name) ?? fallback);
   return Number.isFinite(value) && value >= 0 ? Math.min(60_000, value) : fallback;
@@ -200,7 +200,7 @@ export async function startFakeProvider(port = 0): Promise<FakeProvider> {
     const m = /^\/_control\/log\/([^/]+)$/.exec(path);
     const speed = /^\/_control\/speed\/([^/]+)$/.exec(path);
     const stall = /^\/_control\/stall\/([^/]+)$/.exec(path);
-    const hangup = /^\/_control\/hangup\/([^/]+)$/.exec(path);
+    const until = /^\/_control\/until\/([^/]+)$/.exec(path);
     if (req.method === 'POST' && path === '/_control/reset') {
       logs.clear();
       speeds.clear();
@@ -213,10 +213,13 @@ export async function startFakeProvider(port = 0): Promise<FakeProvider> {
       const id = decodeURIComponent(stall[1]);
       const stalled = await watch.stalled(id, bounded(req, 'quiet_ms', 500), bounded(req, 'within_ms', 10_000));
       sendJson(res, 200, JSON.stringify({ stalled, ...(logs.get(id) ?? emptyLog()) }));
-    } else if (req.method === 'GET' && hangup?.[1] !== undefined) {
-      // Long-polls: answers once a client of the id has hung up, or after within_ms.
-      const id = decodeURIComponent(hangup[1]);
-      await watch.until(id, () => (logs.get(id)?.hungUp ?? 0) > 0, bounded(req, 'within_ms', 3000));
+    } else if (req.method === 'GET' && until?.[1] !== undefined) {
+      // Long-polls: answers once the id has seen `requests` requests and `hung_up` hang-ups, or after within_ms.
+      const id = decodeURIComponent(until[1]);
+      const requests = bounded(req, 'requests', 0);
+      const hungUp = bounded(req, 'hung_up', 0);
+      const reached = () => (logs.get(id)?.requests ?? 0) >= requests && (logs.get(id)?.hungUp ?? 0) >= hungUp;
+      await watch.until(id, reached, bounded(req, 'within_ms', 5000));
       sendJson(res, 200, JSON.stringify(logs.get(id) ?? emptyLog()));
     } else if (req.method === 'GET' && m?.[1] !== undefined) {
       sendJson(res, 200, JSON.stringify(logs.get(decodeURIComponent(m[1])) ?? emptyLog()));

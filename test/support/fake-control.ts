@@ -58,10 +58,17 @@ export async function eventually<T>(
   return value;
 }
 
-/** The fake provider's log once it has seen the client (the gateway) hang up, or after the timeout (it tells). */
-export async function untilHungUp(id: string, timeoutMs = 5000): Promise<FakeLog> {
-  return (await fetch(`${fakeUrl()}/_control/hangup/${id}?within_ms=${timeoutMs}`)).json() as Promise<FakeLog>;
+/**
+ * The fake provider's log once it has seen at least `requests` requests and `hungUp` client
+ * hang-ups for `id`, or after `timeoutMs` (the fake answers as soon as its log gets there).
+ */
+export async function untilLogged(id: string, { requests = 0, hungUp = 0, timeoutMs = 5000 }): Promise<FakeLog> {
+  const query = `requests=${requests}&hung_up=${hungUp}&within_ms=${timeoutMs}`;
+  return (await fetch(`${fakeUrl()}/_control/until/${id}?${query}`)).json() as Promise<FakeLog>;
 }
+
+/** The fake provider's log once it has seen the client (the gateway) hang up, or after the timeout. */
+export const untilHungUp = (id: string, timeoutMs?: number) => untilLogged(id, { hungUp: 1, timeoutMs });
 
 /** A unique scenario id per test, so the shared fake provider's logs never mix. */
 export const uniqueId = (label: string) => `${label}-${crypto.randomUUID().slice(0, 8)}`;

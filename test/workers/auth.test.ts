@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { hashKey } from '../../src/auth/api-key';
 import { scenario } from '../fake-provider/scenario.ts';
 import { eventually, uniqueId, untilHungUp } from '../support/fake-control';
-import { callGateway, chat, fakeEnv } from './gateway';
+import { callGateway, chat, fakeEnv, settledAfter } from './gateway';
 
 /** A deployed gateway: no local mode. */
 const deployed = (extra: Record<string, unknown> = {}) => fakeEnv({ INSECURE_LOCAL_MODE: undefined, ...extra });
@@ -118,12 +118,9 @@ describe('gateway keys', () => {
     expect(second.status).toBe(429);
     expect((await errorOf(second)).code).toBe('key_concurrency_limited');
     await reader.cancel();
-    await untilHungUp(scenarioId);
-    let after = await callGateway({ body: chat('sim/fast'), env: deployed(), headers: bearer(key) });
-    for (let i = 0; after.status === 429 && i < 50; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      after = await callGateway({ body: chat('sim/fast'), env: deployed(), headers: bearer(key) });
-    }
+    // The slot is given back in the request's waitUntil once the stream has ended: wait for exactly that.
+    await settledAfter(slow);
+    const after = await callGateway({ body: chat('sim/fast'), env: deployed(), headers: bearer(key) });
     expect(after.status).toBe(200);
   });
 

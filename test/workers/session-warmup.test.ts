@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { scenario } from '../fake-provider/scenario.ts';
-import { eventually, fakeLog, uniqueId } from '../support/fake-control';
+import { eventually, fakeLog, uniqueId, untilLogged } from '../support/fake-control';
 import { callGateway } from './gateway';
 import { createSession, post, readFrames, tokensOf } from './session-client';
 
@@ -16,10 +16,7 @@ async function warmSession(options: { provider?: string; scenario?: Record<strin
 
 /** The fake provider's log once it has seen `requests` requests and every warm-up let go. */
 const settled = (scenarioId: string, requests: number, warmups: number) =>
-  eventually(
-    () => fakeLog(scenarioId),
-    (log) => log.requests >= requests && log.hungUp >= warmups,
-  );
+  untilLogged(scenarioId, { requests, hungUp: warmups });
 
 /** The warm-up log records for a model, once at least one reached D1 through the queue. */
 async function warmupRecords(model: string): Promise<any[]> {

@@ -3,7 +3,15 @@ import { type IncomingMessage, request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scenario } from '../../fake-provider/scenario.ts';
 import { type RunningGateway, startGateway } from '../../node/worker-in-workerd';
-import { eventually, fakeLog, fakeUrl, sleep, uniqueId, untilHungUp, untilStalled } from '../../support/fake-control';
+import {
+  eventually,
+  fakeUrl,
+  sleep,
+  uniqueId,
+  untilHungUp,
+  untilLogged,
+  untilStalled,
+} from '../../support/fake-control';
 
 /**
  * The fault-injection cases that only real sockets show: the Worker bundled and served by workerd
@@ -175,10 +183,7 @@ describe('client disconnect over real sockets', () => {
     const model = `local/${scenario({ id, ttft, tokens: 200, gap: 20 })}`;
     const started = Date.now();
     const stream = openStream(plain, model);
-    await eventually(
-      () => fakeLog(id),
-      (log) => log.requests === 1,
-    );
+    expect((await untilLogged(id, { requests: 1 })).requests).toBe(1);
     stream.hangUp();
     const log = await untilHungUp(id, ttft + 5000);
     // The upstream is still aborted, long before its 200 tokens (4 s) are done, but only once
