@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { scenario } from '../fake-provider/scenario.ts';
 import { eventually, fakeLog, uniqueId, untilLogged } from '../support/fake-control';
 import { callGateway } from './gateway';
-import { createSession, post, readFrames, tokensOf } from './session-client';
+import { createSession, post, readFrames, socketMessages, tokensOf } from './session-client';
 
 /** A session with `warmup: true` on the fake provider, and two turns of history. */
 async function warmSession(options: { provider?: string; scenario?: Record<string, string | number> } = {}) {
@@ -169,13 +169,9 @@ describe('session warm-up: log and providers', () => {
     const res = await callGateway({ path: `/v1/sessions/${id}/ws`, headers: { upgrade: 'websocket' } });
     const ws = res.webSocket as WebSocket;
     ws.accept();
-    const received: any[] = [];
-    ws.addEventListener('message', (event) => received.push(JSON.parse(event.data as string)));
+    const { received, until } = socketMessages(ws);
     ws.send(JSON.stringify({ type: 'warmup' }));
-    await eventually(
-      async () => received.length,
-      (n) => n >= 1,
-    );
+    await until((messages) => messages.length >= 1);
     expect(received).toEqual([{ id: 0, type: 'warmup', data: { warmup: 'started' } }]);
     expect(((await settled(scenarioId, 3, 1)).lastBody as any).max_tokens).toBe(1);
     ws.close();

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { scenario } from '../fake-provider/scenario.ts';
 import { eventually, fakeLog, uniqueId, untilHungUp } from '../support/fake-control';
 import { callGateway } from './gateway';
-import { createSession, parseSessionSse, post, readFrames, tokensOf } from './session-client';
+import { createSession, parseSessionSse, post, readFrames, socketMessages, tokensOf } from './session-client';
 
 describe('sessions: lifecycle and ownership', () => {
   it('creates, lists, shows and deletes a session', async () => {
@@ -287,18 +287,11 @@ describe('sessions: WebSocket', () => {
     expect(res.status).toBe(101);
     const ws = res.webSocket as WebSocket;
     ws.accept();
-    const received: Array<{ id: number; type: string; data: any }> = [];
-    ws.addEventListener('message', (event) => received.push(JSON.parse(event.data as string)));
+    const { received, until } = socketMessages(ws);
     ws.send(JSON.stringify({ type: 'message', content: 'Hi' }));
-    await eventually(
-      async () => received.filter((m) => m.type === 'token').length,
-      (n) => n >= 3,
-    );
+    await until((messages) => messages.filter((m) => m.type === 'token').length >= 3);
     ws.send(JSON.stringify({ type: 'interrupt' }));
-    await eventually(
-      async () => received.at(-1)?.type,
-      (type) => type === 'finish',
-    );
+    await until((messages) => messages.at(-1)?.type === 'finish');
     expect(received[0]).toMatchObject({ type: 'turn-start', data: { content: 'Hi' } });
     expect(received.at(-1)).toMatchObject({ type: 'finish', data: { reason: 'interrupted' } });
     expect((await untilHungUp(scenarioId)).hungUp).toBe(1);
