@@ -25,12 +25,10 @@ function run(cmd, args, opts) {
   });
 }
 
-/** The exact bundle `wrangler deploy` would upload, so workerd runs what production runs. */
-export async function buildWorker(outdir, wranglerEnv) {
-  return (await buildBundle(outdir, wranglerEnv)).name;
-}
-
-/** buildWorker, plus wrangler's own output (it reports the upload size, raw and gzip). */
+/**
+ * The exact bundle `wrangler deploy` would upload, so workerd runs what production runs; with
+ * wrangler's own output (it reports the upload size, raw and gzip).
+ */
 export async function buildBundle(outdir, wranglerEnv) {
   // process.execPath, not `node` from PATH: outside `npm run` PATH may hold an older Node.
   const log = await run(
@@ -204,6 +202,9 @@ export function processUsage(pid) {
 
 /** User+system CPU of a whole process (all threads) in ms; NaN once it is gone. */
 export const processCpuMs = (pid) => processUsage(pid)?.cpuMs ?? Number.NaN;
+
+/** Resident memory of a process in KiB; NaN once it is gone. */
+export const rssKiB = (pid) => (processUsage(pid)?.rssBytes ?? Number.NaN) / 1024;
 
 /** `pid` and its descendants (at most `depth` levels down), each with its processUsage. */
 export function processTree(pid, depth = 8) {
