@@ -6,7 +6,8 @@ import { ANTHROPIC_REQUEST_ID, anthropicWire } from './anthropic-wire.ts';
 import { LogWatch } from './log-watch.ts';
 import { moderationReply } from './moderation.ts';
 import { openaiWire } from './openai-wire.ts';
-import { PrefixCache, type PrefixHit, promptUnits } from './prefix-cache.ts';
+import { PrefixCache, promptUnits } from './prefix-cache.ts';
+import { emptyLog, type RequestLog } from './request-log.ts';
 import { Conn, drive } from './respond.ts';
 import { parseScenario } from './scenario.ts';
 import type { Wire, WireCtx } from './wire.ts';
@@ -14,32 +15,6 @@ import type { Wire, WireCtx } from './wire.ts';
 export { scenario } from './scenario.ts';
 
 export type FakeProvider = { url: string; port: number; close(): Promise<void> };
-
-export type RequestLog = {
-  requests: number;
-  /** Requests whose client disconnected before the server ended the response. */
-  hungUp: number;
-  lastHangupAt: number | null;
-  /** Responses the server ended normally (error statuses included). */
-  completed: number;
-  /** Body bytes the server handed to its sockets for this id (all attempts): what backpressure holds back. */
-  bytesWritten: number;
-  lastBody: unknown;
-  lastHeaders: Record<string, string>;
-  /** With `prefix_cache`: how much of the last prompt an earlier one of this id had cached. */
-  lastPrefix: PrefixHit | null;
-};
-
-const emptyLog = (): RequestLog => ({
-  requests: 0,
-  hungUp: 0,
-  lastHangupAt: null,
-  completed: 0,
-  bytesWritten: 0,
-  lastBody: null,
-  lastHeaders: {},
-  lastPrefix: null,
-});
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

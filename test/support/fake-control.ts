@@ -1,16 +1,8 @@
 import { inject } from 'vitest';
+import type { RequestLog } from '../fake-provider/request-log.ts';
 
-/** What the fake provider recorded for one scenario id (RequestLog in test/fake-provider/server.ts). */
-export interface FakeLog {
-  requests: number;
-  hungUp: number;
-  lastHangupAt: number | null;
-  completed: number;
-  /** Body bytes the fake handed to its sockets: what backpressure holds back. */
-  bytesWritten: number;
-  lastBody: unknown;
-  lastHeaders: Record<string, string>;
-}
+/** What the fake provider recorded for one scenario id. */
+export type FakeLog = RequestLog;
 
 export const fakeUrl = () => inject('fakeProviderUrl');
 

@@ -1,6 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { type IncomingMessage, request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { processTree } from '../../../bench/lib/procs.mjs';
 import { scenario } from '../../fake-provider/scenario.ts';
 import { type RunningGateway, startGateway } from '../../node/worker-in-workerd';
 import {
@@ -102,34 +102,10 @@ async function take(res: IncomingMessage, bytes: number, ms: number): Promise<st
 }
 
 /** Resident memory (bytes) of every workerd process under this test process (Miniflare's children). */
-function workerdRss(): number {
-  const children = new Map<number, number[]>();
-  const names = new Map<number, string>();
-  const rss = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
-      const pid = Number(entry);
-      const ppid = Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]);
-      names.set(pid, /^Name:\s+(\S+)/m.exec(status)?.[1] ?? '');
-      rss.set(pid, Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) * 1024);
-      children.set(ppid, [...(children.get(ppid) ?? []), pid]);
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  let total = 0;
-  const walk = (pid: number, depth: number) => {
-    if (depth > 6) return;
-    for (const child of children.get(pid) ?? []) {
-      if (names.get(child) === 'workerd') total += rss.get(child) ?? 0;
-      walk(child, depth + 1);
-    }
-  };
-  walk(process.pid, 0);
-  return total;
-}
+const workerdRss = () =>
+  processTree(process.pid)
+    .filter((proc) => proc.name === 'workerd')
+    .reduce((total, proc) => total + proc.rssBytes, 0);
 
 const MiB = 1024 * 1024;
 /**
