@@ -1,7 +1,7 @@
 import { abortAllDurableObjects, env, evictDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { scenario } from '../fake-provider/scenario.ts';
-import { eventually, fakeLog, uniqueId, untilHungUp } from '../support/fake-control';
+import { eventually, fakeLog, uniqueId, untilHungUp, untilLogged } from '../support/fake-control';
 import { callGateway } from './gateway';
 import { createSession, parseSessionSse, post, readFrames, socketMessages, tokensOf } from './session-client';
 
@@ -137,15 +137,15 @@ describe('sessions: turns', () => {
   });
 
   it('queue: a new message mid-generation waits for the reply to finish, then runs', async () => {
+    const scenarioId = uniqueId('s-queue');
     const { id } = await createSession({
-      model: `local/${scenario({ id: uniqueId('s-queue'), tokens: 5, gap: 10 })}`,
+      model: `local/${scenario({ id: scenarioId, tokens: 5, gap: 10 })}`,
       on_busy: 'queue',
     });
     const first = post(id, 'messages', { content: 'One' });
-    await eventually(
-      async () => ((await (await callGateway({ path: `/v1/sessions/${id}` })).json()) as any).generating,
-      (generating) => generating === true,
-    );
+    // Its upstream request has arrived: the first reply is being generated.
+    expect((await untilLogged(scenarioId, { requests: 1 })).requests).toBe(1);
+    expect(((await (await callGateway({ path: `/v1/sessions/${id}` })).json()) as any).generating).toBe(true);
     const second = (await (await post(id, 'messages', { content: 'Two' })).json()) as any;
     expect(((await (await first).json()) as any).message.status).toBe('complete');
     expect(second.message.status).toBe('complete');
