@@ -84,13 +84,11 @@ export interface GatewayCall {
   signal?: AbortSignal;
   rawBody?: string;
   headers?: Record<string, string>;
-  /** Pass one to see the request's waitUntil calls yourself (settledAfter awaits them all). */
-  ctx?: ExecutionContext;
 }
 
 /** Calls the Worker's fetch handler inside workerd, as the runtime would. */
 export async function callGateway(call: GatewayCall): Promise<Response> {
-  const ctx = call.ctx ?? createExecutionContext();
+  const ctx = createExecutionContext();
   const init: RequestInit = {
     method: call.method ?? (call.body === undefined && call.rawBody === undefined ? 'GET' : 'POST'),
     headers: { 'content-type': 'application/json', ...call.headers },
