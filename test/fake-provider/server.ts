@@ -189,11 +189,16 @@ export async function startFakeProvider(port = 0): Promise<FakeProvider> {
       const stalled = await watch.stalled(id, bounded(req, 'quiet_ms', 500), bounded(req, 'within_ms', 10_000));
       sendJson(res, 200, JSON.stringify({ stalled, ...(logs.get(id) ?? emptyLog()) }));
     } else if (req.method === 'GET' && until?.[1] !== undefined) {
-      // Long-polls: answers once the id has seen `requests` requests and `hung_up` hang-ups, or after within_ms.
+      // Long-polls: answers once the id has seen `requests` requests, `hung_up` hang-ups and `ended`
+      // responses ended either way (hung up or completed), or after within_ms.
       const id = decodeURIComponent(until[1]);
-      const requests = bounded(req, 'requests', 0);
-      const hungUp = bounded(req, 'hung_up', 0);
-      const reached = () => (logs.get(id)?.requests ?? 0) >= requests && (logs.get(id)?.hungUp ?? 0) >= hungUp;
+      const [requests, hungUp, ended] = ['requests', 'hung_up', 'ended'].map((name) => bounded(req, name, 0));
+      const reached = () => {
+        const log = logs.get(id) ?? emptyLog();
+        return (
+          log.requests >= (requests ?? 0) && log.hungUp >= (hungUp ?? 0) && log.hungUp + log.completed >= (ended ?? 0)
+        );
+      };
       await watch.until(id, reached, bounded(req, 'within_ms', 5000));
       sendJson(res, 200, JSON.stringify(logs.get(id) ?? emptyLog()));
     } else if (req.method === 'GET' && m?.[1] !== undefined) {

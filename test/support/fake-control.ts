@@ -51,11 +51,15 @@ export async function eventually<T>(
 }
 
 /**
- * The fake provider's log once it has seen at least `requests` requests and `hungUp` client
- * hang-ups for `id`, or after `timeoutMs` (the fake answers as soon as its log gets there).
+ * The fake provider's log once it has seen at least `requests` requests, `hungUp` client hang-ups
+ * and `ended` responses ended either way for `id`, or after `timeoutMs` (the fake answers as soon
+ * as its log gets there).
  */
-export async function untilLogged(id: string, { requests = 0, hungUp = 0, timeoutMs = 5000 }): Promise<FakeLog> {
-  const query = `requests=${requests}&hung_up=${hungUp}&within_ms=${timeoutMs}`;
+export async function untilLogged(
+  id: string,
+  { requests = 0, hungUp = 0, ended = 0, timeoutMs = 3000 },
+): Promise<FakeLog> {
+  const query = `requests=${requests}&hung_up=${hungUp}&ended=${ended}&within_ms=${timeoutMs}`;
   return (await fetch(`${fakeUrl()}/_control/until/${id}?${query}`)).json() as Promise<FakeLog>;
 }
 

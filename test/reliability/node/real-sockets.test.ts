@@ -130,7 +130,7 @@ describe('client disconnect over real sockets', () => {
     expect(res.statusCode).toBe(200);
     expect(await take(res, 1, 5000)).toBe('d');
     stream.hangUp();
-    expect(await untilHungUp(id)).toMatchObject({ hungUp: 1, completed: 0 });
+    expect(await untilHungUp(id, 5000)).toMatchObject({ hungUp: 1, completed: 0 });
     expect(await recordFor(plain, model)).toMatchObject({ status: 200, outcome: 'client_cancelled' });
   });
 
@@ -142,7 +142,7 @@ describe('client disconnect over real sockets', () => {
     const res = await stream.response;
     expect(await take(res, 2, 2000)).toBe(': ');
     stream.hangUp();
-    const log = await untilHungUp(id);
+    const log = await untilHungUp(id, 5000);
     expect(log).toMatchObject({ hungUp: 1, completed: 0 });
     // Well before the provider's first token at 4 s.
     expect((log.lastHangupAt ?? Number.POSITIVE_INFINITY) - started).toBeLessThan(3000);
@@ -216,7 +216,7 @@ describe('backpressure over real sockets', () => {
     expect(rssPeak - rssBefore).toBeLessThan(STALL_BOUND);
 
     stream.hangUp();
-    expect(await untilHungUp(id)).toMatchObject({ hungUp: 1, completed: 0 });
+    expect(await untilHungUp(id, 5000)).toMatchObject({ hungUp: 1, completed: 0 });
     expect(await recordFor(plain, model)).toMatchObject({ status: 200, outcome: 'client_cancelled' });
     expect(Date.now() - started).toBeLessThan(20_000);
   });
@@ -243,7 +243,7 @@ describe('backpressure over real sockets', () => {
     expect(stall.completed).toBe(0);
 
     stream.hangUp();
-    expect(await untilHungUp(id)).toMatchObject({ hungUp: 1, completed: 0 });
+    expect(await untilHungUp(id, 5000)).toMatchObject({ hungUp: 1, completed: 0 });
     expect(await recordFor(plain, model)).toMatchObject({ outcome: 'client_cancelled' });
   });
 });
