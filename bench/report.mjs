@@ -17,6 +17,9 @@
 //
 //   npm run bench:report                       the full run (about 3 minutes)
 //   npm run bench:report -- --quick            smoke run
+//   npm run bench [-- --quick]                 = --ttft: the TTFT the gateway adds over direct (passthrough
+//                                              at 1 and 50 streams) and long replies, nothing else;
+//                                              `--modes direct,full` measures the full pipeline instead
 //   npm run bench:report -- --publish          also write bench/REPORT.md and bench/REPORT.svg
 //   npm run bench:report -- --modes direct,floor-identity,full --budget 300 --keep
 //   npm run bench:report -- --render bench/results/<run>   re-render a run's report from its result.json
@@ -55,9 +58,10 @@ const FLOORS = {
 const { values: opts } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
-    modes: { type: 'string', default: ALL_MODES.join(',') },
+    ttft: { type: 'boolean', default: false },
+    modes: { type: 'string' },
     peer: { type: 'string' },
-    budget: { type: 'string', default: '420' },
+    budget: { type: 'string' },
     publish: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     'skip-micro': { type: 'boolean', default: false },
@@ -67,13 +71,19 @@ const { values: opts } = parseArgs({
 });
 if (opts.help) {
   console.log(
-    'usage: npm run bench:report -- [--quick] [--modes a,b,...] [--peer DIR] [--budget SECONDS] [--publish] [--keep] [--skip-micro] [--render RUN_DIR]',
+    'usage: npm run bench:report -- [--quick] [--ttft] [--modes a,b,...] [--peer DIR] [--budget SECONDS] [--publish] [--keep] [--skip-micro] [--render RUN_DIR]',
   );
   console.log(`modes: ${[...ALL_MODES, 'floor-body', 'floor-pump-overlap'].join(', ')}`);
   process.exit(0);
 }
 
+if (opts.ttft && opts.publish) {
+  console.error('--publish needs the full run: bench/REPORT.md is every mode and scenario, --ttft is two of them');
+  process.exit(2);
+}
 const Q = opts.quick;
+/** `npm run bench`: only the TTFT blocks at 1 and 50 streams and the long text replies. */
+const TTFT_ONLY = opts.ttft;
 const CONFIG = {
   // gap=5 is 200 tokens/s per stream, a fast real model; 50 of them make 10k events/s through one isolate.
   ttft: [
@@ -84,7 +94,7 @@ const CONFIG = {
     { concurrency: 200, streams: Q ? 200 : 400, rounds: 4, gap: 20 },
     // Real tokenization (leading-space words): does a stage hold a word until the next one arrives?
     { concurrency: 1, streams: Q ? 8 : 20, rounds: Q ? 2 : 4, gap: 10, reply: 'words' },
-  ],
+  ].filter((spec) => !TTFT_ONLY || (spec.concurrency <= 50 && spec.reply === undefined)),
   // A ~75-character JSON reply, 4 characters an event: ~20 events, the full mode checks it against a schema.
   ttftReply: { chars: 80, unit: 4 },
   throughput: longReplyBlocks(Q),
@@ -103,7 +113,7 @@ const CONFIG = {
   },
   warmup: 10,
   streamTimeoutMs: 30_000,
-  budgetS: Number(opts.budget),
+  budgetS: Number(opts.budget ?? (TTFT_ONLY ? 120 : 420)),
   wranglerEnv: 'dev',
 };
 
@@ -111,7 +121,9 @@ const log = (msg) => console.error(`[bench] ${msg}`);
 const { budget, timer: budgetTimer } = runBudget(CONFIG.budgetS);
 
 function wantedModes(peerEntry) {
-  const modes = opts.modes.split(',').map((m) => m.trim());
+  const modes = (opts.modes ?? (TTFT_ONLY ? 'direct,passthrough' : ALL_MODES.join(',')))
+    .split(',')
+    .map((m) => m.trim());
   for (const m of modes) if (!ALL_MODES.includes(m) && !(m in FLOORS)) throw new Error(`unknown mode "${m}"`);
   if (!modes.includes('direct')) modes.unshift('direct');
   if (modes.includes('peer') && !peerEntry) {
@@ -333,16 +345,16 @@ async function main() {
     for (const t of CONFIG.throughput)
       if (!budget.signal.aborted)
         throughput.push(await throughputPhase(ctx, modes, { ...t, model: longText, label: 'long text' }));
-    const jsonModes = ['passthrough', 'full'].filter((m) => modes.includes(m));
+    const jsonModes = TTFT_ONLY ? [] : ['passthrough', 'full'].filter((m) => modes.includes(m));
     if (jsonModes.length && !budget.signal.aborted) {
       const { chars, unit, concurrency, streams } = CONFIG.longJson;
       const model = jsonScenario({ chars, unit, gap: 0 });
       throughput.push(await throughputPhase(ctx, jsonModes, { concurrency, streams, model, label: 'long JSON' }));
     }
-    const hedge = modes.includes('passthrough') && !budget.signal.aborted ? await hedgePhase(ctx) : null;
+    const hedge = !TTFT_ONLY && modes.includes('passthrough') && !budget.signal.aborted ? await hedgePhase(ctx) : null;
     const slow = {};
     // A session viewer's backpressure is the replay log's business, not the relay's: not measured here.
-    for (const mode of modes.filter((m) => m !== 'session')) {
+    for (const mode of TTFT_ONLY ? [] : modes.filter((m) => m !== 'session')) {
       if (budget.signal.aborted) break;
       log(`slow consumer: ${mode}`);
       const { tokens, big } = CONFIG.slow;
@@ -364,7 +376,7 @@ async function main() {
     for (const stop of stops.splice(0).reverse()) await stop().catch((e) => log(`cleanup: ${e}`));
 
     let micro = null;
-    if (!opts['skip-micro'] && !budget.signal.aborted) {
+    if (!TTFT_ONLY && !opts['skip-micro'] && !budget.signal.aborted) {
       log('per-stage micro-benchmark (in process, Node)');
       micro = await stageMicrobench(dir);
     }
@@ -407,7 +419,7 @@ async function main() {
 
 function writeOutputs(result, runDir) {
   const resultsDir = new URL('./results/', import.meta.url).pathname;
-  runDir ??= join(resultsDir, result.startedAt.replace(/[:.]/g, '-'));
+  runDir ??= join(resultsDir, `${result.startedAt.replace(/[:.]/g, '-')}${TTFT_ONLY ? '-ttft' : ''}`);
   mkdirSync(runDir, { recursive: true });
   const svg = renderChart(result);
   writeFileSync(join(runDir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);

@@ -8,13 +8,16 @@
 // of the workerd and wrangler processes before and after, and latency percentiles.
 // Exits non-zero when any request failed or the records do not match the requests.
 import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { experimental_readRawConfig } from 'wrangler';
+import { buildBundle, freePort, processTree } from '../bench/lib/procs.mjs';
+import { percentile } from '../bench/lib/stats.mjs';
 
 function usage() {
   return `usage: npm run soak -- [--streams N] [--seconds S] [--tokens T] [--gap MS] [--ttft MS] [--via wrangler|workerd]
@@ -67,19 +70,6 @@ function options() {
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(root, 'node_modules', '.bin');
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 function startFake() {
   const worker = new Worker(new URL(import.meta.url), { workerData: { role: 'fake-provider' } });
   return new Promise((resolve, reject) => {
@@ -97,67 +87,33 @@ function startFake() {
   });
 }
 
-/** Every process: pid → { ppid, name, rssBytes, cpuTicks }. */
-function processTable() {
-  const table = new Map();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
-      // Fields after the command name, which is in parentheses and may contain spaces.
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      table.set(Number(entry), {
-        ppid: Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]),
-        name: /^Name:\s+(\S+)/m.exec(status)?.[1] ?? '',
-        rssBytes: Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) * 1024,
-        // utime + stime, in clock ticks (fields 14 and 15 of stat; 12 and 13 after the name).
-        cpuTicks: Number(fields[11]) + Number(fields[12]),
-      });
-    } catch {
-      // Gone while we looked.
-    }
-  }
-  return table;
-}
-
 /**
  * The wrangler process tree under `pid`: its workerd processes (the one listening on the public
  * `port` runs wrangler's dev proxy and inspector proxy in front of the Worker; the other runs the
  * Worker with its local D1 and Queue) and its Node processes (wrangler itself).
  */
 function treeUsage(pid, port) {
-  const table = processTable();
-  const empty = () => ({ pids: [], rssBytes: 0, cpuTicks: 0 });
+  const empty = () => ({ pids: [], rssBytes: 0, cpuMs: 0 });
   const usage = { workerd: empty(), proxy: empty(), worker: empty(), node: empty() };
-  const add = (kind, p, proc) => {
-    usage[kind].pids.push(p);
+  const add = (kind, proc) => {
+    usage[kind].pids.push(proc.pid);
     usage[kind].rssBytes += proc.rssBytes;
-    usage[kind].cpuTicks += proc.cpuTicks;
+    usage[kind].cpuMs += proc.cpuMs;
   };
-  const visit = (p, depth) => {
-    const proc = table.get(p);
-    if (!proc || depth > 8) return;
+  for (const proc of processTree(pid)) {
     if (proc.name === 'workerd') {
-      add('workerd', p, proc);
+      add('workerd', proc);
       let cmdline = '';
       try {
-        cmdline = readFileSync(`/proc/${p}/cmdline`, 'utf8');
+        cmdline = readFileSync(`/proc/${proc.pid}/cmdline`, 'utf8');
       } catch {}
-      add(cmdline.includes(`entry=127.0.0.1:${port}`) ? 'proxy' : 'worker', p, proc);
+      add(cmdline.includes(`entry=127.0.0.1:${port}`) ? 'proxy' : 'worker', proc);
     } else if (proc.name === 'MainThread' || proc.name.startsWith('node')) {
       // Node names its main thread `MainThread`.
-      add('node', p, proc);
+      add('node', proc);
     }
-    for (const [child, info] of table) if (info.ppid === p) visit(child, depth + 1);
-  };
-  visit(pid, 0);
+  }
   return usage;
-}
-
-function percentile(sorted, p) {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
 }
 
 const MiB = 1024 * 1024;
@@ -240,13 +196,8 @@ async function startWrangler(fake, logPath) {
     WRANGLER_SEND_METRICS: 'false',
   };
   const bundle = join(persist, 'bundle');
-  const build = spawnSync(join(bin, 'wrangler'), ['deploy', '--dry-run', '--outdir', bundle, '--env='], {
-    cwd: root,
-    env,
-    encoding: 'utf8',
-  });
-  if (build.status !== 0) throw new Error(`bundling the Worker failed:\n${build.stdout}${build.stderr}`);
-  const config = JSON.parse(readFileSync(join(root, 'wrangler.jsonc'), 'utf8').replace(/^\s*\/\/.*$/gm, ''));
+  await buildBundle(bundle, '');
+  const { rawConfig: config } = experimental_readRawConfig({ config: join(root, 'wrangler.jsonc') });
   const absolute = (section) => {
     if (section?.assets?.directory) section.assets.directory = join(root, section.assets.directory);
     for (const db of section?.d1_databases ?? [])
@@ -458,8 +409,7 @@ async function main() {
       const sorted = values.filter((x) => typeof x === 'number').sort((a, b) => a - b);
       return { p50: ms(percentile(sorted, 0.5)), p95: ms(percentile(sorted, 0.95)), p99: ms(percentile(sorted, 0.99)) };
     };
-    const ticks = 100; // USER_HZ on Linux
-    const cpu = (kind) => Math.round((after[kind].cpuTicks - before[kind].cpuTicks) / ticks);
+    const cpu = (kind) => Math.round((after[kind].cpuMs - before[kind].cpuMs) / 1000);
     const memory = (kind, peak) => ({
       before: mib(before[kind].rssBytes),
       ...(peak === undefined ? {} : { peak: mib(peak) }),

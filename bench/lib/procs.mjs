@@ -4,6 +4,7 @@ import { closeSync, existsSync, openSync, readdirSync, readFileSync, writeFileSy
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { unstable_readConfig } from 'wrangler';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const bin = (name) => join(ROOT, 'node_modules', '.bin', name);
@@ -24,12 +25,10 @@ function run(cmd, args, opts) {
   });
 }
 
-/** The exact bundle `wrangler deploy` would upload, so workerd runs what production runs. */
-export async function buildWorker(outdir, wranglerEnv) {
-  return (await buildBundle(outdir, wranglerEnv)).name;
-}
-
-/** buildWorker, plus wrangler's own output (it reports the upload size, raw and gzip). */
+/**
+ * The exact bundle `wrangler deploy` would upload, so workerd runs what production runs; with
+ * wrangler's own output (it reports the upload size, raw and gzip).
+ */
 export async function buildBundle(outdir, wranglerEnv) {
   // process.execPath, not `node` from PATH: outside `npm run` PATH may hold an older Node.
   const log = await run(
@@ -46,34 +45,16 @@ export async function buildBundle(outdir, wranglerEnv) {
   return { name: 'index.js', log };
 }
 
-/** wrangler.jsonc allows comments and trailing commas; strip them without touching strings. */
-export function parseJsonc(text) {
-  let out = '';
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (ch === '"') {
-      const start = i;
-      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
-      out += text.slice(start, i + 1);
-    } else if (ch === '/' && text[i + 1] === '/') {
-      while (i < text.length && text[i] !== '\n') i++;
-      out += '\n';
-    } else if (ch === '/' && text[i + 1] === '*') {
-      i = text.indexOf('*/', i + 2) + 1;
-      if (i === 0) throw new Error('unterminated /* comment in JSONC');
-    } else out += ch;
-  }
-  return JSON.parse(out.replace(/,(\s*[}\]])/g, '$1'));
-}
-
-/** Compatibility settings and vars as wrangler resolves them for `--env <name>` (vars are not inherited). */
+/** Compatibility settings and vars as wrangler itself resolves them for `--env <name>` (vars are not inherited). */
 export function wranglerSettings(envName) {
-  const cfg = parseJsonc(readFileSync(join(ROOT, 'wrangler.jsonc'), 'utf8'));
-  const env = cfg.env?.[envName] ?? {};
+  const cfg = unstable_readConfig(
+    { config: join(ROOT, 'wrangler.jsonc'), env: envName || undefined },
+    { hideWarnings: true },
+  );
   return {
-    compatibilityDate: env.compatibility_date ?? cfg.compatibility_date,
-    compatibilityFlags: env.compatibility_flags ?? cfg.compatibility_flags ?? [],
-    vars: env.vars ?? {},
+    compatibilityDate: cfg.compatibility_date,
+    compatibilityFlags: cfg.compatibility_flags ?? [],
+    vars: cfg.vars ?? {},
   };
 }
 
@@ -201,16 +182,47 @@ const CLK_TCK = (() => {
   }
 })();
 
-/** User+system CPU of a whole process (all threads) in ms, from /proc; resolution is one clock tick (10 ms). */
-export function processCpuMs(pid) {
+/** A process's parent, thread name, resident memory and user+system CPU (ms, 10 ms ticks), from /proc; null once gone. */
+export function processUsage(pid) {
   try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after "(comm)": state is field 3, utime field 14, stime field 15.
+    // Fields after "(comm)", which may contain spaces: state is field 3, utime field 14, stime field 15.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+    return {
+      ppid: Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]),
+      name: /^Name:\s+(\S+)/m.exec(status)?.[1] ?? '',
+      rssBytes: Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) * 1024,
+      cpuMs: ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK,
+    };
   } catch {
-    return Number.NaN;
+    return null;
   }
+}
+
+/** User+system CPU of a whole process (all threads) in ms; NaN once it is gone. */
+export const processCpuMs = (pid) => processUsage(pid)?.cpuMs ?? Number.NaN;
+
+/** Resident memory of a process in KiB; NaN once it is gone. */
+export const rssKiB = (pid) => (processUsage(pid)?.rssBytes ?? Number.NaN) / 1024;
+
+/** `pid` and its descendants (at most `depth` levels down), each with its processUsage. */
+export function processTree(pid, depth = 8) {
+  const table = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const usage = processUsage(Number(entry));
+    if (usage) table.set(Number(entry), usage);
+  }
+  const tree = [];
+  const visit = (p, level) => {
+    const usage = table.get(p);
+    if (!usage || level > depth) return;
+    tree.push({ pid: p, ...usage });
+    for (const [child, info] of table) if (info.ppid === p) visit(child, level + 1);
+  };
+  visit(pid, 0);
+  return tree;
 }
 
 export function gitRevision() {

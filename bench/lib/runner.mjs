@@ -2,8 +2,7 @@
 
 import { expectedText, parseScenario } from '../../test/fake-provider/scenario.ts';
 import { runPool, sessionTurnOnce, streamOnce } from './client.mjs';
-import { processCpuMs } from './procs.mjs';
-import { rssKiB } from './slow.mjs';
+import { processCpuMs, rssKiB } from './procs.mjs';
 import { summarize } from './stats.mjs';
 
 /** Every failed stream, warm-up and ramp included: any of them makes the run fail. */
@@ -63,11 +62,6 @@ export async function block(ctx, path, { model, count, concurrency, ramp, spread
     clientCpuMs: (client.user + client.system) / 1000,
     rssKiBAfter: rssKiB(serverPid),
   };
-}
-
-/** Runs `rounds` blocks per path in ABBA order and merges each path's blocks. */
-export function abba(ctx, spec) {
-  return rotate(ctx, ['direct', 'gateway'], spec);
 }
 
 /**

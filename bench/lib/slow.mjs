@@ -3,17 +3,9 @@
 // writing; one that does not reads the provider at full speed into memory. Reported: the serving
 // process's RSS before, at its peak during, and after; and how far ahead of the reader the
 // provider got (its bytes written for the stream, from the fake's control log).
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-
-export function rssKiB(pid) {
-  try {
-    return Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? Number.NaN);
-  } catch {
-    return Number.NaN;
-  }
-}
+import { rssKiB } from './procs.mjs';
 
 /** One request read at `bytesPerS` for `durationMs`, then dropped. Resolves, never rejects. */
 function slowRead({ url, model, headers, extraBody, bytesPerS, durationMs, signal }) {

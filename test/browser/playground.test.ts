@@ -4,7 +4,7 @@ import { type Browser, type BrowserContext, chromium, type Locator, type Page } 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedText, parseScenario, scenario } from '../fake-provider/scenario.ts';
 import { type RunningGateway, startGateway } from '../node/worker-in-workerd';
-import { eventually, fakeLog, fakeUrl, uniqueId, untilHungUp } from '../support/fake-control';
+import { fakeLog, fakeUrl, uniqueId, untilHungUp, untilLogged } from '../support/fake-control';
 
 /**
  * The playground in a real headless Chromium (Debian's `chromium` package, driven by
@@ -236,10 +236,7 @@ describe.skipIf(!haveChromium)('the playground in headless Chromium', () => {
     await page.keyboard.type('Sec');
     expect(await (await answered).json()).toEqual({ warmup: 'started' });
     await page.keyboard.type('ond');
-    const log = await eventually(
-      () => fakeLog(ids.warmup),
-      (entry) => entry.requests === 2,
-    );
+    const log = await untilLogged(ids.warmup, { requests: 2 });
     expect((log.lastBody as any).max_tokens).toBe(1);
     expect(warmups).toHaveLength(1);
   });

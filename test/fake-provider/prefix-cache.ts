@@ -4,10 +4,9 @@
 // prefix an earlier request stored. OpenAI-style caches (OpenAI, vLLM) store every prefix on
 // their own; Anthropic stores only prefixes that end at a `cache_control` mark.
 import { createHash } from 'node:crypto';
+import type { PrefixHit } from './request-log.ts';
 
 export type PromptUnit = { text: string; breakpoint: boolean };
-
-export type PrefixHit = { cachedChars: number; uncachedChars: number };
 
 /** Prefixes kept per scenario id: enough for a long session's prompts, bounded for long runs. */
 export const PREFIX_CACHE_ENTRIES = 64;

@@ -25,11 +25,19 @@ export class Conn {
 
   /** Told how many body bytes each write handed to the socket (for backpressure tests). */
   private readonly onWrite: (bytes: number) => void;
+  /** Told when the writer starts and stops waiting for 'drain' (backpressure holding it). */
+  private readonly onDrainWait: (waiting: boolean) => void;
 
-  constructor(res: ServerResponse, chunk: number | null, onWrite: (bytes: number) => void = () => {}) {
+  constructor(
+    res: ServerResponse,
+    chunk: number | null,
+    onWrite: (bytes: number) => void = () => {},
+    onDrainWait: (waiting: boolean) => void = () => {},
+  ) {
     this.res = res;
     this.chunk = chunk;
     this.onWrite = onWrite;
+    this.onDrainWait = onDrainWait;
   }
 
   abort(): void {
@@ -80,7 +88,11 @@ export class Conn {
       this.lastFlush = new Promise<void>((r) => (flushed = r));
       const ok = this.res.write(piece, () => flushed());
       this.onWrite(piece.length);
-      if (!ok) await this.drained();
+      if (!ok) {
+        this.onDrainWait(true);
+        await this.drained();
+        this.onDrainWait(false);
+      }
       // Yield between pieces so each one leaves as its own TCP segment.
       if (this.chunk !== null) await new Promise<void>((r) => setImmediate(r));
     }

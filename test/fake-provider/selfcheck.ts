@@ -162,8 +162,11 @@ try {
     while (!seen.includes(': keep-alive')) seen += new TextDecoder().decode((await reader.read()).value);
     ac.abort();
     await reader.read().catch(() => {});
-    for (let i = 0; i < 50 && (await log('stall')).hungUp === 0; i++) await new Promise((r) => setTimeout(r, 10));
-    const l = await log('stall');
+    // Long-polls until the fake has seen the hang-up (or half a second passed).
+    const l = (await (await fetch(`${fp.url}/_control/until/stall?hung_up=1&within_ms=500`)).json()) as Record<
+      string,
+      unknown
+    >;
     assert.equal(l.hungUp, 1);
     assert.equal(typeof l.lastHangupAt, 'number');
   }
@@ -180,12 +183,31 @@ try {
     assert.equal(norm(a.text), norm(b.text));
     assert.ok(a.reads > 20, `expected many reads with chunk=1, got ${a.reads}`);
   }
+  // A reply nobody reads: the fake says when its socket holds it back.
+  {
+    const ac = new AbortController();
+    const res = await post(
+      '/v1/chat/completions',
+      { model: scenario({ id: 'unread', tokens: 2000, big: 4096 }), messages: msgs, stream: true },
+      {},
+      ac.signal,
+    );
+    const stall = (await (await fetch(`${fp.url}/_control/stall/unread?quiet_ms=200&within_ms=5000`)).json()) as {
+      stalled: boolean;
+      bytesWritten: number;
+    };
+    assert.equal(stall.stalled, true);
+    assert.ok(stall.bytesWritten < 2000 * 4096, `wrote ${stall.bytesWritten} bytes to a reader that never read`);
+    ac.abort();
+    await res.body?.cancel().catch(() => {});
+  }
   // close() must not hang on a stalled response.
-  void post('/v1/chat/completions', { model: scenario({ stall_after: 0 }), messages: msgs, stream: true }).then(
-    drain,
-    () => {},
-  );
-  await new Promise((r) => setTimeout(r, 30));
+  void post('/v1/chat/completions', {
+    model: scenario({ stall_after: 0, id: 'stalled' }),
+    messages: msgs,
+    stream: true,
+  }).then(drain, () => {});
+  await fetch(`${fp.url}/_control/until/stalled?requests=1&within_ms=1000`);
   console.log('fake-provider selfcheck: ok');
 } finally {
   const t = Date.now();

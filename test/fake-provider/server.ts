@@ -3,9 +3,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ANTHROPIC_REQUEST_ID, anthropicWire } from './anthropic-wire.ts';
+import { LogWatch } from './log-watch.ts';
 import { moderationReply } from './moderation.ts';
 import { openaiWire } from './openai-wire.ts';
-import { PrefixCache, type PrefixHit, promptUnits } from './prefix-cache.ts';
+import { PrefixCache, promptUnits } from './prefix-cache.ts';
+import { emptyLog, type RequestLog } from './request-log.ts';
 import { Conn, drive } from './respond.ts';
 import { parseScenario } from './scenario.ts';
 import type { Wire, WireCtx } from './wire.ts';
@@ -13,32 +15,6 @@ import type { Wire, WireCtx } from './wire.ts';
 export { scenario } from './scenario.ts';
 
 export type FakeProvider = { url: string; port: number; close(): Promise<void> };
-
-export type RequestLog = {
-  requests: number;
-  /** Requests whose client disconnected before the server ended the response. */
-  hungUp: number;
-  lastHangupAt: number | null;
-  /** Responses the server ended normally (error statuses included). */
-  completed: number;
-  /** Body bytes the server handed to its sockets for this id (all attempts): what backpressure holds back. */
-  bytesWritten: number;
-  lastBody: unknown;
-  lastHeaders: Record<string, string>;
-  /** With `prefix_cache`: how much of the last prompt an earlier one of this id had cached. */
-  lastPrefix: PrefixHit | null;
-};
-
-const emptyLog = (): RequestLog => ({
-  requests: 0,
-  hungUp: 0,
-  lastHangupAt: null,
-  completed: 0,
-  bytesWritten: 0,
-  lastBody: null,
-  lastHeaders: {},
-  lastPrefix: null,
-});
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -60,6 +36,12 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+/** A non-negative number from the query string (milliseconds or a count), at most 60,000. */
+function bounded(req: IncomingMessage, name: string, fallback: number): number {
+  const value = Number(new URL(req.url ?? '/', 'http://fake').searchParams.get(name) ?? fallback);
+  return Number.isFinite(value) && value >= 0 ? Math.min(60_000, value) : fallback;
 }
 
 function flatHeaders(req: IncomingMessage): Record<string, string> {
@@ -90,6 +72,7 @@ export async function startFakeProvider(port = 0): Promise<FakeProvider> {
   const speeds = new Map<string, number>();
   const prefixCaches = new Map<string, PrefixCache>();
   const conns = new Set<Conn>();
+  const watch = new LogWatch();
   let closing = false;
   let seq = 0;
 
@@ -130,6 +113,7 @@ export async function startFakeProvider(port = 0): Promise<FakeProvider> {
     log.requests++;
     log.lastBody = body;
     log.lastHeaders = flatHeaders(req);
+    watch.changed(s.id);
     if (s.prefixCache !== null) {
       const cache = prefixCaches.get(s.id) ?? new PrefixCache();
       prefixCaches.set(s.id, cache);
@@ -145,17 +129,28 @@ export async function startFakeProvider(port = 0): Promise<FakeProvider> {
     const n = ++seq;
     const headers: Record<string, string> =
       kind === 'openai' ? { 'x-request-id': `req_fake${n}` } : { 'request-id': ANTHROPIC_REQUEST_ID };
-    const conn = new Conn(res, s.chunk, (bytes) => {
-      log.bytesWritten += bytes;
-    });
+    const id = s.id;
+    const conn = new Conn(
+      res,
+      s.chunk,
+      (bytes) => {
+        log.bytesWritten += bytes;
+        watch.changed(id);
+      },
+      (waiting) => watch.waitingForDrain(id, waiting),
+    );
     conns.add(conn);
-    res.on('finish', () => log.completed++);
+    res.on('finish', () => {
+      log.completed++;
+      watch.changed(id);
+    });
     res.on('close', () => {
       conns.delete(conn);
       conn.abort();
       if (!res.writableEnded && !conn.selfDestroyed && !closing) {
         log.hungUp++;
         log.lastHangupAt = Date.now();
+        watch.changed(id);
       }
     });
 
@@ -216,6 +211,8 @@ export async function startFakeProvider(port = 0): Promise<FakeProvider> {
   async function control(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const m = /^\/_control\/log\/([^/]+)$/.exec(path);
     const speed = /^\/_control\/speed\/([^/]+)$/.exec(path);
+    const stall = /^\/_control\/stall\/([^/]+)$/.exec(path);
+    const until = /^\/_control\/until\/([^/]+)$/.exec(path);
     if (req.method === 'POST' && path === '/_control/reset') {
       logs.clear();
       speeds.clear();
@@ -223,6 +220,24 @@ export async function startFakeProvider(port = 0): Promise<FakeProvider> {
       sendJson(res, 200, '{"ok":true}');
     } else if (req.method === 'POST' && speed?.[1] !== undefined) {
       await setSpeed(req, res, decodeURIComponent(speed[1]));
+    } else if (req.method === 'GET' && stall?.[1] !== undefined) {
+      // Long-polls: answers once the id's response is held by backpressure, or after within_ms.
+      const id = decodeURIComponent(stall[1]);
+      const stalled = await watch.stalled(id, bounded(req, 'quiet_ms', 500), bounded(req, 'within_ms', 10_000));
+      sendJson(res, 200, JSON.stringify({ stalled, ...(logs.get(id) ?? emptyLog()) }));
+    } else if (req.method === 'GET' && until?.[1] !== undefined) {
+      // Long-polls: answers once the id has seen `requests` requests, `hung_up` hang-ups and `ended`
+      // responses ended either way (hung up or completed), or after within_ms.
+      const id = decodeURIComponent(until[1]);
+      const [requests, hungUp, ended] = ['requests', 'hung_up', 'ended'].map((name) => bounded(req, name, 0));
+      const reached = () => {
+        const log = logs.get(id) ?? emptyLog();
+        return (
+          log.requests >= (requests ?? 0) && log.hungUp >= (hungUp ?? 0) && log.hungUp + log.completed >= (ended ?? 0)
+        );
+      };
+      await watch.until(id, reached, bounded(req, 'within_ms', 5000));
+      sendJson(res, 200, JSON.stringify(logs.get(id) ?? emptyLog()));
     } else if (req.method === 'GET' && m?.[1] !== undefined) {
       sendJson(res, 200, JSON.stringify(logs.get(decodeURIComponent(m[1])) ?? emptyLog()));
     } else {

@@ -4,24 +4,17 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { convertV4MiniflareOptions, Miniflare } from 'miniflare';
+import { experimental_readRawConfig, type Unstable_RawConfig } from 'wrangler';
 
 const root = new URL('../../', import.meta.url);
 
-interface WranglerConfig {
-  compatibility_date: string;
-  compatibility_flags: string[];
-  assets?: { directory: string; run_worker_first?: boolean | string[] };
-}
-
-/** wrangler.jsonc (whole-line comments only), so the tests run what deploys. */
-async function wranglerConfig(): Promise<WranglerConfig> {
-  const jsonc = await readFile(new URL('wrangler.jsonc', root), 'utf8');
-  return JSON.parse(jsonc.replace(/^\s*\/\/.*$/gm, '')) as WranglerConfig;
-}
+/** wrangler.jsonc as wrangler itself reads it, so the tests run what deploys. */
+const wranglerConfig = (): Unstable_RawConfig =>
+  experimental_readRawConfig({ config: fileURLToPath(new URL('wrangler.jsonc', root)) }).rawConfig;
 
 /** The playground's static assets, configured as in wrangler.jsonc. */
-function assetsOption(config: WranglerConfig) {
-  if (!config.assets) throw new Error('wrangler.jsonc has no assets entry');
+function assetsOption(config: Unstable_RawConfig) {
+  if (!config.assets?.directory) throw new Error('wrangler.jsonc has no assets directory');
   return {
     directory: fileURLToPath(new URL(config.assets.directory, root)),
     run_worker_first: config.assets.run_worker_first,
@@ -65,7 +58,7 @@ export async function startGateway(
   bindings: Record<string, string>,
   options: GatewayOptions = {},
 ): Promise<RunningGateway> {
-  const config = await wranglerConfig();
+  const config = wranglerConfig();
   const dir = await mkdtemp(join(tmpdir(), 'infe-worker-'));
   const scriptPath = join(dir, 'index.js');
   await build({

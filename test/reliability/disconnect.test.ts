@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { eventually, uniqueId, untilHungUp } from '../support/fake-control';
+import { fakeLog, uniqueId, untilHungUp, untilLogged } from '../support/fake-control';
 import { callGateway, chat } from '../workers/gateway';
-import { anthropic, fakeLog, local, recordFor } from './support';
+import { anthropic, local, recordFor } from './support';
 
 /**
  * A client that goes away, inside workerd: the upstream request is aborted (the fake provider
@@ -42,10 +42,7 @@ describe('client disconnect (workerd)', () => {
     const model = local({ id, ttft: 5000, tokens: 3 });
     const controller = new AbortController();
     const pending = callGateway({ body: chat(model, { stream: true }), signal: controller.signal });
-    await eventually(
-      () => fakeLog(id),
-      (log) => log.requests === 1,
-    );
+    expect((await untilLogged(id, { requests: 1 })).requests).toBe(1);
     controller.abort();
     const outcome = await pending.then(
       (res) => res.status,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { scenario } from '../fake-provider/scenario.ts';
-import { uniqueId } from '../support/fake-control';
+import { fakeLog, uniqueId } from '../support/fake-control';
 import { callGateway, chat, fakeEnv } from '../workers/gateway';
-import { fakeLog, local, recordFor, recordOfResponse } from './support';
+import { local, recordFor, recordOfResponse } from './support';
 
 /** The error body of a refused request, and proof that the fake provider never heard of it. */
 async function refused(res: Response, id: string) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { uniqueId } from '../support/fake-control';
+import { fakeLog, uniqueId } from '../support/fake-control';
 import { callGateway, chat, fakeEnv } from '../workers/gateway';
-import { anthropic, fakeLog, local, parseSse, recordFor, textOf } from './support';
+import { anthropic, local, parseSse, recordFor, textOf } from './support';
 
 /** An env whose GATEWAY_CONFIG has one alias over `targets`. */
 function aliasEnv(alias: string, targets: string[], extra: Record<string, unknown> = {}) {

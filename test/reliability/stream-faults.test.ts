@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_SSE_LINE_CHARS } from '../../src/stream/sse-decoder';
-import { uniqueId, untilHungUp } from '../support/fake-control';
+import { fakeLog, uniqueId, untilHungUp } from '../support/fake-control';
 import { callGateway, chat, errorFrame, fakeEnv } from '../workers/gateway';
-import { anthropic, fakeLog, hasDone, local, parseSse, recordFor, textOf } from './support';
+import { anthropic, hasDone, local, parseSse, recordFor, textOf } from './support';
 
 /** Streams `model` through /v1/chat/completions and parses the whole SSE body. */
 async function stream(model: string, env: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {

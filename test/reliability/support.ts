@@ -1,18 +1,7 @@
 import { expect } from 'vitest';
 import type { RequestLogRecord } from '../../src/observe/request-log';
 import { scenario } from '../fake-provider/scenario.ts';
-import { eventually, type FakeLog, fakeUrl } from '../support/fake-control';
-import { callGateway, fakeEnv, type SseFrame } from '../workers/gateway';
-
-/** The fake provider's per-scenario log, with the byte counter the backpressure tests read. */
-export interface FakeLogWithBytes extends FakeLog {
-  bytesWritten: number;
-  lastHangupAt: number | null;
-}
-
-export async function fakeLog(id: string): Promise<FakeLogWithBytes> {
-  return (await fetch(`${fakeUrl()}/_control/log/${id}`)).json() as Promise<FakeLogWithBytes>;
-}
+import { callGateway, fakeEnv, type SseFrame, settledAfter, settledFor } from '../workers/gateway';
 
 /** `local/fake;id=…;…`: the fake provider in the OpenAI dialect. */
 export const local = (opts: Record<string, string | number>) => `local/${scenario(opts)}`;
@@ -27,29 +16,25 @@ export async function logsFor(model: string): Promise<RequestLogRecord[]> {
 }
 
 /**
- * The one log record of a request, once the Queue consumer has written it to D1. Waits a little
- * longer after the first row appears, so a second record for the same request would be caught.
+ * The one log record of the requests made for `model`. Waits until every one of them has finished
+ * its work after the response (the relay, the record's write to D1 through the consumer), then
+ * reads D1: a missing record and a second record both fail here.
  */
-export async function recordFor(model: string, timeoutMs = 8000): Promise<RequestLogRecord> {
-  const rows = await eventually(
-    () => logsFor(model),
-    (found) => found.length > 0,
-    timeoutMs,
-  );
-  expect(rows, `a log record for ${model}`).toHaveLength(1);
+export async function recordFor(model: string): Promise<RequestLogRecord> {
+  await settledFor(model);
+  const rows = await logsFor(model);
+  expect(rows, `one log record for ${model}`).toHaveLength(1);
   return rows[0] as RequestLogRecord;
 }
 
-/** The log record of the request a response answered (its x-request-id), once the consumer wrote it. */
-export async function recordOfResponse(res: Response, timeoutMs = 8000): Promise<RequestLogRecord> {
+/** The one log record of the request a response answered (its x-request-id), once that request settled. */
+export async function recordOfResponse(res: Response): Promise<RequestLogRecord> {
   const requestId = res.headers.get('x-request-id');
   expect(requestId, 'the response names its request').toBeTruthy();
-  const find = async () => {
-    const page = await callGateway({ path: '/v1/logs?outcome=rejected&limit=200', env: fakeEnv() });
-    return ((await page.json()) as { data: RequestLogRecord[] }).data.filter((r) => r.requestId === requestId);
-  };
-  const rows = await eventually(find, (found) => found.length > 0, timeoutMs);
-  expect(rows).toHaveLength(1);
+  await settledAfter(res);
+  const page = await callGateway({ path: '/v1/logs?outcome=rejected&limit=200', env: fakeEnv() });
+  const rows = ((await page.json()) as { data: RequestLogRecord[] }).data.filter((r) => r.requestId === requestId);
+  expect(rows, `one log record for ${requestId}`).toHaveLength(1);
   return rows[0] as RequestLogRecord;
 }
 
@@ -104,5 +89,3 @@ export async function readFor(
     reader.releaseLock();
   }
 }
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

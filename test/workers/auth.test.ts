@@ -2,8 +2,9 @@ import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { hashKey } from '../../src/auth/api-key';
 import { scenario } from '../fake-provider/scenario.ts';
-import { eventually, uniqueId, untilHungUp } from '../support/fake-control';
-import { callGateway, chat, fakeEnv } from './gateway';
+import { uniqueId } from '../support/fake-control';
+import { callGateway, chat, fakeEnv, settledAfter } from './gateway';
+import { socketMessages } from './session-client';
 
 /** A deployed gateway: no local mode. */
 const deployed = (extra: Record<string, unknown> = {}) => fakeEnv({ INSECURE_LOCAL_MODE: undefined, ...extra });
@@ -118,12 +119,9 @@ describe('gateway keys', () => {
     expect(second.status).toBe(429);
     expect((await errorOf(second)).code).toBe('key_concurrency_limited');
     await reader.cancel();
-    await untilHungUp(scenarioId);
-    let after = await callGateway({ body: chat('sim/fast'), env: deployed(), headers: bearer(key) });
-    for (let i = 0; after.status === 429 && i < 50; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      after = await callGateway({ body: chat('sim/fast'), env: deployed(), headers: bearer(key) });
-    }
+    // The slot is given back in the request's waitUntil once the stream has ended: wait for exactly that.
+    await settledAfter(slow);
+    const after = await callGateway({ body: chat('sim/fast'), env: deployed(), headers: bearer(key) });
     expect(after.status).toBe(200);
   });
 
@@ -181,27 +179,17 @@ describe('gateway keys', () => {
       expect(res.status).toBe(101);
       const ws = res.webSocket as WebSocket;
       ws.accept();
-      const received: Array<{ type: string; data: { code?: string; reason?: string } }> = [];
-      ws.addEventListener('message', (event) => received.push(JSON.parse(event.data as string)));
+      const { received, until } = socketMessages(ws);
       ws.send(JSON.stringify({ type: 'message', content: 'Go' }));
-      await eventually(
-        async () => received.some((m) => m.type === 'token'),
-        (seen) => seen,
-      );
+      await until((messages) => messages.some((m) => m.type === 'token'));
       // The socket's turn holds the key's one slot: neither HTTP nor a second socket turn gets one.
       const chatRes = await callGateway({ body: chat('sim/fast'), env: deployed(), headers: bearer(key) });
       expect((await errorOf(chatRes)).code).toBe('key_concurrency_limited');
       ws.send(JSON.stringify({ type: 'message', content: 'Again' }));
-      await eventually(
-        async () => received.find((m) => m.type === 'error')?.data.code,
-        (code) => code !== undefined,
-      );
+      await until((messages) => messages.some((m) => m.type === 'error'));
       expect(received.find((m) => m.type === 'error')?.data.code).toBe('key_concurrency_limited');
       ws.send(JSON.stringify({ type: 'interrupt' }));
-      await eventually(
-        async () => received.at(-1)?.data.reason,
-        (reason) => reason === 'interrupted',
-      );
+      await until((messages) => messages.at(-1)?.data.reason === 'interrupted');
       ws.close();
       expect((await admitted(other)).status).toBe(200);
     });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { scenario } from '../fake-provider/scenario.ts';
+import { recordFor } from '../reliability/support';
 import { fakeLog, fakeUrl, uniqueId, untilHungUp } from '../support/fake-control';
 import { callGateway, chat, contentOf, fakeEnv, readSse } from './gateway';
 
@@ -131,18 +132,7 @@ describe('guard stage through the gateway', () => {
     const text = 'Project Falcon again';
     const model = local({ id: uniqueId('guard-log'), text });
     await readSse(await callGateway({ body: chat(model, { stream: true }), env: withPipeline({ guard: policy }) }));
-    const logs = async () =>
-      (
-        (await (await callGateway({ path: `/v1/logs?model=${encodeURIComponent(model)}`, env: fakeEnv() })).json()) as {
-          data: any[];
-        }
-      ).data;
-    let rows = await logs();
-    for (let i = 0; rows.length === 0 && i < 100; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      rows = await logs();
-    }
-    expect(rows[0].guard).toEqual([expect.objectContaining({ rule: 'codename', action: 'redact' })]);
+    expect((await recordFor(model)).guard).toEqual([expect.objectContaining({ rule: 'codename', action: 'redact' })]);
   });
 });
 

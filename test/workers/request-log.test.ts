@@ -4,7 +4,7 @@ import { consumeLogBatch } from '../../src/observe/log-consumer';
 import type { RequestLogRecord } from '../../src/observe/request-log';
 import { scenario } from '../fake-provider/scenario.ts';
 import { eventually, uniqueId } from '../support/fake-control';
-import { callGateway, chat, fakeEnv, readSse } from './gateway';
+import { callGateway, chat, fakeEnv, readSse, settledFor } from './gateway';
 
 const admin = fakeEnv({ ADMIN_API_KEY: 'admin-secret' });
 const adminHeaders = { authorization: 'Bearer admin-secret' };
@@ -22,7 +22,9 @@ async function logsFor(model: string): Promise<RequestLogRecord[]> {
 describe('request log: one record per request, Queue → D1 → GET /v1/logs', () => {
   it('records a streamed request with timings, tokens and finish reason, through the real queue', async () => {
     const model = `local/${scenario({ id: uniqueId('log'), tokens: 4, gap: 15 })}`;
-    const res = await callGateway({ body: chat(model, { stream: true }) });
+    // The Queue itself (the other tests hand records straight to the consumer): its consumer runs
+    // once a batch is due (max_batch_timeout 1 s in env.dev), with no event a test can await.
+    const res = await callGateway({ body: chat(model, { stream: true }), env: fakeEnv({ LOG_QUEUE: env.LOG_QUEUE }) });
     const requestId = res.headers.get('x-request-id');
     await readSse(res);
     const [record] = await eventually(
@@ -54,11 +56,10 @@ describe('request log: one record per request, Queue → D1 → GET /v1/logs', (
     const model = `local/${scenario({ id, status: 500 })}`;
     const res = await callGateway({ body: chat(model), env: fakeEnv({ UPSTREAM_MAX_RETRIES: '1' }) });
     expect(res.status).toBe(502);
-    const [record] = await eventually(
-      () => logsFor(model),
-      (rows) => rows.length === 1,
-      8000,
-    );
+    await settledFor(model);
+    const rows = await logsFor(model);
+    expect(rows).toHaveLength(1);
+    const [record] = rows;
     expect(record).toMatchObject({ status: 502, outcome: 'upstream_error', retries: 1, error: 'upstream_http_500' });
     expect(record?.provider).toBeUndefined();
   });
@@ -66,11 +67,10 @@ describe('request log: one record per request, Queue → D1 → GET /v1/logs', (
   it('logs the completion only when LOG_PAYLOADS is on', async () => {
     const model = `local/${scenario({ id: uniqueId('log-payload'), tokens: 2 })}`;
     await readSse(await callGateway({ body: chat(model, { stream: true }), env: fakeEnv({ LOG_PAYLOADS: 'true' }) }));
-    const [record] = await eventually(
-      () => logsFor(model),
-      (rows) => rows.length === 1,
-      8000,
-    );
+    await settledFor(model);
+    const rows = await logsFor(model);
+    expect(rows).toHaveLength(1);
+    const [record] = rows;
     expect(record?.completion).toBe('tok0 tok1 ');
   });
 });

@@ -1,9 +1,9 @@
-import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { hashKey } from '../../src/auth/api-key';
 import { scenario, TOOL_ARGS, TOOL_NAME } from '../fake-provider/scenario.ts';
 import { fakeLog, uniqueId } from '../support/fake-control';
-import { callGateway, fakeEnv } from './gateway';
+import { callGateway, fakeEnv, settledAfter } from './gateway';
 
 const local = (opts: Record<string, string | number>) => `local/${scenario(opts)}`;
 const anthropic = (opts: Record<string, string | number>) => `anthropic/${scenario(opts)}`;
@@ -258,17 +258,15 @@ async function createKey(): Promise<string> {
 
 /** Calls as one key and waits for the request's waitUntil work (the stored response) to land. */
 async function callAs(key: string, path: string, body?: unknown, method?: string) {
-  const ctx = createExecutionContext();
   const res = await callGateway({
     path,
     body,
     method,
     env: deployed(),
     headers: { authorization: `Bearer ${key}` },
-    ctx,
   });
   const text = await res.text();
-  await waitOnExecutionContext(ctx);
+  await settledAfter(res);
   return { status: res.status, json: text ? JSON.parse(text) : undefined };
 }
 
@@ -318,16 +316,14 @@ describe('stored responses', () => {
 
   it('keep a streamed response once its stream ends, and chain it with previous_response_id', async () => {
     const key = await createKey();
-    const ctx = createExecutionContext();
     const res = await callGateway({
       path: '/v1/responses',
       body: { model: local({ id: uniqueId('r-s1'), text: 'first answer' }), input: 'Q1', stream: true },
       env: deployed(),
       headers: { authorization: `Bearer ${key}` },
-      ctx,
     });
     const events = await readEvents(res);
-    await waitOnExecutionContext(ctx);
+    await settledAfter(res);
     const streamed = events.at(-1)?.data.response;
     const stored = await callAs(key, `/v1/responses/${streamed.id}`);
     expect(stored.json.output).toEqual(streamed.output);

@@ -49,3 +49,40 @@ export async function readFrames(res: Response, count: number): Promise<SessionF
     text += decoder.decode(value, { stream: true });
   }
 }
+
+export interface SocketMessage {
+  id?: number;
+  type: string;
+  data: any;
+}
+
+/**
+ * Every message an accepted WebSocket receives, and `until`: resolves once the messages so far pass
+ * `check` (tested as each one arrives, not on a timer); fails after `timeoutMs` saying what came.
+ */
+export function socketMessages(ws: WebSocket) {
+  const received: SocketMessage[] = [];
+  const arrivals = new Set<() => void>();
+  ws.addEventListener('message', (event) => {
+    received.push(JSON.parse(event.data as string));
+    for (const arrived of [...arrivals]) arrived();
+  });
+  const until = (check: (messages: SocketMessage[]) => boolean, timeoutMs = 3000) =>
+    new Promise<SocketMessage[]>((resolve, reject) => {
+      const arrived = () => {
+        if (!check(received)) return;
+        clearTimeout(timer);
+        arrivals.delete(arrived);
+        resolve(received);
+      };
+      const timer = setTimeout(() => {
+        arrivals.delete(arrived);
+        reject(
+          new Error(`no such WebSocket message in ${timeoutMs} ms; got ${JSON.stringify(received).slice(0, 400)}`),
+        );
+      }, timeoutMs);
+      arrivals.add(arrived);
+      arrived();
+    });
+  return { received, until };
+}

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { scenario } from '../fake-provider/scenario.ts';
-import { eventually, fakeLog, uniqueId } from '../support/fake-control';
+import { eventually, fakeLog, uniqueId, untilLogged } from '../support/fake-control';
 import { callGateway } from './gateway';
-import { createSession, post, readFrames, tokensOf } from './session-client';
+import { createSession, post, readFrames, socketMessages, tokensOf } from './session-client';
 
 /** A session with `warmup: true` on the fake provider, and two turns of history. */
 async function warmSession(options: { provider?: string; scenario?: Record<string, string | number> } = {}) {
@@ -14,12 +14,12 @@ async function warmSession(options: { provider?: string; scenario?: Record<strin
   return { id, scenarioId, model };
 }
 
-/** The fake provider's log once it has seen `requests` requests and every warm-up let go. */
-const settled = (scenarioId: string, requests: number, warmups: number) =>
-  eventually(
-    () => fakeLog(scenarioId),
-    (log) => log.requests >= requests && log.hungUp >= warmups,
-  );
+/**
+ * The fake provider's log once it has seen `requests` requests and every one of them ended: a
+ * warm-up is let go after its first token, or ends on its own when the gateway was slower than the
+ * fake's token gap.
+ */
+const settled = (scenarioId: string, requests: number) => untilLogged(scenarioId, { requests, ended: requests });
 
 /** The warm-up log records for a model, once at least one reached D1 through the queue. */
 async function warmupRecords(model: string): Promise<any[]> {
@@ -61,7 +61,7 @@ describe('session warm-up: signal and caps', () => {
   it('sends the next turn’s context with a one-token cap; the real turn then shares that prefix', async () => {
     const { id, scenarioId } = await warmSession({ scenario: { prefix_cache: 5 } });
     expect(await warmup(id)).toEqual({ status: 202, body: { warmup: 'started' } });
-    const warmed = (await settled(scenarioId, 3, 1)).lastBody as any;
+    const warmed = (await settled(scenarioId, 3)).lastBody as any;
     expect(warmed.max_tokens).toBe(1);
     expect(warmed.stream).toBe(true);
     expect(warmed.messages).toEqual([
@@ -85,7 +85,7 @@ describe('session warm-up: signal and caps', () => {
     const { id, scenarioId } = await warmSession({ scenario: { ttft: 200 } });
     expect((await warmup(id)).body).toEqual({ warmup: 'started' });
     expect((await warmup(id)).body).toEqual({ warmup: 'skipped', reason: 'in_flight' });
-    await settled(scenarioId, 3, 1);
+    await settled(scenarioId, 3);
     expect((await warmup(id)).body).toEqual({ warmup: 'skipped', reason: 'unchanged' });
     expect((await fakeLog(scenarioId)).requests).toBe(3);
   });
@@ -94,7 +94,7 @@ describe('session warm-up: signal and caps', () => {
     const { id, scenarioId } = await warmSession();
     for (let i = 0; i < 6; i++) {
       expect((await warmup(id)).body).toEqual({ warmup: 'started' });
-      await settled(scenarioId, 3 + 2 * i, i + 1);
+      await settled(scenarioId, 3 + 2 * i);
       await (await post(id, 'messages', { content: `Turn ${i}` })).json();
     }
     expect((await warmup(id)).body).toEqual({ warmup: 'skipped', reason: 'rate_limited' });
@@ -126,7 +126,7 @@ describe('session warm-up: a turn during a warm-up', () => {
     const [start] = await readFrames(await post(id, 'messages', { content: 'Third', stream: true }), 1);
     expect(start?.event).toBe('turn-start');
     expect(Date.now() - sentAt).toBeLessThan(250);
-    await settled(scenarioId, 4, 1);
+    await settled(scenarioId, 4);
     const [record] = await warmupRecords(model);
     expect(record).toMatchObject({ outcome: 'ok' });
     expect(record.upstreamTtftMs).toBeGreaterThanOrEqual(300);
@@ -137,7 +137,7 @@ describe('session warm-up: log and providers', () => {
   it('writes one log record per warm-up, route session.warmup, with TTFT and tokens', async () => {
     const { id, scenarioId, model } = await warmSession();
     await warmup(id);
-    await settled(scenarioId, 3, 1);
+    await settled(scenarioId, 3);
     const records = await warmupRecords(model);
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ outcome: 'ok', status: 200, provider: 'local', stream: true });
@@ -157,7 +157,7 @@ describe('session warm-up: log and providers', () => {
       [null],
     ]);
     await warmup(id);
-    const warmed = (await settled(scenarioId, 3, 1)).lastBody as any;
+    const warmed = (await settled(scenarioId, 3)).lastBody as any;
     expect(warmed.max_tokens).toBe(1);
     expect(warmed.messages.at(-2).content.at(-1).cache_control).toEqual(ephemeral);
     await (await post(id, 'messages', { content: 'Third' })).json();
@@ -172,15 +172,11 @@ describe('session warm-up: log and providers', () => {
     const res = await callGateway({ path: `/v1/sessions/${id}/ws`, headers: { upgrade: 'websocket' } });
     const ws = res.webSocket as WebSocket;
     ws.accept();
-    const received: any[] = [];
-    ws.addEventListener('message', (event) => received.push(JSON.parse(event.data as string)));
+    const { received, until } = socketMessages(ws);
     ws.send(JSON.stringify({ type: 'warmup' }));
-    await eventually(
-      async () => received.length,
-      (n) => n >= 1,
-    );
+    await until((messages) => messages.length >= 1);
     expect(received).toEqual([{ id: 0, type: 'warmup', data: { warmup: 'started' } }]);
-    expect(((await settled(scenarioId, 3, 1)).lastBody as any).max_tokens).toBe(1);
+    expect(((await settled(scenarioId, 3)).lastBody as any).max_tokens).toBe(1);
     ws.close();
   });
 });

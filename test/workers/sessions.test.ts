@@ -1,9 +1,9 @@
 import { abortAllDurableObjects, env, evictDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { scenario } from '../fake-provider/scenario.ts';
-import { eventually, fakeLog, uniqueId, untilHungUp } from '../support/fake-control';
+import { eventually, fakeLog, uniqueId, untilHungUp, untilLogged } from '../support/fake-control';
 import { callGateway } from './gateway';
-import { createSession, parseSessionSse, post, readFrames, tokensOf } from './session-client';
+import { createSession, parseSessionSse, post, readFrames, socketMessages, tokensOf } from './session-client';
 
 describe('sessions: lifecycle and ownership', () => {
   it('creates, lists, shows and deletes a session', async () => {
@@ -174,15 +174,15 @@ describe('sessions: turns', () => {
   });
 
   it('queue: a new message mid-generation waits for the reply to finish, then runs', async () => {
+    const scenarioId = uniqueId('s-queue');
     const { id } = await createSession({
-      model: `local/${scenario({ id: uniqueId('s-queue'), tokens: 5, gap: 10 })}`,
+      model: `local/${scenario({ id: scenarioId, tokens: 5, gap: 10 })}`,
       on_busy: 'queue',
     });
     const first = post(id, 'messages', { content: 'One' });
-    await eventually(
-      async () => ((await (await callGateway({ path: `/v1/sessions/${id}` })).json()) as any).generating,
-      (generating) => generating === true,
-    );
+    // Its upstream request has arrived: the first reply is being generated.
+    expect((await untilLogged(scenarioId, { requests: 1 })).requests).toBe(1);
+    expect(((await (await callGateway({ path: `/v1/sessions/${id}` })).json()) as any).generating).toBe(true);
     const second = (await (await post(id, 'messages', { content: 'Two' })).json()) as any;
     expect(((await (await first).json()) as any).message.status).toBe('complete');
     expect(second.message.status).toBe('complete');
@@ -324,18 +324,11 @@ describe('sessions: WebSocket', () => {
     expect(res.status).toBe(101);
     const ws = res.webSocket as WebSocket;
     ws.accept();
-    const received: Array<{ id: number; type: string; data: any }> = [];
-    ws.addEventListener('message', (event) => received.push(JSON.parse(event.data as string)));
+    const { received, until } = socketMessages(ws);
     ws.send(JSON.stringify({ type: 'message', content: 'Hi' }));
-    await eventually(
-      async () => received.filter((m) => m.type === 'token').length,
-      (n) => n >= 3,
-    );
+    await until((messages) => messages.filter((m) => m.type === 'token').length >= 3);
     ws.send(JSON.stringify({ type: 'interrupt' }));
-    await eventually(
-      async () => received.at(-1)?.type,
-      (type) => type === 'finish',
-    );
+    await until((messages) => messages.at(-1)?.type === 'finish');
     expect(received[0]).toMatchObject({ type: 'turn-start', data: { content: 'Hi' } });
     expect(received.at(-1)).toMatchObject({ type: 'finish', data: { reason: 'interrupted' } });
     expect((await untilHungUp(scenarioId)).hungUp).toBe(1);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { scenario } from '../fake-provider/scenario.ts';
 import { recordFor } from '../reliability/support';
-import { eventually, fakeLog, uniqueId, untilHungUp } from '../support/fake-control';
+import { fakeLog, uniqueId, untilHungUp, untilLogged } from '../support/fake-control';
 import { callGateway, chat, contentOf, errorFrame, fakeEnv, readSse } from './gateway';
 
 const local = (opts: Record<string, string | number>) => `local/${scenario(opts)}`;
@@ -180,10 +180,7 @@ describe('client goes away', () => {
     const id = uniqueId('cancel-early');
     const controller = new AbortController();
     const pending = callGateway({ body: chat(local({ id, ttft: 5000 }), { stream: true }), signal: controller.signal });
-    await eventually(
-      () => fakeLog(id),
-      (l) => l.requests === 1,
-    );
+    expect((await untilLogged(id, { requests: 1 })).requests).toBe(1);
     controller.abort();
     await pending.catch(() => undefined);
     expect((await untilHungUp(id)).hungUp).toBe(1);

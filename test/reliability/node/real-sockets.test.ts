@@ -1,9 +1,17 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { type IncomingMessage, request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { processTree } from '../../../bench/lib/procs.mjs';
 import { scenario } from '../../fake-provider/scenario.ts';
 import { type RunningGateway, startGateway } from '../../node/worker-in-workerd';
-import { eventually, fakeUrl, uniqueId } from '../../support/fake-control';
+import {
+  eventually,
+  fakeUrl,
+  sleep,
+  uniqueId,
+  untilHungUp,
+  untilLogged,
+  untilStalled,
+} from '../../support/fake-control';
 
 /**
  * The fault-injection cases that only real sockets show: the Worker bundled and served by workerd
@@ -34,24 +42,6 @@ interface RequestLogRecord {
   outcome: string;
   error?: string;
 }
-
-interface FakeLogWithBytes {
-  requests: number;
-  hungUp: number;
-  completed: number;
-  bytesWritten: number;
-  lastHangupAt: number | null;
-}
-
-const fakeLog = async (id: string) =>
-  (await (await fetch(`${fakeUrl()}/_control/log/${id}`)).json()) as FakeLogWithBytes;
-const untilHungUp = (id: string, timeoutMs = 5000) =>
-  eventually(
-    () => fakeLog(id),
-    (log) => log.hungUp > 0,
-    timeoutMs,
-  );
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The one log record of `model` on `gateway`, once the Queue consumer has written it. */
 async function recordFor(gateway: RunningGateway, model: string): Promise<RequestLogRecord> {
@@ -112,34 +102,10 @@ async function take(res: IncomingMessage, bytes: number, ms: number): Promise<st
 }
 
 /** Resident memory (bytes) of every workerd process under this test process (Miniflare's children). */
-function workerdRss(): number {
-  const children = new Map<number, number[]>();
-  const names = new Map<number, string>();
-  const rss = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
-      const pid = Number(entry);
-      const ppid = Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]);
-      names.set(pid, /^Name:\s+(\S+)/m.exec(status)?.[1] ?? '');
-      rss.set(pid, Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) * 1024);
-      children.set(ppid, [...(children.get(ppid) ?? []), pid]);
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  let total = 0;
-  const walk = (pid: number, depth: number) => {
-    if (depth > 6) return;
-    for (const child of children.get(pid) ?? []) {
-      if (names.get(child) === 'workerd') total += rss.get(child) ?? 0;
-      walk(child, depth + 1);
-    }
-  };
-  walk(process.pid, 0);
-  return total;
-}
+const workerdRss = () =>
+  processTree(process.pid)
+    .filter((proc) => proc.name === 'workerd')
+    .reduce((total, proc) => total + proc.rssBytes, 0);
 
 const MiB = 1024 * 1024;
 /**
@@ -164,7 +130,7 @@ describe('client disconnect over real sockets', () => {
     expect(res.statusCode).toBe(200);
     expect(await take(res, 1, 5000)).toBe('d');
     stream.hangUp();
-    expect(await untilHungUp(id)).toMatchObject({ hungUp: 1, completed: 0 });
+    expect(await untilHungUp(id, 5000)).toMatchObject({ hungUp: 1, completed: 0 });
     expect(await recordFor(plain, model)).toMatchObject({ status: 200, outcome: 'client_cancelled' });
   });
 
@@ -176,7 +142,7 @@ describe('client disconnect over real sockets', () => {
     const res = await stream.response;
     expect(await take(res, 2, 2000)).toBe(': ');
     stream.hangUp();
-    const log = await untilHungUp(id);
+    const log = await untilHungUp(id, 5000);
     expect(log).toMatchObject({ hungUp: 1, completed: 0 });
     // Well before the provider's first token at 4 s.
     expect((log.lastHangupAt ?? Number.POSITIVE_INFINITY) - started).toBeLessThan(3000);
@@ -193,10 +159,7 @@ describe('client disconnect over real sockets', () => {
     const model = `local/${scenario({ id, ttft, tokens: 200, gap: 20 })}`;
     const started = Date.now();
     const stream = openStream(plain, model);
-    await eventually(
-      () => fakeLog(id),
-      (log) => log.requests === 1,
-    );
+    expect((await untilLogged(id, { requests: 1 })).requests).toBe(1);
     stream.hangUp();
     const log = await untilHungUp(id, ttft + 5000);
     // The upstream is still aborted, long before its 200 tokens (4 s) are done, but only once
@@ -218,28 +181,26 @@ describe('backpressure over real sockets', () => {
     const res = await stream.response;
     expect(res.statusCode).toBe(200);
 
-    // ~1 KB/s: 256 bytes every 250 ms, sampling the provider and workerd every second, for 4 s
-    // and then until the provider has stopped moving (at most 10 s: on a loaded machine the
-    // socket buffers on each hop take longer to fill).
+    // ~1 KB/s: 256 bytes every 250 ms, sampling workerd's memory every second, for 4 s and then
+    // until the provider's socket holds it back (a second waiting for 'drain' with nothing
+    // written; bounded: on a loaded machine the socket buffers on each hop take longer to fill).
     let read = 0;
-    const samples: number[] = [];
     let rssPeak = rssBefore;
-    const stalled = () => samples.length >= 4 && (samples.at(-1) ?? 0) - (samples.at(-2) ?? 0) < 512 * 1024;
-    for (let i = 0; i < 40 && !stalled(); i++) {
+    let stall: Awaited<ReturnType<typeof untilStalled>> | undefined;
+    const stalling = untilStalled(id, { quietMs: 1000, withinMs: 15_000 }).then((found) => (stall = found));
+    for (let i = 0; i < 60 && (i < 16 || stall === undefined); i++) {
       const tick = Date.now();
       read += (await take(res, 256, 250)).length;
       await sleep(Math.max(0, 250 - (Date.now() - tick)));
-      if (i % 4 === 3) {
-        samples.push((await fakeLog(id)).bytesWritten);
-        rssPeak = Math.max(rssPeak, workerdRss());
-      }
+      if (i % 4 === 3) rssPeak = Math.max(rssPeak, workerdRss());
     }
+    const { stalled, bytesWritten } = await stalling;
     console.log(
       JSON.stringify({
         test: 'slow-reader',
         seconds: (Date.now() - started) / 1000,
         clientRead: read,
-        providerWrittenMiB: samples.map((bytes) => +(bytes / MiB).toFixed(2)),
+        providerWrittenMiB: +(bytesWritten / MiB).toFixed(2),
         replyMiB: TOTAL / MiB,
         workerdRssBeforeMiB: +(rssBefore / MiB).toFixed(1),
         workerdRssPeakMiB: +(rssPeak / MiB).toFixed(1),
@@ -248,15 +209,14 @@ describe('backpressure over real sockets', () => {
     expect(read).toBeGreaterThan(1024);
     expect(read).toBeLessThan(16 * 1024);
     // The provider is held back: far from its 64 MiB, and no longer moving.
-    const written = samples.at(-1) ?? 0;
-    expect(written).toBeGreaterThan(0);
-    expect(written).toBeLessThan(STALL_BOUND);
-    expect(written - (samples.at(-2) ?? 0)).toBeLessThan(512 * 1024);
+    expect(stalled).toBe(true);
+    expect(bytesWritten).toBeGreaterThan(0);
+    expect(bytesWritten).toBeLessThan(STALL_BOUND);
     // Nothing piles up in the gateway: its memory grows by far less than the reply.
     expect(rssPeak - rssBefore).toBeLessThan(STALL_BOUND);
 
     stream.hangUp();
-    expect(await untilHungUp(id)).toMatchObject({ hungUp: 1, completed: 0 });
+    expect(await untilHungUp(id, 5000)).toMatchObject({ hungUp: 1, completed: 0 });
     expect(await recordFor(plain, model)).toMatchObject({ status: 200, outcome: 'client_cancelled' });
     expect(Date.now() - started).toBeLessThan(20_000);
   });
@@ -267,17 +227,23 @@ describe('backpressure over real sockets', () => {
     const stream = openStream(plain, model);
     const res = await stream.response;
     expect(res.statusCode).toBe(200);
-    await sleep(1500);
-    const first = (await fakeLog(id)).bytesWritten;
-    await sleep(1000);
-    const second = (await fakeLog(id)).bytesWritten;
-    console.log(JSON.stringify({ test: 'never-reads', providerWrittenMiB: [first / MiB, second / MiB] }));
-    expect(second).toBeLessThan(STALL_BOUND);
-    expect(second - first).toBeLessThan(512 * 1024);
-    expect((await fakeLog(id)).completed).toBe(0);
+    // Until the provider's socket holds it back: a second waiting for 'drain' with nothing written
+    // (bounded: on a loaded machine the socket buffers on each hop take longer to fill).
+    const started = Date.now();
+    const stall = await untilStalled(id, { quietMs: 1000, withinMs: 15_000 });
+    console.log(
+      JSON.stringify({
+        test: 'never-reads',
+        stalledAfterMs: Date.now() - started,
+        providerWrittenMiB: stall.bytesWritten / MiB,
+      }),
+    );
+    expect(stall.stalled).toBe(true);
+    expect(stall.bytesWritten).toBeLessThan(STALL_BOUND);
+    expect(stall.completed).toBe(0);
 
     stream.hangUp();
-    expect(await untilHungUp(id)).toMatchObject({ hungUp: 1, completed: 0 });
+    expect(await untilHungUp(id, 5000)).toMatchObject({ hungUp: 1, completed: 0 });
     expect(await recordFor(plain, model)).toMatchObject({ outcome: 'client_cancelled' });
   });
 });
