@@ -24,7 +24,10 @@ const request = (model: string, content = 'How is falcon?'): ChatRequest => ({
   messages: [{ role: 'user', content }],
 });
 
-function prepared(model: string, extra: { content?: string; sessionGuard?: { rules: (typeof guard)['rules'] | [] } } = {}) {
+function prepared(
+  model: string,
+  extra: { content?: string; sessionGuard?: { rules: (typeof guard)['rules'] | [] } } = {},
+) {
   const recorder = new RequestRecorder({
     requestId: 'r',
     receivedAt: 0,
