@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../app-env';
 import { GatewayError } from '../errors/gateway-error';
-import { modelAllowed } from './api-key';
+import { type ApiKeyRecord, modelAllowed } from './api-key';
 import { type KeyLimitsOf, releaseLease, type StreamLease } from './key-handoff';
 import type { KeyLimiterDO } from './key-limiter-do';
 
@@ -12,6 +12,16 @@ export interface Release {
 }
 const nothing: Release = () => {};
 
+/** A 403 unless the key may use `model`. */
+export function checkModel(key: ApiKeyRecord, model: string): void {
+  if (!modelAllowed(key, model)) {
+    throw new GatewayError(403, 'permission_error', `This key may not use model '${model}'.`, {
+      code: 'model_not_allowed',
+      param: 'model',
+    });
+  }
+}
+
 /**
  * Checks the caller's key against the request before any upstream call: the model (when given)
  * must be allowed, and the key's rate and open-stream limits must have room. Returns the function that
@@ -20,13 +30,7 @@ const nothing: Release = () => {};
 export async function admit(c: Context<AppEnv>, options: { model?: string; holdsStream: boolean }): Promise<Release> {
   const key = c.get('apiKey');
   if (!key) return nothing;
-  const { model } = options;
-  if (model !== undefined && !modelAllowed(key, model)) {
-    throw new GatewayError(403, 'permission_error', `This key may not use model '${model}'.`, {
-      code: 'model_not_allowed',
-      param: 'model',
-    });
-  }
+  if (options.model !== undefined) checkModel(key, options.model);
   const limiter = c.env.KEY_LIMITER;
   if (!limiter) return nothing;
   const lease = await acquireSlot(limiter, key, options.holdsStream);

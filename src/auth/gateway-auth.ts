@@ -3,6 +3,7 @@ import type { AppEnv } from '../app-env';
 import { envString } from '../config/env';
 import { GatewayError } from '../errors/gateway-error';
 import { hashKey, presentedKey } from './api-key';
+import { checkKey } from './key-check';
 import { anyKeys, findKey } from './key-store';
 
 const unauthorized = (message: string, code: string) =>
@@ -34,10 +35,7 @@ export function gatewayAuth(): MiddlewareHandler<AppEnv> {
     // SDKs always send some key; locally an unknown one is the anonymous local caller, while a
     // real key still gets its own limits.
     if (!record && local) return next();
-    if (!record || record.revokedAt !== null) throw unauthorized('The gateway key is not valid.', 'invalid_api_key');
-    if (record.expiresAt !== null && record.expiresAt <= Date.now()) {
-      throw unauthorized('The gateway key has expired.', 'expired_api_key');
-    }
+    checkKey(record);
     c.set('keyId', record.id);
     c.set('apiKey', record);
     return next();

@@ -1,7 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Bindings } from '../app-env';
 import { acquireSlot } from '../auth/admission';
-import { releaseLease, type StreamLease } from '../auth/key-handoff';
+import { type KeyLimitsOf, releaseLease, type StreamLease } from '../auth/key-handoff';
 import { asGatewayError, errorResponse, GatewayError } from '../errors/gateway-error';
 import { readJson } from '../schema/read-json';
 import { validationError } from '../schema/validation-error';
@@ -11,7 +11,14 @@ import { answer, type RpcResult } from './session-rpc';
 import { postMessageSchema, type SessionSettings, sessionSettingsSchema, warmupSchema } from './session-settings';
 import { openTables, type SessionTables } from './session-tables';
 import { toWebSocketMessage } from './session-wire';
-import { acceptSocket, errorFrame, parseClientMessage, replyFrame, socketLimits } from './socket-protocol';
+import {
+  acceptSocket,
+  errorFrame,
+  keyGoneCloseCode,
+  parseClientMessage,
+  recheckSocketKey,
+  replyFrame,
+} from './socket-protocol';
 import { type InterruptResult, type PostedMessage, type TurnHost, Turns } from './turns';
 import { viewerReplay } from './viewer-replay';
 import { Viewers } from './viewers';
@@ -144,17 +151,22 @@ export class SessionDO extends DurableObject<Bindings> {
     }
     let lease: StreamLease | undefined;
     try {
+      // The key is checked again for every turn and warm-up, as each HTTP call checks it.
+      const limits = await recheckSocketKey(ws, this.env.DB, settings.model);
       if (message.type === 'warmup') {
         // Counted against the key's rate, as the HTTP warm-up is; it holds no stream slot.
-        this.#releaseLease(await this.#admitSocket(ws, false));
+        this.#releaseLease(await this.#admitSocket(limits, false));
         return ws.send(replyFrame({ type: 'warmup', ...this.#warmUp(settings) }));
       }
-      lease = await this.#admitSocket(ws, true);
+      lease = await this.#admitSocket(limits, true);
       await this.#turns.begin(message.content, settings, lease);
     } catch (error) {
       this.#releaseLease(lease);
       const failure = asGatewayError(error);
       ws.send(errorFrame(failure.code, failure.message));
+      // A key that is gone ends the socket: every later message would be refused the same way.
+      const closeCode = keyGoneCloseCode(failure.status);
+      if (closeCode) ws.close(closeCode, failure.code);
     }
   }
 
@@ -170,8 +182,7 @@ export class SessionDO extends DurableObject<Bindings> {
   }
 
   /** What is sent over the socket counts against the key as it would over HTTP (the route's admit). */
-  #admitSocket(ws: WebSocket, holdsStream: boolean): Promise<StreamLease | undefined> {
-    const limits = socketLimits(ws);
+  #admitSocket(limits: KeyLimitsOf | undefined, holdsStream: boolean): Promise<StreamLease | undefined> {
     const limiter = this.env.KEY_LIMITER;
     return limits && limiter ? acquireSlot(limiter, limits, holdsStream) : Promise.resolve(undefined);
   }
