@@ -23,7 +23,10 @@ export type Outcome =
  * redaction; credentials never appear.
  */
 export interface RequestLogRecord {
+  /** The gateway's own id: a client cannot choose it (see requestIds). */
   requestId: string;
+  /** The client's `X-Request-Id`, when it sent one. */
+  clientRequestId?: string;
   /** Epoch ms the request arrived. */
   ts: number;
   /** The gateway key that made the request; null while gateway auth is off. */
@@ -63,6 +66,10 @@ export interface RequestLogRecord {
   moderation?: ModerationRecord[];
   stages?: Record<string, StageTiming>;
   error?: string;
+  /** On a recorded 401/403: refusals before it that the refusal budget left unrecorded. */
+  refusalsSkipped?: number;
+  /** The record was too large for the Queue and was cut down (see fitRecord). */
+  recordTruncated?: true;
   durationMs: number;
   prompt?: string;
   completion?: string;

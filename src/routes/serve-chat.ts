@@ -22,7 +22,7 @@ export interface ServeOptions {
 /** A request refused before it could be served (bad JSON, a wrong field) still gets its record. */
 export function logRejected(c: Context<AppEnv>, route: string, error: unknown): never {
   writeRejectedLog(
-    { requestId: c.get('requestId'), keyId: c.get('keyId') ?? null, route },
+    { requestId: c.get('requestId'), clientRequestId: c.get('clientRequestId'), keyId: c.get('keyId') ?? null, route },
     asGatewayError(error),
     c.env,
     (promise) => c.executionCtx.waitUntil(promise),
@@ -53,6 +53,7 @@ export async function serveChat(
   const clientSignal = c.req.raw.signal;
   const recorder = new RequestRecorder({
     requestId,
+    clientRequestId: c.get('clientRequestId'),
     receivedAt,
     keyId: c.get('keyId') ?? null,
     route: format.route,

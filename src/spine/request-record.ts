@@ -13,6 +13,7 @@ import type { ChatRequest } from '../schema/chat-request';
 /** What an entry point knows about a request before anything runs. */
 export interface RecordFacts {
   requestId: string;
+  clientRequestId?: string;
   /** Epoch ms the request (or turn) arrived: both TTFTs are measured from here. */
   receivedAt: number;
   keyId: string | null;
@@ -105,6 +106,7 @@ export class RequestRecorder {
     const guard = [...this.inputActions, ...records.guard];
     return {
       requestId: facts.requestId,
+      clientRequestId: facts.clientRequestId,
       ts: facts.receivedAt,
       keyId: facts.keyId,
       route: facts.route,
