@@ -9,6 +9,8 @@ import type { StageTiming } from './stage-timing';
 export type Outcome =
   | 'ok'
   | 'client_cancelled'
+  /** The client stopped reading for WRITE_IDLE_TIMEOUT_MS: the response was ended, the upstream aborted. */
+  | 'client_stalled'
   | 'upstream_error'
   | 'timeout'
   | 'blocked'

@@ -86,7 +86,11 @@ export async function serveChat(
 
     const encoder = format.encoder(meta);
     const headers = { ...SSE_HEADERS, 'content-type': encoder.contentType, 'x-request-id': requestId };
-    const relay = { stages, control, encoder, idleTimeoutMs: settings.STREAM_IDLE_TIMEOUT_MS, clientSignal, onDone };
+    const relay = {
+      ...{ stages, control, encoder, clientSignal, onDone },
+      idleTimeoutMs: settings.STREAM_IDLE_TIMEOUT_MS,
+      writeIdleTimeoutMs: settings.WRITE_IDLE_TIMEOUT_MS,
+    };
     if (settings.PREFILL_PROBE_MS > 0) {
       const stop = new AbortController();
       const connection = prepared.connect(AbortSignal.any([clientSignal, stop.signal]));
