@@ -7,7 +7,13 @@ import { readJson } from '../schema/read-json';
 import { validationError } from '../schema/validation-error';
 import type { SessionDO } from '../session/session-do';
 import { type RpcResult, unavailable, unwrap } from '../session/session-rpc';
-import { createSessionSchema, LOCAL_OWNER, newSessionId, SESSION_ID_PATTERN } from '../session/session-settings';
+import {
+  createSessionSchema,
+  LOCAL_OWNER,
+  newSessionId,
+  postMessageSchema,
+  SESSION_ID_PATTERN,
+} from '../session/session-settings';
 import { SSE_HEADERS } from '../stream/sse-headers';
 
 const ownerOf = (c: Context<AppEnv>) => c.get('keyId') ?? LOCAL_OWNER;
@@ -85,11 +91,16 @@ export const sessions = new Hono<AppEnv>()
     return c.json(deleted);
   })
   .post('/:id/messages', async (c) => {
+    // The message is read (within BODY_READ_TIMEOUT_MS: see requestBodyLimit) and checked before
+    // a slot is taken: a client that sends half a body and goes silent holds nothing. The object
+    // checks it again.
+    const parsed = postMessageSchema.safeParse(await readJson(c.req.raw));
+    if (!parsed.success) throw validationError(parsed.error);
     // A turn is a stream like any other: it takes one of the key's concurrent-stream slots. The
     // object gives the slot back when the turn ends; a message it refused gives it back here.
     const release = await admit(c, { holdsStream: true });
     try {
-      const body = await c.req.text();
+      const body = JSON.stringify(parsed.data);
       const posted = await callSession(c, (stub, owner) => stub.postMessage(owner, body, release.lease));
       return 'stream' in posted ? sse(posted.stream) : c.json(posted.reply);
     } catch (error) {

@@ -21,7 +21,8 @@ export interface GatewayCall {
   path?: string;
   method?: string;
   signal?: AbortSignal;
-  rawBody?: string;
+  /** A body sent as is: text, or a stream the test controls. */
+  rawBody?: string | ReadableStream<Uint8Array>;
   headers?: Record<string, string>;
   /** Pass one to await the request's waitUntil work (waitOnExecutionContext) after the response. */
   ctx?: ExecutionContext;
