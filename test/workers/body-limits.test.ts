@@ -6,7 +6,8 @@ const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
 
 describe('request bodies the gateway refuses before any work', () => {
   it('JSON nested 100,000 levels deep is a 400 naming the limit, not a 500', async () => {
-    const rawBody = JSON.stringify(chat('sim/fast', { metadata: '' })).replace('""', nested(100_000));
+    const format = { type: 'json_schema', json_schema: { name: 'deep', schema: { type: 'object', items: '' } } };
+    const rawBody = JSON.stringify(chat('sim/fast', { response_format: format })).replace('""', nested(100_000));
     const res = await callGateway({ rawBody });
     expect(res.status).toBe(400);
     const error = await errorOf(res);
