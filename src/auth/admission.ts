@@ -2,15 +2,17 @@ import type { Context } from 'hono';
 import type { AppEnv } from '../app-env';
 import { GatewayError } from '../errors/gateway-error';
 import { type ApiKeyRecord, modelAllowed } from './api-key';
-import { type KeyLimitsOf, releaseLease, type StreamLease } from './key-handoff';
+import { type KeyLimitsOf, keepLease, releaseLease, type StreamLease } from './key-handoff';
 import type { KeyLimiterDO } from './key-limiter-do';
 
 /** Gives the stream's slot back; `lease` names the slot, for an object that takes it over. */
 export interface Release {
   (): void;
   lease?: StreamLease;
+  /** The object the lease was handed to renews and releases it from now on. */
+  handOff(): void;
 }
-const nothing: Release = () => {};
+const nothing: Release = Object.assign(() => {}, { handOff: () => {} });
 
 /** A 403 unless the key may use `model`. */
 export function checkModel(key: ApiKeyRecord, model: string): void {
@@ -40,13 +42,14 @@ export async function admit(c: Context<AppEnv>, options: { model?: string; holds
     return nothing;
   }
   let released = false;
-  const release: Release = () => {
+  const stopRenewing = keepLease(limiter, lease);
+  const release = () => {
+    stopRenewing();
     if (released) return;
     released = true;
     c.executionCtx.waitUntil(releaseLease(limiter, lease));
   };
-  release.lease = lease;
-  return release;
+  return Object.assign(release, { lease, handOff: stopRenewing });
 }
 
 /**

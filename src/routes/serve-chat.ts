@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../app-env';
-import { admit, type Release } from '../auth/admission';
+import { admit } from '../auth/admission';
 import { settingsFor } from '../config/settings';
 import type { ClientFormat, ResponseMeta } from '../encoders/encoder';
 import { asGatewayError } from '../errors/gateway-error';
@@ -61,7 +61,7 @@ export async function serveChat(
     stream: request.stream === true,
     logPayloads: settings.LOG_PAYLOADS,
   });
-  let release: Release = () => {};
+  let release: () => void = () => {};
   const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
   const log = (record: RequestLogRecord) => {
     release();

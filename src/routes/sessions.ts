@@ -102,6 +102,7 @@ export const sessions = new Hono<AppEnv>()
     try {
       const body = JSON.stringify(parsed.data);
       const posted = await callSession(c, (stub, owner) => stub.postMessage(owner, body, release.lease));
+      release.handOff();
       return 'stream' in posted ? sse(posted.stream) : c.json(posted.reply);
     } catch (error) {
       release();

@@ -1,7 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Bindings } from '../app-env';
 import { acquireSlot } from '../auth/admission';
-import { type KeyLimitsOf, releaseLease, type StreamLease } from '../auth/key-handoff';
+import { type KeyLimitsOf, keepLease, releaseLease, type StreamLease } from '../auth/key-handoff';
 import { asGatewayError, errorResponse, GatewayError } from '../errors/gateway-error';
 import { readJson } from '../schema/read-json';
 import { validationError } from '../schema/validation-error';
@@ -37,6 +37,8 @@ export class SessionDO extends DurableObject<Bindings> {
   #tables: SessionTables;
   readonly #viewers = new Viewers();
   readonly #warmups = new WarmupGate();
+  /** The leases of running turns, each with the function that stops its renewal. */
+  readonly #renewing = new Map<string, () => void>();
   readonly #host: TurnHost;
   readonly #turns: Turns;
 
@@ -90,7 +92,7 @@ export class SessionDO extends DurableObject<Bindings> {
       const settings = this.#owned(owner);
       const parsed = postMessageSchema.safeParse(await readJson(new Response(body)));
       if (!parsed.success) throw validationError(parsed.error);
-      const turn = await this.#turns.begin(parsed.data.content, settings, lease);
+      const turn = await this.#begin(parsed.data.content, settings, lease);
       if (parsed.data.stream) {
         const live = this.#turns.current === turn;
         return { stream: this.#viewers.open(this.#tables.log.turnEvents(turn.turnId), { live }) };
@@ -159,7 +161,7 @@ export class SessionDO extends DurableObject<Bindings> {
         return ws.send(replyFrame({ type: 'warmup', ...this.#warmUp(settings) }));
       }
       lease = await this.#admitSocket(limits, true);
-      await this.#turns.begin(message.content, settings, lease);
+      await this.#begin(message.content, settings, lease);
     } catch (error) {
       this.#releaseLease(lease);
       const failure = asGatewayError(error);
@@ -187,7 +189,26 @@ export class SessionDO extends DurableObject<Bindings> {
     return limits && limiter ? acquireSlot(limiter, limits, holdsStream) : Promise.resolve(undefined);
   }
 
+  /** Begins a turn that holds `lease`, renewing it while the turn lives (a turn may outlast LEASE_TTL_MS). */
+  async #begin(content: string, settings: SessionSettings, lease: StreamLease | undefined) {
+    const limiter = this.env.KEY_LIMITER;
+    if (lease && limiter) this.#renewing.set(lease.lease, keepLease(limiter, lease));
+    try {
+      return await this.#turns.begin(content, settings, lease);
+    } catch (error) {
+      this.#stopRenewing(lease);
+      throw error;
+    }
+  }
+
+  #stopRenewing(lease: StreamLease | undefined): void {
+    if (!lease) return;
+    this.#renewing.get(lease.lease)?.();
+    this.#renewing.delete(lease.lease);
+  }
+
   #releaseLease(lease: StreamLease | undefined): void {
+    this.#stopRenewing(lease);
     const limiter = this.env.KEY_LIMITER;
     if (lease && limiter) this.ctx.waitUntil(releaseLease(limiter, lease));
   }
