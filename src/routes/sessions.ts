@@ -111,9 +111,18 @@ export const sessions = new Hono<AppEnv>()
   })
   .post('/:id/interrupt', async (c) => c.json(await callSession(c, (stub, owner) => stub.interrupt(owner))))
   .post('/:id/warmup', async (c) => {
-    await admit(c, { holdsStream: false });
-    const body = await c.req.text();
-    return c.json(await callSession(c, (stub, owner) => stub.warmup(owner, body)), 202);
+    // A started warm-up is an upstream call: it holds one of the key's stream slots until it
+    // ends, and the object gives it back (at once, when it skips or refuses the warm-up).
+    const release = await admit(c, { holdsStream: true });
+    try {
+      const body = await c.req.text();
+      const decision = await callSession(c, (stub, owner) => stub.warmup(owner, body, release.lease));
+      release.handOff();
+      return c.json(decision, 202);
+    } catch (error) {
+      release();
+      throw error;
+    }
   })
   .get('/:id/stream', async (c) => {
     const lastEventId = c.req.header('last-event-id') ?? c.req.query('last_event_id') ?? null;

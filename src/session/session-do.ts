@@ -111,14 +111,14 @@ export class SessionDO extends DurableObject<Bindings> {
   }
 
   /** The warm-up takes no fields: `body` may be empty; anything else is named in a 400. */
-  warmup(owner: string, body: string): Promise<RpcResult<WarmupDecision>> {
+  warmup(owner: string, body: string, lease?: StreamLease): Promise<RpcResult<WarmupDecision>> {
     return answer(async () => {
       const settings = this.#owned(owner);
       if (body.trim() !== '') {
         const parsed = warmupSchema.safeParse(await readJson(new Response(body)));
         if (!parsed.success) throw validationError(parsed.error);
       }
-      return this.#warmUp(settings);
+      return this.#warmUp(settings, lease);
     });
   }
 
@@ -156,9 +156,11 @@ export class SessionDO extends DurableObject<Bindings> {
       // The key is checked again for every turn and warm-up, as each HTTP call checks it.
       const limits = await recheckSocketKey(ws, this.env.DB, settings.model);
       if (message.type === 'warmup') {
-        // Counted against the key's rate, as the HTTP warm-up is; it holds no stream slot.
-        this.#releaseLease(await this.#admitSocket(limits, false));
-        return ws.send(replyFrame({ type: 'warmup', ...this.#warmUp(settings) }));
+        // A warm-up is an upstream call: it holds one of the key's stream slots while it runs.
+        lease = await this.#admitSocket(limits, true);
+        const decision = this.#warmUp(settings, lease);
+        lease = undefined;
+        return ws.send(replyFrame({ type: 'warmup', ...decision }));
       }
       lease = await this.#admitSocket(limits, true);
       await this.#begin(message.content, settings, lease);
@@ -179,8 +181,9 @@ export class SessionDO extends DurableObject<Bindings> {
     return settings;
   }
 
-  #warmUp(settings: SessionSettings): WarmupDecision {
-    return warmUp(this.#host, this.#warmups, settings, this.#turns.current !== undefined);
+  /** Gives `lease` back when the warm-up ends, or at once when it is skipped or refused. */
+  #warmUp(settings: SessionSettings, lease: StreamLease | undefined): WarmupDecision {
+    return warmUp(this.#host, this.#warmups, settings, this.#turns.current !== undefined, lease);
   }
 
   /** What is sent over the socket counts against the key as it would over HTTP (the route's admit). */
