@@ -1,4 +1,4 @@
-import { envString } from '../config/env';
+import { type EnvVars, envString } from '../config/env';
 import { type ChatRequest, maxOutputTokens, textOf } from '../schema/chat-request';
 import { createOpenAIChunkDecoder } from './openai-chunk-decoder';
 import type { ProviderDefinition, ProviderEnv } from './provider';
@@ -121,11 +121,20 @@ function simStream(request: ChatRequest, pace: Pace, signal: AbortSignal): Reada
   );
 }
 
+/**
+ * The simulator answers anyone for free, so a deployment has it only when it asks for it
+ * (`SIM_ENABLED=true`); a local one (INSECURE_LOCAL_MODE) has it unless `SIM_DISABLED=true`.
+ */
+export function simEnabled(env: EnvVars): boolean {
+  if (envString(env, 'SIM_ENABLED') === 'true') return true;
+  return envString(env, 'INSECURE_LOCAL_MODE') === 'true' && envString(env, 'SIM_DISABLED') !== 'true';
+}
+
 export const sim: ProviderDefinition = {
   id: 'sim',
-  requiredVariable: 'SIM_DISABLED=false',
+  requiredVariable: 'SIM_ENABLED=true',
   create(env) {
-    if (envString(env, 'SIM_DISABLED') === 'true') return undefined;
+    if (!simEnabled(env)) return undefined;
     return {
       id: 'sim',
       models: ['default', 'fast'],

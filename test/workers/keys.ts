@@ -5,8 +5,9 @@ import { fakeEnv } from './gateway';
 
 /** Gateway keys in the test D1, and calls made with them, shared by the key test files. */
 
-/** A deployed gateway: no local mode. */
-export const deployed = (extra: Record<string, unknown> = {}) => fakeEnv({ INSECURE_LOCAL_MODE: undefined, ...extra });
+/** A deployed gateway: no local mode (the tests' `sim` provider stays on, as `SIM_ENABLED` allows). */
+export const deployed = (extra: Record<string, unknown> = {}) =>
+  fakeEnv({ INSECURE_LOCAL_MODE: undefined, SIM_ENABLED: 'true', ...extra });
 
 export interface KeyOptions {
   models?: string[];
