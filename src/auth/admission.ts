@@ -1,9 +1,11 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../app-env';
 import { GatewayError } from '../errors/gateway-error';
+import { withStorage } from '../errors/storage';
 import { type ApiKeyRecord, modelAllowed } from './api-key';
 import { type KeyLimitsOf, keepLease, releaseLease, type StreamLease } from './key-handoff';
 import type { KeyLimiterDO } from './key-limiter-do';
+import type { Admission } from './key-limits';
 
 /** Gives the stream's slot back; `lease` names the slot, for an object that takes it over. */
 export interface Release {
@@ -63,7 +65,10 @@ export async function acquireSlot(
 ): Promise<StreamLease | undefined> {
   const concurrency = holdsStream ? key.concurrency : null;
   if (key.rpm === null && concurrency === null) return undefined;
-  const admission = await limiter.get(limiter.idFromName(key.id)).acquire({ rpm: key.rpm, concurrency });
+  const stub = limiter.get(limiter.idFromName(key.id));
+  const admission: Admission = await withStorage('key limiter', async () =>
+    stub.acquire({ rpm: key.rpm, concurrency }),
+  );
   if (!admission.ok) {
     const what = admission.reason === 'rpm' ? `${key.rpm} requests per minute` : `${concurrency} concurrent streams`;
     throw new GatewayError(429, 'rate_limit_error', `This key is limited to ${what}.`, {

@@ -3,6 +3,7 @@ import type { AppEnv } from '../app-env';
 import { admit } from '../auth/admission';
 import { KEY_LIMITS_HEADER } from '../auth/key-handoff';
 import { GatewayError } from '../errors/gateway-error';
+import { withStorage } from '../errors/storage';
 import { readJson } from '../schema/read-json';
 import { validationError } from '../schema/validation-error';
 import type { SessionDO } from '../session/session-do';
@@ -70,24 +71,29 @@ export const sessions = new Hono<AppEnv>()
       throw unavailable();
     }
     const created = unwrap(result);
-    await c.env.DB?.prepare('INSERT INTO sessions (id, owner, model, created_at) VALUES (?, ?, ?, ?)')
-      .bind(id, settings.owner, settings.model, settings.created_at)
-      .run();
+    const db = c.env.DB;
+    if (db) {
+      const insert = db.prepare('INSERT INTO sessions (id, owner, model, created_at) VALUES (?, ?, ?, ?)');
+      await withStorage('session index', () =>
+        insert.bind(id, settings.owner, settings.model, settings.created_at).run(),
+      );
+    }
     return c.json(created, 201);
   })
   .get('/', async (c) => {
     const db = c.env.DB;
     if (!db) return c.json({ object: 'list', data: [] });
-    const { results } = await db
-      .prepare('SELECT id, model, created_at FROM sessions WHERE owner = ? ORDER BY created_at DESC, id DESC LIMIT 100')
-      .bind(ownerOf(c))
-      .all();
+    const list = db.prepare(
+      'SELECT id, model, created_at FROM sessions WHERE owner = ? ORDER BY created_at DESC, id DESC LIMIT 100',
+    );
+    const { results } = await withStorage('session index', () => list.bind(ownerOf(c)).all());
     return c.json({ object: 'list', data: results });
   })
   .get('/:id', async (c) => c.json(await callSession(c, (stub, owner) => stub.state(owner))))
   .delete('/:id', async (c) => {
     const deleted = await callSession(c, (stub, owner) => stub.remove(owner));
-    await c.env.DB?.prepare('DELETE FROM sessions WHERE id = ?').bind(c.req.param('id')).run();
+    const remove = c.env.DB?.prepare('DELETE FROM sessions WHERE id = ?').bind(c.req.param('id'));
+    if (remove) await withStorage('session index', () => remove.run());
     return c.json(deleted);
   })
   .post('/:id/messages', async (c) => {
