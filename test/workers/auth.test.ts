@@ -144,7 +144,9 @@ describe('gateway keys', () => {
       const ws = res.webSocket as WebSocket;
       ws.accept();
       const received: Array<{ type: string; data: { code?: string; reason?: string } }> = [];
-      ws.addEventListener('message', (event) => received.push(JSON.parse(event.data as string)));
+      ws.addEventListener('message', (event) => {
+        received.push(JSON.parse(event.data as string));
+      });
       ws.send(JSON.stringify({ type: 'message', content: 'Go' }));
       await eventually(
         async () => received.some((m) => m.type === 'token'),

@@ -173,7 +173,9 @@ describe('session warm-up: log and providers', () => {
     const ws = res.webSocket as WebSocket;
     ws.accept();
     const received: any[] = [];
-    ws.addEventListener('message', (event) => received.push(JSON.parse(event.data as string)));
+    ws.addEventListener('message', (event) => {
+      received.push(JSON.parse(event.data as string));
+    });
     ws.send(JSON.stringify({ type: 'warmup' }));
     await eventually(
       async () => received.length,

@@ -288,7 +288,9 @@ describe('sessions: WebSocket', () => {
     const ws = res.webSocket as WebSocket;
     ws.accept();
     const received: Array<{ id: number; type: string; data: any }> = [];
-    ws.addEventListener('message', (event) => received.push(JSON.parse(event.data as string)));
+    ws.addEventListener('message', (event) => {
+      received.push(JSON.parse(event.data as string));
+    });
     ws.send(JSON.stringify({ type: 'message', content: 'Hi' }));
     await eventually(
       async () => received.filter((m) => m.type === 'token').length,
