@@ -73,6 +73,7 @@ export interface RequestLogRecord {
   /** The record was too large for the Queue and was cut down (see fitRecord). */
   recordTruncated?: true;
   durationMs: number;
+  /** With LOG_PAYLOADS: the messages as sent upstream (after the guard's redaction), as JSON. */
   prompt?: string;
   completion?: string;
 }

@@ -49,7 +49,8 @@ export function prepare(input: PrepareInput): PreparedRequest {
   const config = pipelineFor(request.model, settings);
   const pipeline = buildPipeline(request, withSessionGuard(config, input.guard), env);
   recorder.inputActions = pipeline.inputActions;
-  recorder.messages = request.messages;
+  // What the provider is sent: after the input guard's redactions, so the logged prompt has them too.
+  recorder.messages = pipeline.request.messages;
   const route = planRoute(request.model, settings, env, input.waitUntil);
   recorder.routing = route.routing;
   const connectOptions: PreparedRequest['connectOptions'] = {

@@ -55,7 +55,7 @@ export class RequestRecorder {
   routing: RoutingRecord | undefined;
   inputActions: GuardRecord[] = [];
   timings: Record<string, StageTiming> = {};
-  /** The prompt as sent, for the estimate of what hedged legs that lost read. */
+  /** The prompt as sent (after redaction): the estimate of what hedged legs that lost read, and the logged prompt. */
   messages: ChatRequest['messages'] = [];
 
   constructor(readonly facts: RecordFacts) {
@@ -137,6 +137,7 @@ export class RequestRecorder {
       stages: this.timings,
       error: end.error === undefined ? undefined : asGatewayError(end.error).code,
       durationMs: Date.now() - facts.receivedAt,
+      prompt: facts.logPayloads ? JSON.stringify(this.messages) : undefined,
       completion: facts.logPayloads ? observation.completion : undefined,
     };
   }

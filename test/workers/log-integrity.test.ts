@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { RequestLogRecord } from '../../src/observe/request-log';
 import { scenario } from '../fake-provider/scenario.ts';
 import { eventually, uniqueId } from '../support/fake-control';
-import { callGateway, chat, readSse } from './gateway';
+import { callGateway, chat, fakeEnv, readSse } from './gateway';
 import { bearer, createKey, deployed } from './keys';
 
 /** The stored record with this (gateway) request id, once the queue consumer has written it. */
@@ -71,5 +71,24 @@ describe('the request log cannot be evaded', () => {
       error: 'model_not_allowed',
       keyId: id,
     });
+  });
+});
+
+describe('LOG_PAYLOADS', () => {
+  it('records the prompt as the provider got it, after the guard redacted it', async () => {
+    const guard = { rules: [{ id: 'codename', kind: 'phrase', phrases: ['falcon'], action: 'redact' }] };
+    const res = await callGateway({
+      body: { model: 'sim/fast', messages: [{ role: 'user', content: 'Is falcon ready?' }] },
+      env: fakeEnv({ LOG_PAYLOADS: 'true', GATEWAY_CONFIG: JSON.stringify({ pipeline: { guard } }) }),
+    });
+    expect(res.status).toBe(200);
+    const record = await storedRecord(res.headers.get('x-request-id') ?? '');
+    expect(JSON.parse(record.prompt ?? '[]')).toEqual([{ role: 'user', content: 'Is [REDACTED:codename] ready?' }]);
+    expect(record.prompt).not.toContain('falcon');
+  });
+
+  it('leaves the prompt out when it is off', async () => {
+    const res = await callGateway({ body: chat('sim/fast') });
+    expect((await storedRecord(res.headers.get('x-request-id') ?? '')).prompt).toBeUndefined();
   });
 });
