@@ -1,7 +1,10 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../app-env';
+import type { EnvVars } from '../config/env';
+import { settingsFor } from '../config/settings';
 import { GatewayError } from '../errors/gateway-error';
 import { withStorage } from '../errors/storage';
+import { aliasFor } from '../routing/resolve-targets';
 import { type ApiKeyRecord, modelAllowed } from './api-key';
 import { type KeyLimitsOf, keepLease, releaseLease, type StreamLease } from './key-handoff';
 import type { KeyLimiterDO } from './key-limiter-do';
@@ -16,9 +19,9 @@ export interface Release {
 }
 const nothing: Release = Object.assign(() => {}, { handOff: () => {} });
 
-/** A 403 unless the key may use `model`. */
-export function checkModel(key: ApiKeyRecord, model: string): void {
-  if (!modelAllowed(key, model)) {
+/** A 403 unless the key may use `model` (for an alias: the targets it resolves to). */
+export function checkModel(key: ApiKeyRecord, model: string, env: EnvVars): void {
+  if (!modelAllowed(key, model, aliasFor(model, settingsFor(env))?.targets)) {
     throw new GatewayError(403, 'permission_error', `This key may not use model '${model}'.`, {
       code: 'model_not_allowed',
       param: 'model',
@@ -34,7 +37,7 @@ export function checkModel(key: ApiKeyRecord, model: string): void {
 export async function admit(c: Context<AppEnv>, options: { model?: string; holdsStream: boolean }): Promise<Release> {
   const key = c.get('apiKey');
   if (!key) return nothing;
-  if (options.model !== undefined) checkModel(key, options.model);
+  if (options.model !== undefined) checkModel(key, options.model, c.env);
   const limiter = c.env.KEY_LIMITER;
   if (!limiter) return nothing;
   const lease = await acquireSlot(limiter, key, options.holdsStream);

@@ -154,7 +154,7 @@ export class SessionDO extends DurableObject<Bindings> {
     let lease: StreamLease | undefined;
     try {
       // The key is checked again for every turn and warm-up, as each HTTP call checks it.
-      const limits = await recheckSocketKey(ws, this.env.DB, settings.model);
+      const limits = await recheckSocketKey(ws, this.env, settings.model);
       if (message.type === 'warmup') {
         // A warm-up is an upstream call: it holds one of the key's stream slots while it runs.
         lease = await this.#admitSocket(limits, true);

@@ -1,3 +1,4 @@
+import type { Bindings } from '../app-env';
 import { checkModel } from '../auth/admission';
 import { checkKey } from '../auth/key-check';
 import { KEY_LIMITS_HEADER, type KeyLimitsOf, keyLimitsFromHeader } from '../auth/key-handoff';
@@ -74,16 +75,13 @@ export function socketLimits(ws: WebSocket): KeyLimitsOf | undefined {
  * each turn and warm-up sent over it: revoked, expired or no longer allowed the session's model
  * throws the 401 or 403 an HTTP call would get. Its current limits, or undefined without a key.
  */
-export async function recheckSocketKey(
-  ws: WebSocket,
-  db: D1Database | undefined,
-  model: string,
-): Promise<KeyLimitsOf | undefined> {
+export async function recheckSocketKey(ws: WebSocket, env: Bindings, model: string): Promise<KeyLimitsOf | undefined> {
   const limits = socketLimits(ws);
+  const db = env.DB;
   if (!limits || !db) return limits;
   const record = await findKeyById(db, limits.id);
   checkKey(record);
-  checkModel(record, model);
+  checkModel(record, model, env);
   return record;
 }
 
