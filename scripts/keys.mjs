@@ -1,5 +1,7 @@
 // `npm run keys -- <command>`: gateway keys, kept in D1 as SHA-256 hashes. Local by default
-// (the database `npm start` uses); add --remote for the deployed gateway.
+// (the database `npm start` uses); add --remote for the deployed gateway. `--env NAME` picks the
+// wrangler environment (default `dev` locally, `production` with --remote; `--env ""` is the top
+// level, what plain `wrangler dev` runs) and `--persist-to DIR` a local state other than .wrangler/state.
 //
 //   create --name NAME [--models sim/*,groq/*] [--rpm N] [--concurrency N] [--expires 30d|2027-01-01]
 //   list
@@ -17,6 +19,8 @@ const { values: opts, positionals } = parseArgs({
     concurrency: { type: 'string' },
     expires: { type: 'string' },
     remote: { type: 'boolean', default: false },
+    env: { type: 'string' },
+    'persist-to': { type: 'string' },
   },
 });
 
@@ -42,7 +46,10 @@ function expiry(value) {
 }
 
 function d1(sql) {
-  const target = opts.remote ? ['--remote', '--env='] : ['--local', '--env', 'dev'];
+  const env = `--env=${opts.env ?? (opts.remote ? 'production' : 'dev')}`;
+  if (opts.remote && opts['persist-to']) fail('--persist-to is for local state; drop it or --remote');
+  const persist = opts['persist-to'] ? ['--persist-to', opts['persist-to']] : [];
+  const target = opts.remote ? ['--remote', env] : ['--local', env, ...persist];
   const result = spawnSync('wrangler', ['d1', 'execute', 'infe', ...target, '--json', '--command', sql], {
     encoding: 'utf8',
     env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false' },
@@ -88,10 +95,16 @@ if (command === 'create') {
   );
 } else if (command === 'revoke') {
   if (!arg) fail('revoke needs a key id');
-  d1(`UPDATE api_keys SET revoked_at = ${Date.now()} WHERE id = ${sqlString(arg)}`);
+  const revoked = d1(
+    `UPDATE api_keys SET revoked_at = ${Date.now()} WHERE id = ${sqlString(arg)} AND revoked_at IS NULL RETURNING id`,
+  );
+  if (revoked.length === 0) {
+    const known = d1(`SELECT revoked_at FROM api_keys WHERE id = ${sqlString(arg)}`);
+    fail(known.length === 0 ? `no key ${arg}` : `${arg} was already revoked`);
+  }
   console.log(`revoked ${arg} (every isolate stops accepting it within 30 s)`);
 } else {
   fail(
-    'usage: npm run keys -- create --name NAME [--models a,b] [--rpm N] [--concurrency N] [--expires 30d] | list | revoke KEY_ID  [--remote]',
+    'usage: npm run keys -- create --name NAME [--models a,b] [--rpm N] [--concurrency N] [--expires 30d] | list | revoke KEY_ID  [--remote] [--env NAME] [--persist-to DIR]',
   );
 }

@@ -40,6 +40,7 @@ const KEYED_PROVIDERS = [
 /** Providers as the Worker decides them: `<PROVIDER>_API_KEY`, `LOCAL_BASE_URL`, and sim unless disabled. */
 function configuredProviders(vars) {
   const providers = [];
+  // `npm start` is local (INSECURE_LOCAL_MODE), where sim is on unless disabled.
   if (vars.SIM_DISABLED !== 'true') providers.push('sim (built in)');
   for (const id of KEYED_PROVIDERS) if (vars[`${id.toUpperCase()}_API_KEY`]) providers.push(id);
   if (vars.LOCAL_BASE_URL) providers.push(`local (${vars.LOCAL_BASE_URL})`);

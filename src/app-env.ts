@@ -13,7 +13,10 @@ export type Bindings = ProviderEnv &
 export interface AppEnv {
   Bindings: Bindings;
   Variables: {
+    /** The gateway's own id for the request (see requestIds). */
     requestId: string;
+    /** The client's `X-Request-Id`, when it sent a plain one: recorded beside ours. */
+    clientRequestId?: string;
     /** The gateway key that made the request; unset while gateway auth is off (one local owner). */
     keyId?: string;
     apiKey?: ApiKeyRecord;

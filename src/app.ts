@@ -1,9 +1,10 @@
 import { Hono } from 'hono';
-import { requestId } from 'hono/request-id';
 import type { AppEnv } from './app-env';
 import { gatewayAuth } from './auth/gateway-auth';
 import { asGatewayError, errorResponse, GatewayError } from './errors/gateway-error';
 import { configuredCors, requestBodyLimit } from './middleware/limits';
+import { requestIds } from './middleware/request-ids';
+import { writeRefusalLog } from './observe/log-sink';
 import { chatCompletions } from './routes/chat-completions';
 import { conversations } from './routes/conversations';
 import { logs } from './routes/logs';
@@ -15,7 +16,7 @@ import { stats } from './routes/stats';
 
 export const app = new Hono<AppEnv>();
 
-app.use(requestId());
+app.use(requestIds());
 app.use('/v1/*', configuredCors(), requestBodyLimit());
 for (const path of [
   '/v1/chat/completions',
@@ -48,6 +49,15 @@ app.notFound(() =>
 
 app.onError((error, c) => {
   const failure = asGatewayError(error);
+  if (failure.status === 401 || failure.status === 403) {
+    const request = {
+      requestId: c.get('requestId'),
+      clientRequestId: c.get('clientRequestId'),
+      keyId: c.get('keyId') ?? null,
+      route: c.req.path.slice(0, 256),
+    };
+    writeRefusalLog(request, failure, c.env, (promise) => c.executionCtx.waitUntil(promise));
+  }
   if (failure.status >= 500 && !(error instanceof GatewayError))
     console.error(JSON.stringify({ type: 'unhandled', requestId: c.get('requestId'), name: (error as Error)?.name }));
   return errorResponse(failure, { 'x-request-id': c.get('requestId') });

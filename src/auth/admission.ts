@@ -1,16 +1,33 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../app-env';
+import type { EnvVars } from '../config/env';
+import { settingsFor } from '../config/settings';
 import { GatewayError } from '../errors/gateway-error';
-import { modelAllowed } from './api-key';
-import { type KeyLimitsOf, releaseLease, type StreamLease } from './key-handoff';
+import { withStorage } from '../errors/storage';
+import { aliasFor } from '../routing/resolve-targets';
+import { type ApiKeyRecord, modelAllowed } from './api-key';
+import { type KeyLimitsOf, keepLease, releaseLease, type StreamLease } from './key-handoff';
 import type { KeyLimiterDO } from './key-limiter-do';
+import type { Admission } from './key-limits';
 
 /** Gives the stream's slot back; `lease` names the slot, for an object that takes it over. */
 export interface Release {
   (): void;
   lease?: StreamLease;
+  /** The object the lease was handed to renews and releases it from now on. */
+  handOff(): void;
 }
-const nothing: Release = () => {};
+const nothing: Release = Object.assign(() => {}, { handOff: () => {} });
+
+/** A 403 unless the key may use `model` (for an alias: the targets it resolves to). */
+export function checkModel(key: ApiKeyRecord, model: string, env: EnvVars): void {
+  if (!modelAllowed(key, model, aliasFor(model, settingsFor(env))?.targets)) {
+    throw new GatewayError(403, 'permission_error', `This key may not use model '${model}'.`, {
+      code: 'model_not_allowed',
+      param: 'model',
+    });
+  }
+}
 
 /**
  * Checks the caller's key against the request before any upstream call: the model (when given)
@@ -20,13 +37,7 @@ const nothing: Release = () => {};
 export async function admit(c: Context<AppEnv>, options: { model?: string; holdsStream: boolean }): Promise<Release> {
   const key = c.get('apiKey');
   if (!key) return nothing;
-  const { model } = options;
-  if (model !== undefined && !modelAllowed(key, model)) {
-    throw new GatewayError(403, 'permission_error', `This key may not use model '${model}'.`, {
-      code: 'model_not_allowed',
-      param: 'model',
-    });
-  }
+  if (options.model !== undefined) checkModel(key, options.model, c.env);
   const limiter = c.env.KEY_LIMITER;
   if (!limiter) return nothing;
   const lease = await acquireSlot(limiter, key, options.holdsStream);
@@ -36,13 +47,14 @@ export async function admit(c: Context<AppEnv>, options: { model?: string; holds
     return nothing;
   }
   let released = false;
-  const release: Release = () => {
+  const stopRenewing = keepLease(limiter, lease);
+  const release = () => {
+    stopRenewing();
     if (released) return;
     released = true;
     c.executionCtx.waitUntil(releaseLease(limiter, lease));
   };
-  release.lease = lease;
-  return release;
+  return Object.assign(release, { lease, handOff: stopRenewing });
 }
 
 /**
@@ -56,7 +68,10 @@ export async function acquireSlot(
 ): Promise<StreamLease | undefined> {
   const concurrency = holdsStream ? key.concurrency : null;
   if (key.rpm === null && concurrency === null) return undefined;
-  const admission = await limiter.get(limiter.idFromName(key.id)).acquire({ rpm: key.rpm, concurrency });
+  const stub = limiter.get(limiter.idFromName(key.id));
+  const admission: Admission = await withStorage('key limiter', async () =>
+    stub.acquire({ rpm: key.rpm, concurrency }),
+  );
   if (!admission.ok) {
     const what = admission.reason === 'rpm' ? `${key.rpm} requests per minute` : `${concurrency} concurrent streams`;
     throw new GatewayError(429, 'rate_limit_error', `This key is limited to ${what}.`, {

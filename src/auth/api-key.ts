@@ -18,13 +18,21 @@ export async function hashKey(key: string): Promise<string> {
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-/** `openai/gpt-4o` is allowed by `openai/gpt-4o`, `openai/*` or `*`; an alias only by its name. */
-export function modelAllowed(record: ApiKeyRecord, model: string): boolean {
-  if (record.models === null) return true;
-  return record.models.some((pattern) => {
-    if (pattern === '*' || pattern === model) return true;
-    return pattern.endsWith('/*') && model.startsWith(pattern.slice(0, -1));
-  });
+/**
+ * `openai/gpt-4o` is allowed by `openai/gpt-4o`, `openai/*` or `*`. An alias (`aliasTargets`
+ * given) is allowed by its own name, by `*`, or when every target it resolves to is allowed: a
+ * `provider/*` pattern speaks of providers, so an alias merely named `sim/evil` is not a sim model.
+ */
+export function modelAllowed(record: ApiKeyRecord, model: string, aliasTargets?: readonly string[]): boolean {
+  const patterns = record.models;
+  if (patterns === null) return true;
+  const allows = (name: string) =>
+    patterns.some((pattern) => {
+      if (pattern === '*' || pattern === name) return true;
+      return pattern.endsWith('/*') && name.startsWith(pattern.slice(0, -1));
+    });
+  if (!aliasTargets) return allows(model);
+  return patterns.includes('*') || patterns.includes(model) || aliasTargets.every(allows);
 }
 
 /** The credential from `Authorization: Bearer …` or, for Anthropic-style clients, `x-api-key`. */

@@ -2,7 +2,9 @@ import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../app-env';
 import { envString } from '../config/env';
 import { GatewayError } from '../errors/gateway-error';
+import { withStorage } from '../errors/storage';
 import { hashKey, presentedKey } from './api-key';
+import { checkKey } from './key-check';
 import { anyKeys, findKey } from './key-store';
 
 const unauthorized = (message: string, code: string) =>
@@ -21,7 +23,7 @@ export function gatewayAuth(): MiddlewareHandler<AppEnv> {
     if (!key) {
       if (local) return next();
       const db = c.env.DB;
-      if (!db || !(await anyKeys(db))) {
+      if (!db || !(await withStorage('key table', () => anyKeys(db), c.get('requestId')))) {
         throw unauthorized(
           'This gateway has no keys yet: create one with `npm run keys -- create --name <name> --remote`.',
           'no_keys_configured',
@@ -30,14 +32,12 @@ export function gatewayAuth(): MiddlewareHandler<AppEnv> {
       throw unauthorized('Send a gateway key as `Authorization: Bearer <key>`.', 'missing_api_key');
     }
     const db = c.env.DB;
-    const record = db ? await findKey(db, await hashKey(key)) : null;
+    const hash = await hashKey(key);
+    const record = db ? await withStorage('key table', () => findKey(db, hash), c.get('requestId')) : null;
     // SDKs always send some key; locally an unknown one is the anonymous local caller, while a
     // real key still gets its own limits.
     if (!record && local) return next();
-    if (!record || record.revokedAt !== null) throw unauthorized('The gateway key is not valid.', 'invalid_api_key');
-    if (record.expiresAt !== null && record.expiresAt <= Date.now()) {
-      throw unauthorized('The gateway key has expired.', 'expired_api_key');
-    }
+    checkKey(record);
     c.set('keyId', record.id);
     c.set('apiKey', record);
     return next();

@@ -1,5 +1,6 @@
 import type { ApiKeyRecord } from './api-key';
 import type { KeyLimiterDO } from './key-limiter-do';
+import { LEASE_RENEW_MS } from './key-limits';
 
 // What the sessions route hands a session object about the caller's key: a session's turns
 // outlive the requests that start them, so the object finishes the key's accounting itself.
@@ -22,6 +23,20 @@ export function releaseLease(limiter: DurableObjectNamespace<KeyLimiterDO>, { ke
     .get(limiter.idFromName(keyId))
     .release(lease)
     .catch(() => {});
+}
+
+/**
+ * Renews the lease every LEASE_RENEW_MS while its stream lives, so a stream longer than
+ * LEASE_TTL_MS keeps counting against the key. Returns the function that stops renewing.
+ */
+export function keepLease(limiter: DurableObjectNamespace<KeyLimiterDO>, { keyId, lease }: StreamLease): () => void {
+  const timer = setInterval(() => {
+    limiter
+      .get(limiter.idFromName(keyId))
+      .renew(lease)
+      .catch(() => {});
+  }, LEASE_RENEW_MS);
+  return () => clearInterval(timer);
 }
 
 /**

@@ -13,6 +13,10 @@ export class KeyLimiterDO extends DurableObject {
     this.limits.release(lease);
   }
 
+  renew(lease: string): void {
+    this.limits.renew(lease, Date.now());
+  }
+
   openStreams(): number {
     return this.limits.openStreams();
   }

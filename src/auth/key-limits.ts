@@ -1,5 +1,10 @@
-/** A lease not released within this time is presumed lost (its isolate died) and stops counting. */
+/**
+ * A lease neither renewed nor released within this time is presumed lost (its isolate died) and
+ * stops counting. A living stream renews its lease every LEASE_RENEW_MS, however long it runs.
+ */
 export const LEASE_TTL_MS = 15 * 60_000;
+/** A third of the TTL: two renewals may fail (a limiter briefly unreachable) before a lease lapses. */
+export const LEASE_RENEW_MS = LEASE_TTL_MS / 3;
 const WINDOW_MS = 60_000;
 
 export interface Limits {
@@ -49,6 +54,11 @@ export class KeyLimits {
 
   release(lease: string): void {
     this.sql.exec('DELETE FROM leases WHERE id = ?', lease);
+  }
+
+  /** Pushes a living stream's lease a full TTL ahead; a lease already lapsed is not revived. */
+  renew(lease: string, now: number): void {
+    this.sql.exec('UPDATE leases SET expires_at = ? WHERE id = ? AND expires_at > ?', now + LEASE_TTL_MS, lease, now);
   }
 
   openStreams(): number {

@@ -21,12 +21,26 @@ interface Row {
 
 const cache = new Map<string, { record: ApiKeyRecord | null; until: number }>();
 
-export async function findKey(db: D1Database, hash: string, now = Date.now()): Promise<ApiKeyRecord | null> {
-  const cached = cache.get(hash);
+/** The key whose SHA-256 is `hash`, trusted for KEY_CACHE_MS. */
+export function findKey(db: D1Database, hash: string, now = Date.now()): Promise<ApiKeyRecord | null> {
+  return lookUp(db, 'hash', hash, now);
+}
+
+/**
+ * The key with this id, under the same cache as `findKey`: a session's WebSocket outlives the
+ * request that presented the key, so each turn sent over it looks the key up again by its id.
+ */
+export function findKeyById(db: D1Database, id: string, now = Date.now()): Promise<ApiKeyRecord | null> {
+  return lookUp(db, 'id', id, now);
+}
+
+async function lookUp(db: D1Database, column: 'hash' | 'id', value: string, now: number) {
+  const cacheKey = `${column}:${value}`;
+  const cached = cache.get(cacheKey);
   if (cached && cached.until > now) return cached.record;
   const row = await db
-    .prepare('SELECT id, name, models, rpm, concurrency, expires_at, revoked_at FROM api_keys WHERE hash = ?')
-    .bind(hash)
+    .prepare(`SELECT id, name, models, rpm, concurrency, expires_at, revoked_at FROM api_keys WHERE ${column} = ?`)
+    .bind(value)
     .first<Row>();
   const record: ApiKeyRecord | null = row
     ? {
@@ -40,7 +54,7 @@ export async function findKey(db: D1Database, hash: string, now = Date.now()): P
       }
     : null;
   if (cache.size >= MAX_CACHED) cache.clear();
-  cache.set(hash, { record, until: now + (record ? KEY_CACHE_MS : MISS_CACHE_MS) });
+  cache.set(cacheKey, { record, until: now + (record ? KEY_CACHE_MS : MISS_CACHE_MS) });
   return record;
 }
 

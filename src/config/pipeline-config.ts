@@ -38,3 +38,18 @@ export const pipelineConfigSchema = z.strictObject({
 });
 
 export type PipelineConfig = z.output<typeof pipelineConfigSchema>;
+
+/**
+ * A session's own guard policy under the operator's: its rules are added to the operator's,
+ * which come first and so win a tie, and replace them only where `allow_overrides.disable_guard`
+ * lets a request switch the guard off anyway. A session must not do what a request may not.
+ */
+export function withSessionGuard(config: PipelineConfig, guard: PipelineConfig['guard']): PipelineConfig {
+  if (!guard) return config;
+  const operator = config.guard;
+  if (!operator || config.allow_overrides.disable_guard) return { ...config, guard };
+  return {
+    ...config,
+    guard: { rules: [...operator.rules, ...guard.rules], window: Math.max(operator.window, guard.window) },
+  };
+}

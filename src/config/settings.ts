@@ -47,6 +47,13 @@ export const settingsSchema = z.object({
   FIRST_BYTE_TIMEOUT_MS: ms(30_000),
   /** Longest silence between content events; keep-alive comments do not reset it. */
   STREAM_IDLE_TIMEOUT_MS: ms(30_000),
+  /**
+   * A streaming client that takes no byte for this long is ended: its upstream aborted, its key
+   * slot freed, recorded `client_stalled`. 0 waits as long as the client keeps the connection.
+   */
+  WRITE_IDLE_TIMEOUT_MS: ms(30_000),
+  /** A request body still arriving after this long is refused with 408 (a client gone silent mid-body). */
+  BODY_READ_TIMEOUT_MS: ms(30_000),
   /** Extra attempts per target for 429, 5xx and network errors, before falling back. */
   UPSTREAM_MAX_RETRIES: ms(2),
   /** First backoff step; doubles per attempt, with jitter. */

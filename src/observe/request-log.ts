@@ -10,6 +10,8 @@ import type { StageTiming } from './stage-timing';
 export type Outcome =
   | 'ok'
   | 'client_cancelled'
+  /** The client stopped reading for WRITE_IDLE_TIMEOUT_MS: the response was ended, the upstream aborted. */
+  | 'client_stalled'
   | 'upstream_error'
   | 'timeout'
   | 'blocked'
@@ -24,7 +26,10 @@ export type Outcome =
  * redaction; credentials never appear.
  */
 export interface RequestLogRecord {
+  /** The gateway's own id: a client cannot choose it (see requestIds). */
   requestId: string;
+  /** The client's `X-Request-Id`, when it sent one. */
+  clientRequestId?: string;
   /** Epoch ms the request arrived. */
   ts: number;
   /** The gateway key that made the request; null while gateway auth is off. */
@@ -69,7 +74,12 @@ export interface RequestLogRecord {
   moderation?: ModerationRecord[];
   stages?: Record<string, StageTiming>;
   error?: string;
+  /** On a recorded 401/403: refusals before it that the refusal budget left unrecorded. */
+  refusalsSkipped?: number;
+  /** The record was too large for the Queue and was cut down (see fitRecord). */
+  recordTruncated?: true;
   durationMs: number;
+  /** With LOG_PAYLOADS: the messages as sent upstream (after the guard's redaction), as JSON. */
   prompt?: string;
   completion?: string;
 }

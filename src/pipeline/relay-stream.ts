@@ -3,12 +3,15 @@ import { asGatewayError, GatewayError } from '../errors/gateway-error';
 import type { Connection } from './connection';
 import { composeStages, type Stage, type StageControl } from './stage';
 import { type PumpOutcome, type PumpStats, UpstreamPump } from './upstream-pump';
+import { WriteWatchdog } from './write-watchdog';
 
 export interface RelayOptions {
   stages: readonly Stage[];
   control: StageControl;
   encoder: Encoder;
   idleTimeoutMs: number;
+  /** A client that takes no byte for this long is ended (`client_stalled`); 0 waits forever. */
+  writeIdleTimeoutMs?: number;
   /** The client's own signal: an abort that reaches the relay through it is the client leaving. */
   clientSignal?: AbortSignal;
   /** Called once when the stream is over, however it ended. */
@@ -107,8 +110,8 @@ function createRelay(source: Connection | PendingConnection, options: RelayOptio
     }
   };
 
-  const cancel = (reason: unknown) => {
-    if (pump) pump.cancel('client_cancelled', reason);
+  const cancel = (reason: unknown, outcome: 'client_cancelled' | 'client_stalled' = 'client_cancelled') => {
+    if (pump) pump.cancel(outcome, reason);
     else if (pending) {
       pending.abort();
       // The connection may have been made just as the client left: abort it too.
@@ -117,7 +120,7 @@ function createRelay(source: Connection | PendingConnection, options: RelayOptio
         () => {},
       );
     }
-    finish('client_cancelled');
+    finish(outcome);
   };
 
   return { next, cancel, isDone: () => done };
@@ -139,17 +142,26 @@ export function relayStream(
   const relay = createRelay(source, options);
   const { readable, writable } = new IdentityTransformStream();
   const writer = writable.getWriter();
+  // A client that stops reading would otherwise hold the upstream, the key's slot and this
+  // response until it hangs up: the write it does not take is the only sign of it.
+  const watchdog = new WriteWatchdog(options.writeIdleTimeoutMs ?? 0, () => {
+    const reason = new Error('client stopped reading');
+    relay.cancel(reason, 'client_stalled');
+    writer.abort(reason).catch(() => {});
+  });
   const run = async () => {
     try {
       for (;;) {
         const chunk = await relay.next();
-        if (chunk?.length) await writer.write(chunk);
+        if (chunk?.length) await watchdog.write(writer.write(chunk));
         if (relay.isDone()) break;
       }
       await writer.close();
     } catch (reason) {
       relay.cancel(reason);
       writer.abort(reason).catch(() => {});
+    } finally {
+      watchdog.stop();
     }
   };
   waitUntil(run());

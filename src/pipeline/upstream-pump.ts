@@ -9,6 +9,8 @@ export type PumpOutcome =
   | 'finished'
   | 'stopped'
   | 'client_cancelled'
+  /** The client stopped taking bytes for WRITE_IDLE_TIMEOUT_MS. */
+  | 'client_stalled'
   | 'upstream_error'
   | 'timeout'
   | 'truncated'

@@ -1,4 +1,4 @@
-import { envString } from '../config/env';
+import { type EnvVars, envString } from '../config/env';
 import { GatewayError } from '../errors/gateway-error';
 import { type ChatRequest, maxOutputTokens, textOf } from '../schema/chat-request';
 import { ParamPolicy } from '../schema/param-policy';
@@ -143,11 +143,20 @@ function refuseModel(model: string): GatewayError | undefined {
   );
 }
 
+/**
+ * The simulator answers anyone for free, so a deployment has it only when it asks for it
+ * (`SIM_ENABLED=true`); a local one (INSECURE_LOCAL_MODE) has it unless `SIM_DISABLED=true`.
+ */
+export function simEnabled(env: EnvVars): boolean {
+  if (envString(env, 'SIM_ENABLED') === 'true') return true;
+  return envString(env, 'INSECURE_LOCAL_MODE') === 'true' && envString(env, 'SIM_DISABLED') !== 'true';
+}
+
 export const sim: ProviderDefinition = {
   id: 'sim',
-  requiredVariable: 'SIM_DISABLED=false',
+  requiredVariable: 'SIM_ENABLED=true',
   create(env) {
-    if (envString(env, 'SIM_DISABLED') === 'true') return undefined;
+    if (!simEnabled(env)) return undefined;
     return {
       id: 'sim',
       models: SIM_MODELS,

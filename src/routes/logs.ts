@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import * as z from 'zod';
 import type { AppEnv } from '../app-env';
 import { GatewayError } from '../errors/gateway-error';
+import { withStorage } from '../errors/storage';
 import { adminAuth } from '../middleware/admin-auth';
 import type { RequestLogRecord } from '../observe/request-log';
 import { validationError } from '../schema/validation-error';
@@ -51,10 +52,12 @@ export const logs = new Hono<AppEnv>().use(adminAuth()).get('/', async (c) => {
   }
   const sql = `SELECT request_id, ts, record FROM request_logs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
     ORDER BY ts DESC, request_id DESC LIMIT ?`;
-  const { results } = await db
-    .prepare(sql)
-    .bind(...params, q.limit + 1)
-    .all<{ request_id: string; ts: number; record: string }>();
+  const { results } = await withStorage('request log', () =>
+    db
+      .prepare(sql)
+      .bind(...params, q.limit + 1)
+      .all<{ request_id: string; ts: number; record: string }>(),
+  );
   const page = results.slice(0, q.limit);
   const last = page.at(-1);
   return c.json({

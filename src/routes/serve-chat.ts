@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../app-env';
-import { admit, type Release } from '../auth/admission';
+import { admit } from '../auth/admission';
 import { settingsFor } from '../config/settings';
 import type { ClientFormat, ResponseMeta } from '../encoders/encoder';
 import { asGatewayError } from '../errors/gateway-error';
@@ -31,7 +31,7 @@ function upstreamHeaders(connection: Connection): Record<string, string> {
 /** A request refused before it could be served (bad JSON, a wrong field) still gets its record. */
 export function logRejected(c: Context<AppEnv>, route: string, error: unknown): never {
   writeRejectedLog(
-    { requestId: c.get('requestId'), keyId: c.get('keyId') ?? null, route },
+    { requestId: c.get('requestId'), clientRequestId: c.get('clientRequestId'), keyId: c.get('keyId') ?? null, route },
     asGatewayError(error),
     c.env,
     (promise) => c.executionCtx.waitUntil(promise),
@@ -62,6 +62,7 @@ export async function serveChat(
   const clientSignal = c.req.raw.signal;
   const recorder = new RequestRecorder({
     requestId,
+    clientRequestId: c.get('clientRequestId'),
     receivedAt,
     keyId: c.get('keyId') ?? null,
     route: format.route,
@@ -69,7 +70,7 @@ export async function serveChat(
     stream: request.stream === true,
     logPayloads: settings.LOG_PAYLOADS,
   });
-  let release: Release = () => {};
+  let release: () => void = () => {};
   const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
   const log = (record: RequestLogRecord) => {
     release();
@@ -96,7 +97,11 @@ export async function serveChat(
 
     const encoder = format.encoder(meta);
     const headers = { ...SSE_HEADERS, 'content-type': encoder.contentType, 'x-request-id': requestId };
-    const relay = { stages, control, encoder, idleTimeoutMs: settings.STREAM_IDLE_TIMEOUT_MS, clientSignal, onDone };
+    const relay = {
+      ...{ stages, control, encoder, clientSignal, onDone },
+      idleTimeoutMs: settings.STREAM_IDLE_TIMEOUT_MS,
+      writeIdleTimeoutMs: settings.WRITE_IDLE_TIMEOUT_MS,
+    };
     if (settings.PREFILL_PROBE_MS > 0) {
       const stop = new AbortController();
       const connection = prepared.connect(AbortSignal.any([clientSignal, stop.signal]));

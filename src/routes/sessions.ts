@@ -4,13 +4,20 @@ import { admit } from '../auth/admission';
 import { KEY_LIMITS_HEADER } from '../auth/key-handoff';
 import { settingsFor } from '../config/settings';
 import { GatewayError } from '../errors/gateway-error';
+import { withStorage } from '../errors/storage';
 import { registryFor } from '../providers/registry';
 import { assertServable } from '../routing/assert-servable';
 import { readJson } from '../schema/read-json';
 import { validationError } from '../schema/validation-error';
 import type { SessionDO } from '../session/session-do';
 import { type RpcResult, unavailable, unwrap } from '../session/session-rpc';
-import { createSessionSchema, LOCAL_OWNER, newSessionId, SESSION_ID_PATTERN } from '../session/session-settings';
+import {
+  createSessionSchema,
+  LOCAL_OWNER,
+  newSessionId,
+  postMessageSchema,
+  SESSION_ID_PATTERN,
+} from '../session/session-settings';
 import { SSE_HEADERS } from '../stream/sse-headers';
 
 const ownerOf = (c: Context<AppEnv>) => c.get('keyId') ?? LOCAL_OWNER;
@@ -68,33 +75,44 @@ export const sessions = new Hono<AppEnv>()
       throw unavailable();
     }
     const created = unwrap(result);
-    await c.env.DB?.prepare('INSERT INTO sessions (id, owner, model, created_at) VALUES (?, ?, ?, ?)')
-      .bind(id, settings.owner, settings.model, settings.created_at)
-      .run();
+    const db = c.env.DB;
+    if (db) {
+      const insert = db.prepare('INSERT INTO sessions (id, owner, model, created_at) VALUES (?, ?, ?, ?)');
+      await withStorage('session index', () =>
+        insert.bind(id, settings.owner, settings.model, settings.created_at).run(),
+      );
+    }
     return c.json(created, 201);
   })
   .get('/', async (c) => {
     const db = c.env.DB;
     if (!db) return c.json({ object: 'list', data: [] });
-    const { results } = await db
-      .prepare('SELECT id, model, created_at FROM sessions WHERE owner = ? ORDER BY created_at DESC, id DESC LIMIT 100')
-      .bind(ownerOf(c))
-      .all();
+    const list = db.prepare(
+      'SELECT id, model, created_at FROM sessions WHERE owner = ? ORDER BY created_at DESC, id DESC LIMIT 100',
+    );
+    const { results } = await withStorage('session index', () => list.bind(ownerOf(c)).all());
     return c.json({ object: 'list', data: results });
   })
   .get('/:id', async (c) => c.json(await callSession(c, (stub, owner) => stub.state(owner))))
   .delete('/:id', async (c) => {
     const deleted = await callSession(c, (stub, owner) => stub.remove(owner));
-    await c.env.DB?.prepare('DELETE FROM sessions WHERE id = ?').bind(c.req.param('id')).run();
+    const remove = c.env.DB?.prepare('DELETE FROM sessions WHERE id = ?').bind(c.req.param('id'));
+    if (remove) await withStorage('session index', () => remove.run());
     return c.json(deleted);
   })
   .post('/:id/messages', async (c) => {
+    // The message is read (within BODY_READ_TIMEOUT_MS: see requestBodyLimit) and checked before
+    // a slot is taken: a client that sends half a body and goes silent holds nothing. The object
+    // checks it again.
+    const parsed = postMessageSchema.safeParse(await readJson(c.req.raw));
+    if (!parsed.success) throw validationError(parsed.error);
     // A turn is a stream like any other: it takes one of the key's concurrent-stream slots. The
     // object gives the slot back when the turn ends; a message it refused gives it back here.
     const release = await admit(c, { holdsStream: true });
     try {
-      const body = await c.req.text();
+      const body = JSON.stringify(parsed.data);
       const posted = await callSession(c, (stub, owner) => stub.postMessage(owner, body, release.lease));
+      release.handOff();
       return 'stream' in posted ? sse(posted.stream) : c.json(posted.reply);
     } catch (error) {
       release();
@@ -103,9 +121,18 @@ export const sessions = new Hono<AppEnv>()
   })
   .post('/:id/interrupt', async (c) => c.json(await callSession(c, (stub, owner) => stub.interrupt(owner))))
   .post('/:id/warmup', async (c) => {
-    await admit(c, { holdsStream: false });
-    const body = await c.req.text();
-    return c.json(await callSession(c, (stub, owner) => stub.warmup(owner, body)), 202);
+    // A started warm-up is an upstream call: it holds one of the key's stream slots until it
+    // ends, and the object gives it back (at once, when it skips or refuses the warm-up).
+    const release = await admit(c, { holdsStream: true });
+    try {
+      const body = await c.req.text();
+      const decision = await callSession(c, (stub, owner) => stub.warmup(owner, body, release.lease));
+      release.handOff();
+      return c.json(decision, 202);
+    } catch (error) {
+      release();
+      throw error;
+    }
   })
   .get('/:id/stream', async (c) => {
     const lastEventId = c.req.header('last-event-id') ?? c.req.query('last_event_id') ?? null;

@@ -35,6 +35,6 @@ export function validationError(error: z.ZodError): GatewayError {
     return invalidRequest(`Unsupported field '${param}'.`, param, 'unsupported_field');
   }
   const param = formatPath(issue.path);
-  const where = param ? `'${param}'` : 'The request body';
+  const where = param ? `'${param}'` : 'request body';
   return invalidRequest(`Invalid ${where}: ${issue.message}.`, param || null, 'invalid_field');
 }

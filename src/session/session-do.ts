@@ -1,7 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Bindings } from '../app-env';
 import { acquireSlot } from '../auth/admission';
-import { releaseLease, type StreamLease } from '../auth/key-handoff';
+import { type KeyLimitsOf, keepLease, releaseLease, type StreamLease } from '../auth/key-handoff';
 import { asGatewayError, errorResponse, GatewayError } from '../errors/gateway-error';
 import { readJson } from '../schema/read-json';
 import { validationError } from '../schema/validation-error';
@@ -11,7 +11,14 @@ import { answer, type RpcResult } from './session-rpc';
 import { postMessageSchema, type SessionSettings, sessionSettingsSchema, warmupSchema } from './session-settings';
 import { openTables, type SessionTables } from './session-tables';
 import { toWebSocketMessage } from './session-wire';
-import { acceptSocket, errorFrame, parseClientMessage, replyFrame, socketLimits } from './socket-protocol';
+import {
+  acceptSocket,
+  errorFrame,
+  keyGoneCloseCode,
+  parseClientMessage,
+  recheckSocketKey,
+  replyFrame,
+} from './socket-protocol';
 import { type InterruptResult, type PostedMessage, type TurnHost, Turns } from './turns';
 import { viewerReplay } from './viewer-replay';
 import { Viewers } from './viewers';
@@ -30,6 +37,8 @@ export class SessionDO extends DurableObject<Bindings> {
   #tables: SessionTables;
   readonly #viewers = new Viewers();
   readonly #warmups = new WarmupGate();
+  /** The leases of running turns, each with the function that stops its renewal. */
+  readonly #renewing = new Map<string, () => void>();
   readonly #host: TurnHost;
   readonly #turns: Turns;
 
@@ -83,7 +92,7 @@ export class SessionDO extends DurableObject<Bindings> {
       const settings = this.#owned(owner);
       const parsed = postMessageSchema.safeParse(await readJson(new Response(body)));
       if (!parsed.success) throw validationError(parsed.error);
-      const turn = await this.#turns.begin(parsed.data.content, settings, lease);
+      const turn = await this.#begin(parsed.data.content, settings, lease);
       if (parsed.data.stream) {
         const live = this.#turns.current === turn;
         return { stream: this.#viewers.open(this.#tables.log.turnEvents(turn.turnId), { live }) };
@@ -102,14 +111,14 @@ export class SessionDO extends DurableObject<Bindings> {
   }
 
   /** The warm-up takes no fields: `body` may be empty; anything else is named in a 400. */
-  warmup(owner: string, body: string): Promise<RpcResult<WarmupDecision>> {
+  warmup(owner: string, body: string, lease?: StreamLease): Promise<RpcResult<WarmupDecision>> {
     return answer(async () => {
       const settings = this.#owned(owner);
       if (body.trim() !== '') {
         const parsed = warmupSchema.safeParse(await readJson(new Response(body)));
         if (!parsed.success) throw validationError(parsed.error);
       }
-      return this.#warmUp(settings);
+      return this.#warmUp(settings, lease);
     });
   }
 
@@ -144,17 +153,24 @@ export class SessionDO extends DurableObject<Bindings> {
     }
     let lease: StreamLease | undefined;
     try {
+      // The key is checked again for every turn and warm-up, as each HTTP call checks it.
+      const limits = await recheckSocketKey(ws, this.env, settings.model);
       if (message.type === 'warmup') {
-        // Counted against the key's rate, as the HTTP warm-up is; it holds no stream slot.
-        this.#releaseLease(await this.#admitSocket(ws, false));
-        return ws.send(replyFrame({ type: 'warmup', ...this.#warmUp(settings) }));
+        // A warm-up is an upstream call: it holds one of the key's stream slots while it runs.
+        lease = await this.#admitSocket(limits, true);
+        const decision = this.#warmUp(settings, lease);
+        lease = undefined;
+        return ws.send(replyFrame({ type: 'warmup', ...decision }));
       }
-      lease = await this.#admitSocket(ws, true);
-      await this.#turns.begin(message.content, settings, lease);
+      lease = await this.#admitSocket(limits, true);
+      await this.#begin(message.content, settings, lease);
     } catch (error) {
       this.#releaseLease(lease);
       const failure = asGatewayError(error);
       ws.send(errorFrame(failure.code, failure.message));
+      // A key that is gone ends the socket: every later message would be refused the same way.
+      const closeCode = keyGoneCloseCode(failure.status);
+      if (closeCode) ws.close(closeCode, failure.code);
     }
   }
 
@@ -165,18 +181,37 @@ export class SessionDO extends DurableObject<Bindings> {
     return settings;
   }
 
-  #warmUp(settings: SessionSettings): WarmupDecision {
-    return warmUp(this.#host, this.#warmups, settings, this.#turns.current !== undefined);
+  /** Gives `lease` back when the warm-up ends, or at once when it is skipped or refused. */
+  #warmUp(settings: SessionSettings, lease: StreamLease | undefined): WarmupDecision {
+    return warmUp(this.#host, this.#warmups, settings, this.#turns.current !== undefined, lease);
   }
 
   /** What is sent over the socket counts against the key as it would over HTTP (the route's admit). */
-  #admitSocket(ws: WebSocket, holdsStream: boolean): Promise<StreamLease | undefined> {
-    const limits = socketLimits(ws);
+  #admitSocket(limits: KeyLimitsOf | undefined, holdsStream: boolean): Promise<StreamLease | undefined> {
     const limiter = this.env.KEY_LIMITER;
     return limits && limiter ? acquireSlot(limiter, limits, holdsStream) : Promise.resolve(undefined);
   }
 
+  /** Begins a turn that holds `lease`, renewing it while the turn lives (a turn may outlast LEASE_TTL_MS). */
+  async #begin(content: string, settings: SessionSettings, lease: StreamLease | undefined) {
+    const limiter = this.env.KEY_LIMITER;
+    if (lease && limiter) this.#renewing.set(lease.lease, keepLease(limiter, lease));
+    try {
+      return await this.#turns.begin(content, settings, lease);
+    } catch (error) {
+      this.#stopRenewing(lease);
+      throw error;
+    }
+  }
+
+  #stopRenewing(lease: StreamLease | undefined): void {
+    if (!lease) return;
+    this.#renewing.get(lease.lease)?.();
+    this.#renewing.delete(lease.lease);
+  }
+
   #releaseLease(lease: StreamLease | undefined): void {
+    this.#stopRenewing(lease);
     const limiter = this.env.KEY_LIMITER;
     if (lease && limiter) this.ctx.waitUntil(releaseLease(limiter, lease));
   }

@@ -28,7 +28,10 @@ export const createSessionSchema = z.strictObject({
   warmup: z.boolean().default(false),
   max_tokens: z.number().int().positive().optional(),
   temperature: z.number().min(0).max(2).optional(),
-  /** Guard policy for prompts and replies; replaces the gateway's for this session. Stored as given. */
+  /**
+   * Guard policy for prompts and replies, added to the gateway's (it replaces it only where
+   * `allow_overrides.disable_guard` is true). Stored as given.
+   */
   guard: z
     .unknown()
     .optional()

@@ -1,4 +1,8 @@
+import type { Bindings } from '../app-env';
+import { checkModel } from '../auth/admission';
+import { checkKey } from '../auth/key-check';
 import { KEY_LIMITS_HEADER, type KeyLimitsOf, keyLimitsFromHeader } from '../auth/key-handoff';
+import { findKeyById } from '../auth/key-store';
 import { errorResponse, GatewayError } from '../errors/gateway-error';
 import { validationError } from '../schema/validation-error';
 import type { SessionEvent } from './session-events';
@@ -65,3 +69,22 @@ export function acceptSocket(ctx: DurableObjectState, request: Request): Respons
 export function socketLimits(ws: WebSocket): KeyLimitsOf | undefined {
   return (ws.deserializeAttachment() as SocketAttachment | null)?.limits;
 }
+
+/**
+ * The key a socket was opened with, looked up again (under the HTTP path's 30 s key cache) for
+ * each turn and warm-up sent over it: revoked, expired or no longer allowed the session's model
+ * throws the 401 or 403 an HTTP call would get. Its current limits, or undefined without a key.
+ */
+export async function recheckSocketKey(ws: WebSocket, env: Bindings, model: string): Promise<KeyLimitsOf | undefined> {
+  const limits = socketLimits(ws);
+  const db = env.DB;
+  if (!limits || !db) return limits;
+  const record = await findKeyById(db, limits.id);
+  checkKey(record);
+  checkModel(record, model, env);
+  return record;
+}
+
+/** Close codes for a socket whose key may no longer be used (4000-4999 are the application's). */
+export const keyGoneCloseCode = (status: number): number | undefined =>
+  status === 401 || status === 403 ? 4000 + status : undefined;

@@ -9,7 +9,7 @@ import type { SessionSettings } from './session-settings';
 /** The session's part of a turn's preparation; the spine's `prepare` does the rest. */
 export interface TurnRequest {
   request: ChatRequest;
-  /** The session's own guard policy, in place of the gateway's; undefined keeps the gateway's. */
+  /** The session's own guard policy, added to the gateway's (see withSessionGuard). */
   guard: PipelineConfig['guard'];
   /** The context's estimate (system prompt and kept messages). */
   estimatedTokens: number;

@@ -1,3 +1,4 @@
+import type { StreamLease } from '../auth/key-handoff';
 import { settingsFor } from '../config/settings';
 import { GatewayError } from '../errors/gateway-error';
 import { writeRequestLog } from '../observe/log-sink';
@@ -62,17 +63,41 @@ export async function runWarmup(
   }
 }
 
+type WarmupHost = Pick<TurnHost, 'env' | 'waitUntil' | 'tables' | 'releaseLease'>;
+
 /**
  * A warm-up signal (see WarmupGate for when one is skipped). A started warm-up runs in the
  * background and is never waited for: a turn that begins meanwhile goes ahead at once and the
  * warm-up carries on, since aborting it would throw away the prefill it has done, and with a
- * one-token cap it ends right after that prefill anyway.
+ * one-token cap it ends right after that prefill anyway. `lease` is the key's stream slot the
+ * warm-up holds while its upstream request runs (an upstream call like any other); it is given
+ * back when the warm-up ends, or at once when it is skipped.
  */
 export function warmUp(
-  host: Pick<TurnHost, 'env' | 'waitUntil' | 'tables'>,
+  host: WarmupHost,
   gate: WarmupGate,
   settings: SessionSettings,
   generating: boolean,
+  lease?: StreamLease,
+): WarmupDecision {
+  const release = () => host.releaseLease(lease);
+  let decision: WarmupDecision;
+  try {
+    decision = startWarmup(host, gate, settings, generating, release);
+  } catch (error) {
+    release();
+    throw error;
+  }
+  if (decision.warmup !== 'started') release();
+  return decision;
+}
+
+function startWarmup(
+  host: WarmupHost,
+  gate: WarmupGate,
+  settings: SessionSettings,
+  generating: boolean,
+  release: () => void,
 ): WarmupDecision {
   const config = settingsFor(host.env);
   const perMinute = config.SESSION_WARMUP_PER_MINUTE;
@@ -103,6 +128,7 @@ export function warmUp(
     throw error;
   }
   void run.then((record) => {
+    release();
     gate.settle(record.outcome === 'ok');
     writeRequestLog(record, host.env, host.waitUntil);
   });

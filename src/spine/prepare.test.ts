@@ -11,7 +11,10 @@ const env = {
   UPSTREAM_RETRY_BASE_MS: '7',
   FIRST_BYTE_TIMEOUT_MS: '1234',
   GATEWAY_CONFIG: JSON.stringify({
-    aliases: { hedged: { targets: ['sim/fast', 'sim/default'], hedge: { after_ms: 50 }, pipeline: { guard } } },
+    aliases: {
+      hedged: { targets: ['sim/fast', 'sim/default'], hedge: { after_ms: 50 }, pipeline: { guard } },
+      open: { targets: ['sim/fast'], pipeline: { guard, allow_overrides: { disable_guard: true } } },
+    },
   }),
 };
 
@@ -21,7 +24,10 @@ const request = (model: string, content = 'How is falcon?'): ChatRequest => ({
   messages: [{ role: 'user', content }],
 });
 
-function prepared(model: string, extra: { content?: string; sessionGuard?: typeof guard } = {}) {
+function prepared(
+  model: string,
+  extra: { content?: string; sessionGuard?: { rules: (typeof guard)['rules'] | [] } } = {},
+) {
   const recorder = new RequestRecorder({
     requestId: 'r',
     receivedAt: 0,
@@ -65,11 +71,22 @@ describe('prepare: the one preparation', () => {
     expect(recorder.inputActions).toEqual([{ rule: 'codename', action: 'redact' }]);
   });
 
-  it('a session guard replaces the gateway one', () => {
+  it('a session guard adds to the gateway one, and cannot take its rules away', () => {
     const other = { rules: [{ id: 'greeting', kind: 'phrase', phrases: ['how'], action: 'redact' }] };
     const { result, recorder } = prepared('hedged', { sessionGuard: other });
+    expect(result.request.messages[0]?.content).toBe('[REDACTED:greeting] is [REDACTED:codename]?');
+    expect(recorder.inputActions).toEqual([
+      { rule: 'greeting', action: 'redact' },
+      { rule: 'codename', action: 'redact' },
+    ]);
+    const empty = prepared('hedged', { sessionGuard: { rules: [] } });
+    expect(empty.result.request.messages[0]?.content).toBe('How is [REDACTED:codename]?');
+  });
+
+  it('a session guard replaces the gateway one only where disable_guard is allowed', () => {
+    const other = { rules: [{ id: 'greeting', kind: 'phrase', phrases: ['how'], action: 'redact' }] };
+    const { result } = prepared('open', { sessionGuard: other });
     expect(result.request.messages[0]?.content).toBe('[REDACTED:greeting] is falcon?');
-    expect(recorder.inputActions).toEqual([{ rule: 'greeting', action: 'redact' }]);
   });
 
   it('without an alias: one target, no hedge', () => {

@@ -1,5 +1,5 @@
 import type { Bindings } from '../app-env';
-import type { PipelineConfig } from '../config/pipeline-config';
+import { type PipelineConfig, withSessionGuard } from '../config/pipeline-config';
 import type { Settings } from '../config/settings';
 import { createObserveStage } from '../observe/observe-stage';
 import { timeStages } from '../observe/stage-timing';
@@ -22,7 +22,7 @@ export interface PrepareInput {
   /** Filled in as the request runs: attempts, routing, the input guard's actions, the stages' records. */
   recorder: RequestRecorder;
   waitUntil: WaitUntil;
-  /** A session's own guard policy, in place of the route's. */
+  /** A session's own guard policy: added to the route's, replacing it only where overrides allow. */
   guard?: PipelineConfig['guard'];
 }
 
@@ -47,9 +47,10 @@ export interface PreparedRequest {
 export function prepare(input: PrepareInput): PreparedRequest {
   const { env, settings, request, recorder } = input;
   const config = pipelineFor(request.model, settings);
-  const pipeline = buildPipeline(request, input.guard ? { ...config, guard: input.guard } : config, env);
+  const pipeline = buildPipeline(request, withSessionGuard(config, input.guard), env);
   recorder.inputActions = pipeline.inputActions;
-  recorder.messages = request.messages;
+  // What the provider is sent: after the input guard's redactions, so the logged prompt has them too.
+  recorder.messages = pipeline.request.messages;
   const route = planRoute(request.model, settings, env, input.waitUntil);
   recorder.routing = route.routing;
   const connectOptions: PreparedRequest['connectOptions'] = {

@@ -13,6 +13,7 @@ import type { ChatRequest } from '../schema/chat-request';
 /** What an entry point knows about a request before anything runs. */
 export interface RecordFacts {
   requestId: string;
+  clientRequestId?: string;
   /** Epoch ms the request (or turn) arrived: both TTFTs are measured from here. */
   receivedAt: number;
   keyId: string | null;
@@ -54,7 +55,7 @@ export class RequestRecorder {
   routing: RoutingRecord | undefined;
   inputActions: GuardRecord[] = [];
   timings: Record<string, StageTiming> = {};
-  /** The prompt as sent, for the estimate of what hedged legs that lost read. */
+  /** The prompt as sent (after redaction): the estimate of what hedged legs that lost read, and the logged prompt. */
   messages: ChatRequest['messages'] = [];
 
   constructor(readonly facts: RecordFacts) {
@@ -105,6 +106,7 @@ export class RequestRecorder {
     const guard = [...this.inputActions, ...records.guard];
     return {
       requestId: facts.requestId,
+      clientRequestId: facts.clientRequestId,
       ts: facts.receivedAt,
       keyId: facts.keyId,
       route: facts.route,
@@ -136,6 +138,7 @@ export class RequestRecorder {
       stages: this.timings,
       error: end.error === undefined ? undefined : asGatewayError(end.error).code,
       durationMs: Date.now() - facts.receivedAt,
+      prompt: facts.logPayloads ? JSON.stringify(this.messages) : undefined,
       completion: facts.logPayloads ? observation.completion : undefined,
     };
   }

@@ -1,48 +1,10 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { hashKey } from '../../src/auth/api-key';
 import { scenario } from '../fake-provider/scenario.ts';
 import { uniqueId } from '../support/fake-control';
 import { callGateway, chat, fakeEnv, settledAfter } from './gateway';
+import { bearer, createKey, deployed, errorOf } from './keys';
 import { socketMessages } from './session-client';
-
-/** A deployed gateway: no local mode. */
-const deployed = (extra: Record<string, unknown> = {}) => fakeEnv({ INSECURE_LOCAL_MODE: undefined, ...extra });
-
-interface KeyOptions {
-  models?: string[];
-  rpm?: number;
-  concurrency?: number;
-  expiresAt?: number;
-  revoked?: boolean;
-}
-
-async function createKey(options: KeyOptions = {}): Promise<{ id: string; key: string }> {
-  const id = uniqueId('key');
-  const key = `sk-infe-test-${crypto.randomUUID()}`;
-  await env.DB.prepare(
-    'INSERT INTO api_keys (id, name, hash, models, rpm, concurrency, expires_at, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-  )
-    .bind(
-      id,
-      'test',
-      await hashKey(key),
-      options.models ? JSON.stringify(options.models) : null,
-      options.rpm ?? null,
-      options.concurrency ?? null,
-      options.expiresAt ?? null,
-      Date.now(),
-      options.revoked ? Date.now() : null,
-    )
-    .run();
-  return { id, key };
-}
-
-const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
-
-async function errorOf(res: Response) {
-  return ((await res.json()) as { error: { code: string; message: string } }).error;
-}
 
 describe('gateway keys', () => {
   it('refuses every /v1 call on a deployment without keys, and says how to create one', async () => {

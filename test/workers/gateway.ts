@@ -65,7 +65,7 @@ export async function settledFor(model: string): Promise<void> {
 
 function requestModel(call: GatewayCall): string | undefined {
   let body = call.body;
-  if (call.rawBody !== undefined) {
+  if (typeof call.rawBody === 'string') {
     try {
       body = JSON.parse(call.rawBody);
     } catch {
@@ -82,7 +82,8 @@ export interface GatewayCall {
   path?: string;
   method?: string;
   signal?: AbortSignal;
-  rawBody?: string;
+  /** A body sent as is: text, or a stream the test controls. */
+  rawBody?: string | ReadableStream<Uint8Array>;
   headers?: Record<string, string>;
 }
 

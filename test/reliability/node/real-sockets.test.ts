@@ -19,6 +19,9 @@ import {
  */
 let plain: RunningGateway;
 let probing: RunningGateway;
+let stalling: RunningGateway;
+/** The write-idle limit of the `stalling` gateway: short, so the test need not wait the default 30 s. */
+const WRITE_IDLE_MS = 1000;
 beforeAll(async () => {
   const bindings = {
     LOCAL_BASE_URL: `${fakeUrl()}/v1`,
@@ -27,13 +30,14 @@ beforeAll(async () => {
     INSECURE_LOCAL_MODE: 'true',
     UPSTREAM_RETRY_BASE_MS: '10',
   };
-  [plain, probing] = await Promise.all([
+  [plain, probing, stalling] = await Promise.all([
     startGateway(bindings, { logs: true }),
     startGateway({ ...bindings, PREFILL_PROBE_MS: '50' }, { logs: true }),
+    startGateway({ ...bindings, WRITE_IDLE_TIMEOUT_MS: String(WRITE_IDLE_MS) }, { logs: true }),
   ]);
 });
 afterAll(async () => {
-  await Promise.all([plain?.dispose(), probing?.dispose()]);
+  await Promise.all([plain?.dispose(), probing?.dispose(), stalling?.dispose()]);
 });
 
 /** The fields of src/observe/request-log.ts these tests read (src is compiled for workerd, not Node). */
@@ -245,5 +249,35 @@ describe('backpressure over real sockets', () => {
     stream.hangUp();
     expect(await untilHungUp(id, 5000)).toMatchObject({ hungUp: 1, completed: 0 });
     expect(await recordFor(plain, model)).toMatchObject({ outcome: 'client_cancelled' });
+  });
+
+  it('a client that stops reading, with WRITE_IDLE_TIMEOUT_MS: ended without hanging up, upstream aborted, recorded client_stalled', async () => {
+    const id = uniqueId('rel-sock-stalled');
+    const model = `local/${scenario({ id, ...BIG })}`;
+    const started = Date.now();
+    const stream = openStream(stalling, model);
+    const res = await stream.response;
+    expect(res.statusCode).toBe(200);
+    // The client never reads and never hangs up: the gateway lets go once its writes have waited
+    // WRITE_IDLE_MS (after the socket buffers on the way filled up).
+    const log = await untilHungUp(id, 15_000);
+    const abortedAfterMs = (log.lastHangupAt ?? 0) - started;
+    expect(log).toMatchObject({ hungUp: 1, completed: 0 });
+    expect(log.bytesWritten).toBeLessThan(STALL_BOUND);
+    expect(await recordFor(stalling, model)).toMatchObject({ status: 200, outcome: 'client_stalled' });
+    // The response was ended: a client that reads again gets what the socket buffers held, then
+    // the end of the connection (no terminating chunk: the reply was cut), never the rest.
+    let received = 0;
+    res.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+    });
+    await new Promise<void>((resolve) => {
+      res.once('close', () => resolve());
+      res.resume();
+    });
+    console.log(JSON.stringify({ test: 'write-idle', abortedAfterMs, receivedMiB: +(received / MiB).toFixed(2) }));
+    expect(received).toBeLessThan(STALL_BOUND);
+    expect(res.complete).toBe(false);
+    stream.hangUp();
   });
 });
