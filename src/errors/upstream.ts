@@ -31,12 +31,15 @@ export function upstreamHttpError(
   const upstreamRequestId = requestIdOf(headers);
   const where = `Provider '${provider}'`;
   const said = detail.message ? `: ${detail.message}` : '';
+  const upstream = { type: detail.type, code: detail.code, param: detail.param };
   if (status === 429) {
-    // Our code stays: clients and retries key on it; the provider's message still says why.
+    // Our code stays in the log and drives retries; the client gets the provider's own (a quota
+    // exhausted and a rate exceeded call for different reactions) and its message.
     return new GatewayError(429, 'rate_limit_error', `${where} is rate limiting requests${said || '.'}`, {
       code: 'upstream_rate_limited',
       retryAfter,
       retryable: true,
+      upstream,
       upstreamRequestId,
     });
   }
@@ -55,7 +58,6 @@ export function upstreamHttpError(
       upstreamRequestId,
     });
   }
-  const upstream = { type: detail.type, code: detail.code, param: detail.param };
   if (status === 404) {
     const message = said ? `${where}${said}` : `${where} does not know the requested model.`;
     return new GatewayError(404, 'not_found_error', message, {

@@ -72,7 +72,8 @@ describe('429 and 5xx before the first byte: retry, fallback, honest final statu
     const res = await callGateway({ body: chat(alias, { stream: true }), env });
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe('1');
-    expect(((await res.json()) as any).error.code).toBe('upstream_rate_limited');
+    // The client gets the provider's code; the record keeps the gateway's.
+    expect(((await res.json()) as any).error.code).toBe('rate_limit_exceeded');
     const record = await recordFor(alias);
     expect(record).toMatchObject({
       status: 429,

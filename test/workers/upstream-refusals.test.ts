@@ -37,12 +37,12 @@ describe("a request the provider refuses reaches the client with the provider's 
     expect(((await missing.json()) as any).error).toMatchObject({ code: 'model_not_found', param: 'model' });
   });
 
-  it('429 keeps Retry-After and says what the provider said', async () => {
+  it("429 keeps Retry-After and carries the provider's type, code and message", async () => {
     const res = await callGateway({ body: chat(failing('local', { status: 429, retry_after: 2 })), env: noRetries });
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe('2');
     const { error } = (await res.json()) as any;
-    expect(error.code).toBe('upstream_rate_limited');
+    expect(error).toMatchObject({ type: 'requests', code: 'rate_limit_exceeded' });
     expect(error.message).toContain('Rate limit reached for requests');
   });
 
