@@ -1,29 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { typedFrames } from '../../test/support/sse-frames';
 import { GatewayError } from '../errors/gateway-error';
 import type { StreamEvent } from '../stream/events';
 import { createAnthropicSseEncoder } from './anthropic-sse';
 
 const meta = { id: 'chatcmpl-req1', model: 'local/llama', created: 1 };
 
-/** Every frame as `event` + parsed data, checking each frame names its own type, as Anthropic's do. */
-function frames(text: string) {
-  expect(text.endsWith('\n\n')).toBe(true);
-  return text
-    .slice(0, -2)
-    .split('\n\n')
-    .map((frame) => {
-      const [eventLine = '', dataLine = '', ...rest] = frame.split('\n');
-      expect(rest).toEqual([]);
-      const data = JSON.parse(dataLine.replace(/^data: /, ''));
-      const event = eventLine.replace(/^event: /, '');
-      expect(data.type).toBe(event);
-      return data;
-    });
-}
-
 const encodeAll = (events: StreamEvent[]) => {
   const encoder = createAnthropicSseEncoder(meta);
-  return frames(events.map((event) => encoder.event(event)).join('') + encoder.end());
+  return typedFrames(events.map((event) => encoder.event(event)).join('') + encoder.end());
 };
 
 describe('createAnthropicSseEncoder', () => {

@@ -3,7 +3,7 @@ import openaiFidelity from '../../test/fixtures/openai-fidelity.sse?raw';
 import openaiText from '../../test/fixtures/openai-text.sse?raw';
 import openaiTools from '../../test/fixtures/openai-tools.sse?raw';
 import workersAIText from '../../test/fixtures/workers-ai-text.sse?raw';
-import { decodeInPieces, splits } from '../../test/support/split';
+import { decodeInPieces, itDecodesAlikeHoweverSplit } from '../../test/support/split';
 import { createOpenAIChunkDecoder } from './openai-chunk-decoder';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -53,19 +53,12 @@ describe('createOpenAIChunkDecoder', () => {
     ]);
   });
 
-  for (const [name, fixture] of [
-    ['openai-text', openaiText],
-    ['openai-tools', openaiTools],
-    ['workers-ai-text', workersAIText],
-    ['openai-fidelity', openaiFidelity],
-  ] as const) {
-    it(`yields the same events for ${name} however the bytes are split`, () => {
-      const whole = all(fixture);
-      for (const pieces of splits(bytes(fixture))) {
-        expect(decodeInPieces(createOpenAIChunkDecoder, pieces)).toEqual(whole);
-      }
-    });
-  }
+  itDecodesAlikeHoweverSplit(createOpenAIChunkDecoder, {
+    'openai-text': openaiText,
+    'openai-tools': openaiTools,
+    'workers-ai-text': workersAIText,
+    'openai-fidelity': openaiFidelity,
+  });
 
   it('types refusals, choice indices, stop reasons and usage details; keeps the rest as extras', () => {
     const events = all(openaiFidelity);
