@@ -28,13 +28,13 @@ export const callerOf = (c: Context<AppEnv>): Caller => ({
   waitUntil: (promise) => c.executionCtx.waitUntil(promise),
 });
 
-/** `admitCaller` for a route's own request. */
-export const admit = (c: Context<AppEnv>, options: AdmitOptions): Promise<Release> => admitCaller(callerOf(c), options);
-
 interface AdmitOptions {
   model?: string;
   holdsStream: boolean;
 }
+
+/** `admitCaller` for a route's own request. */
+export const admit = (c: Context<AppEnv>, options: AdmitOptions): Promise<Release> => admitCaller(callerOf(c), options);
 
 /**
  * Checks the caller's key against the request before any upstream call: the model (when given)
