@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import type { AppEnv } from '../app-env';
+import type { AppEnv, Bindings } from '../app-env';
 import type { EnvVars } from '../config/env';
 import { settingsFor } from '../config/settings';
 import { GatewayError } from '../errors/gateway-error';
@@ -29,21 +29,45 @@ export function checkModel(key: ApiKeyRecord, model: string, env: EnvVars): void
   }
 }
 
+/** Who is asking, as admission reads it; a route, a Durable Object and a test can all say it. */
+export interface Caller {
+  /** The gateway key; none while gateway auth is off (one local owner). */
+  apiKey?: ApiKeyRecord | null;
+  env: Bindings;
+  /** Where a slot's release goes, so it outlives the response. */
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+/** The route's caller: the key the auth middleware set, the Worker's env and its execution context. */
+export const callerOf = (c: Context<AppEnv>): Caller => ({
+  apiKey: c.get('apiKey'),
+  env: c.env,
+  waitUntil: (promise) => c.executionCtx.waitUntil(promise),
+});
+
+interface AdmitOptions {
+  model?: string;
+  holdsStream: boolean;
+}
+
+/** `admitCaller` for a route's own request. */
+export const admit = (c: Context<AppEnv>, options: AdmitOptions): Promise<Release> => admitCaller(callerOf(c), options);
+
 /**
  * Checks the caller's key against the request before any upstream call: the model (when given)
  * must be allowed, and the key's rate and open-stream limits must have room. Returns the function that
  * gives the stream's slot back; call it once, when the stream ends for any reason.
  */
-export async function admit(c: Context<AppEnv>, options: { model?: string; holdsStream: boolean }): Promise<Release> {
-  const key = c.get('apiKey');
+export async function admitCaller(caller: Caller, options: AdmitOptions): Promise<Release> {
+  const key = caller.apiKey;
   if (!key) return nothing;
-  if (options.model !== undefined) checkModel(key, options.model, c.env);
-  const limiter = c.env.KEY_LIMITER;
+  if (options.model !== undefined) checkModel(key, options.model, caller.env);
+  const limiter = caller.env.KEY_LIMITER;
   if (!limiter) return nothing;
   const lease = await acquireSlot(limiter, key, options.holdsStream);
   if (!lease) return nothing;
   if (!options.holdsStream) {
-    c.executionCtx.waitUntil(releaseLease(limiter, lease));
+    caller.waitUntil(releaseLease(limiter, lease));
     return nothing;
   }
   let released = false;
@@ -52,7 +76,7 @@ export async function admit(c: Context<AppEnv>, options: { model?: string; holds
     stopRenewing();
     if (released) return;
     released = true;
-    c.executionCtx.waitUntil(releaseLease(limiter, lease));
+    caller.waitUntil(releaseLease(limiter, lease));
   };
   return Object.assign(release, { lease, handOff: stopRenewing });
 }

@@ -1,29 +1,22 @@
 import { describe, expect, it } from 'vitest';
+import { typedFrames } from '../../test/support/sse-frames';
+import { toolCall } from '../../test/support/stream-events';
 import { GatewayError } from '../errors/gateway-error';
 import type { StreamEvent } from '../stream/events';
 import { createAnthropicSseEncoder } from './anthropic-sse';
 
 const meta = { id: 'chatcmpl-req1', model: 'local/llama', created: 1 };
 
-/** Every frame as `event` + parsed data, checking each frame names its own type, as Anthropic's do. */
-function frames(text: string) {
-  expect(text.endsWith('\n\n')).toBe(true);
-  return text
-    .slice(0, -2)
-    .split('\n\n')
-    .map((frame) => {
-      const [eventLine = '', dataLine = '', ...rest] = frame.split('\n');
-      expect(rest).toEqual([]);
-      const data = JSON.parse(dataLine.replace(/^data: /, ''));
-      const event = eventLine.replace(/^event: /, '');
-      expect(data.type).toBe(event);
-      return data;
-    });
-}
+/** One content block's frames: its start, one frame per delta, its stop. */
+const block = (index: number, content_block: object, ...deltas: object[]) => [
+  { type: 'content_block_start', index, content_block },
+  ...deltas.map((delta) => ({ type: 'content_block_delta', index, delta })),
+  { type: 'content_block_stop', index },
+];
 
 const encodeAll = (events: StreamEvent[]) => {
   const encoder = createAnthropicSseEncoder(meta);
-  return frames(events.map((event) => encoder.event(event)).join('') + encoder.end());
+  return typedFrames(events.map((event) => encoder.event(event)).join('') + encoder.end());
 };
 
 describe('createAnthropicSseEncoder', () => {
@@ -68,39 +61,24 @@ describe('createAnthropicSseEncoder', () => {
     const out = encodeAll([
       { type: 'reasoning', text: 'hmm' },
       { type: 'text', text: 'Let me check.' },
-      { type: 'tool-call-start', index: 0, id: 'call_a', name: 'get_weather' },
-      { type: 'tool-call-delta', index: 0, arguments: '{"city":' },
-      { type: 'tool-call-delta', index: 0, arguments: '"Paris"}' },
-      { type: 'tool-call-start', index: 1, id: 'call_b', name: 'get_time' },
-      { type: 'tool-call-delta', index: 1, arguments: '{}' },
+      ...toolCall(0, 'call_a', 'get_weather', '{"city":', '"Paris"}'),
+      ...toolCall(1, 'call_b', 'get_time', '{}'),
       { type: 'text', text: 'Done.' },
       { type: 'finish', reason: 'tool_calls' },
     ]).slice(2);
+    const json = (partial_json: string) => ({ type: 'input_json_delta', partial_json });
+    const text = (delta: string) => ({ type: 'text_delta', text: delta });
     expect(out).toEqual([
-      { type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '', signature: '' } },
-      { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'hmm' } },
-      { type: 'content_block_stop', index: 0 },
-      { type: 'content_block_start', index: 1, content_block: { type: 'text', text: '' } },
-      { type: 'content_block_delta', index: 1, delta: { type: 'text_delta', text: 'Let me check.' } },
-      { type: 'content_block_stop', index: 1 },
-      {
-        type: 'content_block_start',
-        index: 2,
-        content_block: { type: 'tool_use', id: 'call_a', name: 'get_weather', input: {} },
-      },
-      { type: 'content_block_delta', index: 2, delta: { type: 'input_json_delta', partial_json: '{"city":' } },
-      { type: 'content_block_delta', index: 2, delta: { type: 'input_json_delta', partial_json: '"Paris"}' } },
-      { type: 'content_block_stop', index: 2 },
-      {
-        type: 'content_block_start',
-        index: 3,
-        content_block: { type: 'tool_use', id: 'call_b', name: 'get_time', input: {} },
-      },
-      { type: 'content_block_delta', index: 3, delta: { type: 'input_json_delta', partial_json: '{}' } },
-      { type: 'content_block_stop', index: 3 },
-      { type: 'content_block_start', index: 4, content_block: { type: 'text', text: '' } },
-      { type: 'content_block_delta', index: 4, delta: { type: 'text_delta', text: 'Done.' } },
-      { type: 'content_block_stop', index: 4 },
+      ...block(0, { type: 'thinking', thinking: '', signature: '' }, { type: 'thinking_delta', thinking: 'hmm' }),
+      ...block(1, { type: 'text', text: '' }, text('Let me check.')),
+      ...block(
+        2,
+        { type: 'tool_use', id: 'call_a', name: 'get_weather', input: {} },
+        json('{"city":'),
+        json('"Paris"}'),
+      ),
+      ...block(3, { type: 'tool_use', id: 'call_b', name: 'get_time', input: {} }, json('{}')),
+      ...block(4, { type: 'text', text: '' }, text('Done.')),
       { type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 0 } },
       { type: 'message_stop' },
     ]);

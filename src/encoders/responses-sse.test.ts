@@ -3,6 +3,7 @@ import anthropicTools from '../../test/fixtures/anthropic-tools.sse?raw';
 import openaiText from '../../test/fixtures/openai-text.sse?raw';
 import openaiTools from '../../test/fixtures/openai-tools.sse?raw';
 import { decodeInPieces, splits } from '../../test/support/split';
+import { typedFrames } from '../../test/support/sse-frames';
 import { GatewayError } from '../errors/gateway-error';
 import { createAnthropicDecoder } from '../providers/anthropic-decoder';
 import { createOpenAIChunkDecoder } from '../providers/openai-chunk-decoder';
@@ -15,17 +16,7 @@ const shell = responseShell({ model: 'local/m', input: 'Hi' }, 'resp_1', 1);
 
 /** Every frame's data, checking the framing (`event:` names the data's type) and the sequence. */
 function frames(text: string) {
-  expect(text.endsWith('\n\n')).toBe(true);
-  const data = text
-    .slice(0, -2)
-    .split('\n\n')
-    .map((frame) => {
-      const [eventLine = '', dataLine = '', ...rest] = frame.split('\n');
-      expect(rest).toEqual([]);
-      const parsed = JSON.parse(dataLine.replace(/^data: /, ''));
-      expect(parsed.type).toBe(eventLine.replace(/^event: /, ''));
-      return parsed;
-    });
+  const data = typedFrames(text);
   expect(data.map((d) => d.sequence_number)).toEqual(data.map((_, i) => i));
   return data;
 }

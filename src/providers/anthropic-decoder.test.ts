@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import anthropicFidelity from '../../test/fixtures/anthropic-fidelity.sse?raw';
 import anthropicTools from '../../test/fixtures/anthropic-tools.sse?raw';
-import { decodeInPieces, splits } from '../../test/support/split';
+import { decodeInPieces, itDecodesAlikeHoweverSplit } from '../../test/support/split';
 import { createAnthropicDecoder } from './anthropic-decoder';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -30,17 +30,10 @@ describe('createAnthropicDecoder', () => {
     ]);
   });
 
-  for (const [name, fixture] of [
-    ['anthropic-tools', anthropicTools],
-    ['anthropic-fidelity', anthropicFidelity],
-  ] as const) {
-    it(`yields the same events for ${name} however the bytes are split`, () => {
-      const whole = decode(fixture);
-      for (const pieces of splits(bytes(fixture))) {
-        expect(decodeInPieces(createAnthropicDecoder, pieces)).toEqual(whole);
-      }
-    });
-  }
+  itDecodesAlikeHoweverSplit(createAnthropicDecoder, {
+    'anthropic-tools': anthropicTools,
+    'anthropic-fidelity': anthropicFidelity,
+  });
 
   it('types cache usage and stop sequences; relays signatures, citations and server-tool blocks as extras', () => {
     const events = decode(anthropicFidelity);

@@ -1,5 +1,5 @@
 import { type ChatMessage, type ChatRequest, maxOutputTokens } from '../schema/chat-request';
-import { ParamPolicy, refuseUnhandled } from '../schema/param-policy';
+import { ParamPolicy, refuseUnhandled, TRANSLATED_FIELDS } from '../schema/param-policy';
 import { BUDGET_BY_EFFORT, MIN_THINKING_BUDGET } from '../schema/reasoning-budget';
 import { type AnthropicMessage, blocksOf, isSystem, systemText } from './anthropic-content';
 
@@ -46,26 +46,18 @@ function toolChoice(choice: ChatRequest['tool_choice'], parallel: boolean | null
  * neutral values (`n: 1`, `logprobs: false`) ask for nothing.
  */
 const HANDLED = new Set([
-  'model',
-  'messages',
-  'stream',
-  'stream_options',
-  'max_tokens',
-  'max_completion_tokens',
+  ...TRANSLATED_FIELDS,
   'temperature',
   'top_p',
   'top_k',
   'stop',
   'user',
   'safety_identifier',
-  'tools',
   'tool_choice',
   'parallel_tool_calls',
   'reasoning_effort',
   'service_tier',
   'prompt_cache_key',
-  'response_format',
-  'infe',
 ]);
 
 const SERVICE_TIERS: Readonly<Record<string, string>> = { auto: 'auto', default: 'standard_only' };

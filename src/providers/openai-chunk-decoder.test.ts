@@ -3,7 +3,8 @@ import openaiFidelity from '../../test/fixtures/openai-fidelity.sse?raw';
 import openaiText from '../../test/fixtures/openai-text.sse?raw';
 import openaiTools from '../../test/fixtures/openai-tools.sse?raw';
 import workersAIText from '../../test/fixtures/workers-ai-text.sse?raw';
-import { decodeInPieces, splits } from '../../test/support/split';
+import { decodeInPieces, itDecodesAlikeHoweverSplit } from '../../test/support/split';
+import { texts, toolCall } from '../../test/support/stream-events';
 import { createOpenAIChunkDecoder } from './openai-chunk-decoder';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -22,9 +23,7 @@ describe('createOpenAIChunkDecoder', () => {
   it('decodes a text stream with usage into typed events', () => {
     expect(decode(openaiText)).toEqual([
       { type: 'start' },
-      { type: 'text', text: 'Grüße' },
-      { type: 'text', text: ' aus 東京 ' },
-      { type: 'text', text: '🚀!' },
+      ...texts('Grüße', ' aus 東京 ', '🚀!'),
       { type: 'finish', reason: 'stop' },
       { type: 'usage', usage: { inputTokens: 9, outputTokens: 4 } },
     ]);
@@ -33,11 +32,8 @@ describe('createOpenAIChunkDecoder', () => {
   it('decodes parallel tool calls sent with CRLF line endings', () => {
     expect(decode(openaiTools)).toEqual([
       { type: 'start' },
-      { type: 'tool-call-start', index: 0, id: 'call_abc', name: 'get_weather' },
-      { type: 'tool-call-delta', index: 0, arguments: '{"ci' },
-      { type: 'tool-call-delta', index: 0, arguments: 'ty":"Zürich"}' },
-      { type: 'tool-call-start', index: 1, id: 'call_def', name: 'get_time' },
-      { type: 'tool-call-delta', index: 1, arguments: '{}' },
+      ...toolCall(0, 'call_abc', 'get_weather', '{"ci', 'ty":"Zürich"}'),
+      ...toolCall(1, 'call_def', 'get_time', '{}'),
       { type: 'finish', reason: 'tool_calls' },
     ]);
   });
@@ -45,27 +41,18 @@ describe('createOpenAIChunkDecoder', () => {
   it("reads Workers AI's native chunks and takes [DONE] as their finish", () => {
     expect(decode(workersAIText)).toEqual([
       { type: 'start' },
-      { type: 'text', text: 'Hi' },
-      { type: 'text', text: ' there' },
-      { type: 'text', text: ' ☕' },
+      ...texts('Hi', ' there', ' ☕'),
       { type: 'usage', usage: { inputTokens: 12, outputTokens: 3 } },
       { type: 'finish', reason: 'stop' },
     ]);
   });
 
-  for (const [name, fixture] of [
-    ['openai-text', openaiText],
-    ['openai-tools', openaiTools],
-    ['workers-ai-text', workersAIText],
-    ['openai-fidelity', openaiFidelity],
-  ] as const) {
-    it(`yields the same events for ${name} however the bytes are split`, () => {
-      const whole = all(fixture);
-      for (const pieces of splits(bytes(fixture))) {
-        expect(decodeInPieces(createOpenAIChunkDecoder, pieces)).toEqual(whole);
-      }
-    });
-  }
+  itDecodesAlikeHoweverSplit(createOpenAIChunkDecoder, {
+    'openai-text': openaiText,
+    'openai-tools': openaiTools,
+    'workers-ai-text': workersAIText,
+    'openai-fidelity': openaiFidelity,
+  });
 
   it('types refusals, choice indices, stop reasons and usage details; keeps the rest as extras', () => {
     const events = all(openaiFidelity);

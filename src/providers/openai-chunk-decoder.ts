@@ -1,5 +1,5 @@
-import type { Emit, FinishReason, StreamEvent } from '../stream/events';
-import { createSseDecoder } from '../stream/sse-decoder';
+import type { FinishReason, StreamEvent } from '../stream/events';
+import { createJsonSseDecoder } from './json-sse-decoder';
 import { usageFromOpenAI } from './native-usage';
 import { createOpenAIResidue, type OpenAIExtra } from './openai-residue';
 import type { EventDecoder } from './provider';
@@ -47,126 +47,98 @@ export function mapFinishReason(reason: string): FinishReason {
  * decoder serves every provider that speaks this family of formats.
  */
 export function createOpenAIChunkDecoder(): EventDecoder {
-  let emit: Emit = () => {};
-  let started = false;
-  let finished = false;
-  /** `choice:index` of each tool call already announced. */
-  const toolIds = new Set<string>();
-  const residueOf = createOpenAIResidue();
-  /** This chunk's residue, emitted just before its first typed event so the encoder can merge the two. */
-  let residue: OpenAIExtra | undefined;
-  let reasoningNamed = false;
+  return createJsonSseDecoder<ChunkJson>((emit) => {
+    let started = false;
+    let finished = false;
+    /** `choice:index` of each tool call already announced. */
+    const toolIds = new Set<string>();
+    const residueOf = createOpenAIResidue();
+    /** This chunk's residue, emitted just before its first typed event so the encoder can merge the two. */
+    let residue: OpenAIExtra | undefined;
+    let reasoningNamed = false;
 
-  const typed = (event: StreamEvent) => {
-    if (residue) {
-      emit(residue);
-      residue = undefined;
-    }
-    emit(event);
-  };
-
-  // Choice 0 is the only one for n = 1: its events stay as small as they were.
-  const put = (event: StreamEvent, at: number) => typed(at === 0 ? event : ({ ...event, choice: at } as StreamEvent));
-
-  const begin = () => {
-    if (!started) {
-      started = true;
-      emit({ type: 'start' });
-    }
-  };
-
-  const onChoice = (choice: NonNullable<ChunkJson['choices']>[number]) => {
-    const at = choice.index ?? 0;
-    const delta = choice.delta;
-    if (delta) {
-      const reasoning = delta.reasoning_content ?? delta.reasoning;
-      if (reasoning && !reasoningNamed && !delta.reasoning_content) {
-        // Said once: the encoder then names reasoning deltas as this upstream does.
-        reasoningNamed = true;
-        residue = { ...(residue ?? { type: 'upstream-extra', dialect: 'openai' }), reasoningField: 'reasoning' };
+    const typed = (event: StreamEvent) => {
+      if (residue) {
+        emit(residue);
+        residue = undefined;
       }
-      if (reasoning) put({ type: 'reasoning', text: reasoning }, at);
-      if (delta.content) put({ type: 'text', text: delta.content }, at);
-      if (delta.refusal) put({ type: 'refusal', text: delta.refusal }, at);
-      for (const call of delta.tool_calls ?? []) {
-        const index = call.index ?? 0;
-        const key = `${at}:${index}`;
-        if (!toolIds.has(key) && (call.id || call.function?.name)) {
-          toolIds.add(key);
-          const id = call.id ?? `call_${index}`;
-          put({ type: 'tool-call-start', index, id, name: call.function?.name ?? '' }, at);
+      emit(event);
+    };
+
+    // Choice 0 is the only one for n = 1: its events stay as small as they were.
+    const put = (event: StreamEvent, at: number) => typed(at === 0 ? event : ({ ...event, choice: at } as StreamEvent));
+
+    const begin = () => {
+      if (!started) {
+        started = true;
+        emit({ type: 'start' });
+      }
+    };
+
+    const onChoice = (choice: NonNullable<ChunkJson['choices']>[number]) => {
+      const at = choice.index ?? 0;
+      const delta = choice.delta;
+      if (delta) {
+        const reasoning = delta.reasoning_content ?? delta.reasoning;
+        if (reasoning && !reasoningNamed && !delta.reasoning_content) {
+          // Said once: the encoder then names reasoning deltas as this upstream does.
+          reasoningNamed = true;
+          residue = { ...(residue ?? { type: 'upstream-extra', dialect: 'openai' }), reasoningField: 'reasoning' };
         }
-        if (call.function?.arguments) {
-          put({ type: 'tool-call-delta', index, arguments: call.function.arguments }, at);
+        if (reasoning) put({ type: 'reasoning', text: reasoning }, at);
+        if (delta.content) put({ type: 'text', text: delta.content }, at);
+        if (delta.refusal) put({ type: 'refusal', text: delta.refusal }, at);
+        for (const call of delta.tool_calls ?? []) {
+          const index = call.index ?? 0;
+          const key = `${at}:${index}`;
+          if (!toolIds.has(key) && (call.id || call.function?.name)) {
+            toolIds.add(key);
+            const id = call.id ?? `call_${index}`;
+            put({ type: 'tool-call-start', index, id, name: call.function?.name ?? '' }, at);
+          }
+          if (call.function?.arguments) {
+            put({ type: 'tool-call-delta', index, arguments: call.function.arguments }, at);
+          }
         }
       }
-    }
-    if (choice.finish_reason) {
-      finished = true;
-      put({ type: 'finish', reason: mapFinishReason(choice.finish_reason) }, at);
-    }
-  };
+      if (choice.finish_reason) {
+        finished = true;
+        put({ type: 'finish', reason: mapFinishReason(choice.finish_reason) }, at);
+      }
+    };
 
-  const onChunk = (chunk: ChunkJson) => {
-    if (chunk.error) {
-      const code = chunk.error.code ?? chunk.error.type;
-      emit({
-        type: 'error',
-        error: { code: `upstream_${code ?? 'stream_error'}`, message: 'The provider reported an error.' },
-      });
-      return;
-    }
-    begin();
-    // Workers AI's native chunks are not the OpenAI dialect: nothing in them is owed to a client.
-    residue = chunk.response === undefined ? residueOf(chunk as Record<string, unknown>) : undefined;
-    for (const choice of chunk.choices ?? []) onChoice(choice);
-    if (chunk.response) typed({ type: 'text', text: chunk.response });
-    if (chunk.usage && typeof chunk.usage === 'object') typed({ type: 'usage', usage: usageFromOpenAI(chunk.usage) });
-    if (residue) {
-      emit({ ...residue, alone: true });
-      residue = undefined;
-    }
-  };
+    const onChunk = (chunk: ChunkJson) => {
+      if (chunk.error) {
+        const code = chunk.error.code ?? chunk.error.type;
+        emit({
+          type: 'error',
+          error: { code: `upstream_${code ?? 'stream_error'}`, message: 'The provider reported an error.' },
+        });
+        return;
+      }
+      begin();
+      // Workers AI's native chunks are not the OpenAI dialect: nothing in them is owed to a client.
+      residue = chunk.response === undefined ? residueOf(chunk as Record<string, unknown>) : undefined;
+      for (const choice of chunk.choices ?? []) onChoice(choice);
+      if (chunk.response) typed({ type: 'text', text: chunk.response });
+      if (chunk.usage && typeof chunk.usage === 'object') typed({ type: 'usage', usage: usageFromOpenAI(chunk.usage) });
+      if (residue) {
+        emit({ ...residue, alone: true });
+        residue = undefined;
+      }
+    };
 
-  const sse = createSseDecoder({
-    message({ data }) {
-      if (data === '[DONE]') {
+    return {
+      sentinel(data) {
+        if (data !== '[DONE]') return false;
         // Workers AI's native format has no finish reason: [DONE] is its only proof of completion.
         if (!finished && started) {
           finished = true;
           emit({ type: 'finish', reason: 'stop' });
         }
-        return;
-      }
-      let chunk: ChunkJson;
-      try {
-        chunk = JSON.parse(data) as ChunkJson;
-      } catch {
-        emit({
-          type: 'error',
-          error: { code: 'upstream_malformed_event', message: 'The provider sent a malformed event.' },
-        });
-        return;
-      }
-      if (chunk !== null && typeof chunk === 'object') onChunk(chunk);
-    },
-    comment() {},
-    tooLarge() {
-      emit({
-        type: 'error',
-        error: { code: 'upstream_event_too_large', message: 'The provider sent an oversized event.' },
-      });
-    },
+        return true;
+      },
+      json: onChunk,
+    };
   });
-
-  return {
-    push(bytes, target) {
-      emit = target;
-      sse.push(bytes);
-    },
-    end(target) {
-      emit = target;
-      sse.end();
-    },
-  };
 }

@@ -4,7 +4,7 @@ import { type ChatRequest, maxOutputTokens, textOf } from '../schema/chat-reques
 import { ORIGIN } from '../schema/client-origin';
 import type { MessagesRequest } from '../schema/messages-request';
 import { toChatRequest } from '../schema/messages-to-chat';
-import { ParamPolicy, refuseUnhandled } from '../schema/param-policy';
+import { ParamPolicy, refuseUnhandled, TRANSLATED_FIELDS } from '../schema/param-policy';
 import { createOpenAIChunkDecoder } from './openai-chunk-decoder';
 import type { ProviderDefinition } from './provider';
 
@@ -14,18 +14,7 @@ import type { ProviderDefinition } from './provider';
  * listed drop (README, Compatibility).
  */
 const SAME = ['temperature', 'top_p', 'top_k', 'seed', 'repetition_penalty', 'presence_penalty', 'frequency_penalty'];
-const HANDLED = new Set([
-  ...SAME,
-  'model',
-  'messages',
-  'stream',
-  'stream_options',
-  'max_tokens',
-  'max_completion_tokens',
-  'response_format',
-  'tools',
-  'infe',
-]);
+const HANDLED = new Set([...SAME, ...TRANSLATED_FIELDS]);
 
 const TEXT_PART = new Set(['type', 'text']);
 

@@ -1,12 +1,12 @@
-import { Hono } from 'hono';
-import type { AppEnv, Bindings } from '../app-env';
+import type { Bindings } from '../app-env';
 import type { ApiKeyRecord } from '../auth/api-key';
 import type { ClientFormat } from '../encoders/encoder';
 import { responsesErrorResponse } from '../encoders/responses-error';
 import { createResponsesCollector, type ResponseObject } from '../encoders/responses-object';
 import { createResponsesSseEncoder, type ResponsesSseEncoder } from '../encoders/responses-sse';
-import { serveChat } from '../routes/serve-chat';
+import { asGatewayError } from '../errors/gateway-error';
 import type { ChatRequest } from '../schema/chat-request';
+import { serve } from '../spine/serve';
 
 /** What the route hands the object to run a background response: the request as the spine takes it, and the caller. */
 export interface BackgroundJob {
@@ -28,9 +28,9 @@ export interface BackgroundServe {
 }
 
 /**
- * Runs a background response through the one spine, inside the object that owns it: a one-route
- * app gives `serveChat` the context it reads (request id, key, limits, env) as the gateway's own
- * route would, so admission, routing, the pipeline and the log record are the same code.
+ * Runs a background response through the one spine, inside the object that owns it: `serve`
+ * gets the caller the route recorded (request id, key, limits) and this object's env and
+ * waitUntil, so admission, routing, the pipeline and the log record are the route's own code.
  */
 export function serveInBackground(
   env: Bindings,
@@ -48,14 +48,12 @@ export function serveInBackground(
     collector: () => createResponsesCollector(job.shell, job.ids, onFinal),
     errorResponse: responsesErrorResponse,
   };
-  const app = new Hono<AppEnv>().post('/', (c) => {
-    c.set('requestId', job.requestId);
-    if (job.keyId) c.set('keyId', job.keyId);
-    if (job.apiKey) c.set('apiKey', job.apiKey);
-    return serveChat(c, { ...job.chat, stream: true }, format, { emitMetrics: false });
-  });
   const abort = new AbortController();
-  const request = new Request('https://background.infe/', { method: 'POST', signal: abort.signal });
-  const ctx = { waitUntil, passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
-  return { response: Promise.resolve(app.fetch(request, env, ctx)), encoder: () => encoder, abort };
+  const { requestId, keyId, apiKey } = job;
+  const input = { env, waitUntil, requestId, keyId, apiKey, signal: abort.signal };
+  // A throw before the spine's own error handling is still an error response, as a route's would be.
+  const response = serve(input, { ...job.chat, stream: true }, format, { emitMetrics: false }).catch((error) =>
+    responsesErrorResponse(asGatewayError(error), requestId),
+  );
+  return { response, encoder: () => encoder, abort };
 }

@@ -13,25 +13,12 @@ export const MAX_CHAIN = 1_000;
  */
 export const MAX_ROW_BYTES = 1_900_000;
 
-interface Row extends Record<string, SqlStorageValue> {
-  id: string;
-  previous_id: string | null;
-  input: string;
-  response: string;
-}
-
 /** A stored response as its JSON text: the id routes answer with it as it is, without a parse. */
 export interface StoredResponse {
   response: string;
   input: string;
   previousId: string | null;
 }
-
-const fromRow = (row: Row): StoredResponse => ({
-  response: row.response,
-  input: row.input,
-  previousId: row.previous_id,
-});
 
 /**
  * One API key's stored responses (`store: true`), in its Responses Durable Object's SQLite
@@ -74,8 +61,13 @@ export class ResponseStore {
   }
 
   get(id: string): StoredResponse | undefined {
-    const row = this.sql.exec<Row>('SELECT * FROM responses WHERE id = ?', id).toArray()[0];
-    return row && fromRow(row);
+    // Named as the interface names them, so the row is the value.
+    return this.sql
+      .exec<StoredResponse & Record<string, SqlStorageValue>>(
+        'SELECT response, input, previous_id AS previousId FROM responses WHERE id = ?',
+        id,
+      )
+      .toArray()[0];
   }
 
   delete(id: string): boolean {

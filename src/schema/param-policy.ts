@@ -39,6 +39,22 @@ export class ParamPolicy {
   }
 }
 
+/**
+ * Fields every translation handles: the request's frame (model, conversation, streaming, output
+ * cap), structured output and tools, and the gateway's own `infe` options.
+ */
+export const TRANSLATED_FIELDS: readonly string[] = [
+  'model',
+  'messages',
+  'stream',
+  'stream_options',
+  'max_tokens',
+  'max_completion_tokens',
+  'response_format',
+  'tools',
+  'infe',
+];
+
 /** Values that ask for the default behaviour, so a provider without the field loses nothing. */
 const NEUTRAL: Readonly<Record<string, (value: unknown) => boolean>> = {
   n: (value) => value === 1,

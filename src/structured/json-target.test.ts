@@ -65,13 +65,13 @@ describe('JsonTarget: a prefix that can never become valid', () => {
     [person, '{"name":"a","address":{"town"', '$.address.town: is not allowed'],
     [person, '{"name":"a","address":{}', '$.address: does not have required property "city"'],
     [person, '{"name":"a","meta":{"x-a": 1, "y"', '$.meta.y: is not allowed'],
+    [tree, '{"value":1,"children":[{"valu"', '$.children[0].valu: is not allowed'],
+    [tree, '{"value":1,"children":[7,', '$.children[0]: type "number" is invalid. Expected "object"'],
     [
       tree,
       '{"value":1,"children":[{"value":2,"children":[{"value":"x"',
       '$.children[0].children[0].value: type "string" is invalid. Expected "number"',
     ],
-    [tree, '{"value":1,"children":[{"valu"', '$.children[0].valu: is not allowed'],
-    [tree, '{"value":1,"children":[7,', '$.children[0]: type "number" is invalid. Expected "object"'],
   ];
   for (const [schema, prefix, message] of positives) {
     it(`stops ${prefix} at its last character`, () => {

@@ -1,0 +1,120 @@
+import { admitCaller, type Caller } from '../auth/admission';
+import { settingsFor } from '../config/settings';
+import type { ClientFormat, ResponseMeta } from '../encoders/encoder';
+import { asGatewayError } from '../errors/gateway-error';
+import { writeRequestLog } from '../observe/log-sink';
+import type { RequestLogRecord } from '../observe/request-log';
+import { collect } from '../pipeline/collect';
+import type { Connection } from '../pipeline/connection';
+import { relayStream } from '../pipeline/relay-stream';
+import type { PumpOutcome, PumpStats } from '../pipeline/upstream-pump';
+import type { ChatRequest } from '../schema/chat-request';
+import { SSE_HEADERS } from '../stream/sse-headers';
+import { prepare } from './prepare';
+import { RequestRecorder } from './request-record';
+
+/** The request's caller and its surroundings, as any entry point (a route, a Durable Object) knows them. */
+export interface ServeInput extends Caller {
+  requestId: string;
+  /** The client's own `X-Request-Id`, recorded beside the gateway's. */
+  clientRequestId?: string;
+  /** The gateway key's id for the log record; null while gateway auth is off. */
+  keyId: string | null;
+  /** The client going away: ends the upstream and the relay. */
+  signal: AbortSignal;
+}
+
+export interface ServeOptions {
+  /** Send the end-of-stream metrics annotation. */
+  emitMetrics: boolean;
+}
+
+/** What the provider and the translation said about this request, as response headers. */
+function upstreamHeaders(connection: Connection): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (connection.upstreamRequestId) headers['x-infe-upstream-request-id'] = connection.upstreamRequestId;
+  if (connection.dropped?.length) headers['x-infe-dropped-params'] = connection.dropped.join(', ');
+  return headers;
+}
+
+/**
+ * Serves one validated chat request in the client's format, streaming or not: the spine's
+ * preparation, the key's admission, connect (retries, fallback, hedging), the relay through the
+ * stages in one stream hop, and the spine's log record at the end. It reads no HTTP framework's
+ * context, so a route and a Durable Object call it alike, each with its encoders in `format`.
+ */
+export async function serve(
+  input: ServeInput,
+  request: ChatRequest,
+  format: ClientFormat,
+  options: ServeOptions,
+): Promise<Response> {
+  const receivedAt = Date.now();
+  const { env, requestId, signal: clientSignal, waitUntil } = input;
+  const settings = settingsFor(env);
+  const meta: ResponseMeta = {
+    id: `chatcmpl-${requestId}`,
+    model: request.model,
+    created: Math.floor(receivedAt / 1000),
+  };
+  const recorder = new RequestRecorder({
+    requestId,
+    clientRequestId: input.clientRequestId,
+    receivedAt,
+    keyId: input.keyId,
+    route: format.route,
+    model: request.model,
+    stream: request.stream === true,
+    logPayloads: settings.LOG_PAYLOADS,
+  });
+  let release: () => void = () => {};
+  const log = (record: RequestLogRecord) => {
+    release();
+    writeRequestLog(record, env, waitUntil);
+  };
+  const onDone = (outcome: PumpOutcome, stats?: PumpStats, error?: unknown) =>
+    log(recorder.streamed(outcome, stats, error));
+
+  try {
+    const prepared = prepare({ env, settings, request, recorder, waitUntil });
+    release = await admitCaller(input, { model: request.model, holdsStream: true });
+    const stages = prepared.stages({ emitMetrics: options.emitMetrics });
+    const { control } = recorder;
+    if (!request.stream) {
+      const connection = await prepared.connect(clientSignal);
+      const collector = format.collector(meta);
+      const idleMs = settings.STREAM_IDLE_TIMEOUT_MS;
+      const pump = await collect(connection, stages, collector.event, idleMs, clientSignal, control);
+      onDone(pump.outcome ?? 'finished', pump.stats);
+      return Response.json(collector.result(), {
+        headers: { 'x-request-id': requestId, ...upstreamHeaders(connection) },
+      });
+    }
+
+    const encoder = format.encoder(meta);
+    const headers = { ...SSE_HEADERS, 'content-type': encoder.contentType, 'x-request-id': requestId };
+    const relay = {
+      ...{ stages, control, encoder, clientSignal, onDone },
+      idleTimeoutMs: settings.STREAM_IDLE_TIMEOUT_MS,
+      writeIdleTimeoutMs: settings.WRITE_IDLE_TIMEOUT_MS,
+    };
+    if (settings.PREFILL_PROBE_MS > 0) {
+      const stop = new AbortController();
+      const connection = prepared.connect(AbortSignal.any([clientSignal, stop.signal]));
+      connection.catch(() => {});
+      const body = relayStream(
+        { connection, abort: () => stop.abort(), probeMs: settings.PREFILL_PROBE_MS },
+        relay,
+        waitUntil,
+      );
+      return new Response(body, { headers });
+    }
+    const connection = await prepared.connect(clientSignal);
+    return new Response(relayStream(connection, relay, waitUntil), {
+      headers: { ...headers, ...upstreamHeaders(connection) },
+    });
+  } catch (error) {
+    log(recorder.failed(error, clientSignal.aborted));
+    return format.errorResponse(asGatewayError(error), requestId);
+  }
+}
