@@ -4,6 +4,8 @@
 const ANSI = /\x1b\[[0-9;]*m/g;
 const TELEMETRY = /Cloudflare collects anonymous telemetry/;
 const BINDINGS = /has access to the following bindings:/;
+// The table's header and rows (`env.NAME (…)  Resource  Mode`, continuation lines indented).
+const TABLE_ROW = /^(Binding\s|env\.|\s+\S)/;
 // workerd's own report of a fetch that found no host; the gateway logs one `upstream_unreachable`
 // line per attempt naming the provider and host, so the runtime's stack trace says nothing more.
 const UNREACHABLE = /\[ERROR\].*(failed to lookup address information|Connection refused|connect\(\) failed)/i;
@@ -28,16 +30,17 @@ export function devOutputFilter() {
       inUnreachable = false;
     }
     if (table) {
-      if (plain.trim() !== '') {
+      if (TABLE_ROW.test(plain)) {
         table.push(line);
         return [];
       }
       const block = table;
       table = undefined;
       const text = block.map((row) => row.replace(ANSI, '')).join('\n');
-      if (text === lastTable) return [];
+      const shown = text === lastTable ? [] : block;
       lastTable = text;
-      return [...block, line];
+      // The blank line that closes a table goes with it; anything else is a line of its own.
+      return plain.trim() === '' ? (shown.length ? [...shown, line] : []) : [...shown, ...push(line)];
     }
     if (plain.trim() === '') {
       // wrangler follows each warning with two blank lines; one is enough to separate them.
