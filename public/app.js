@@ -5,6 +5,7 @@ import { els } from './dom.js';
 import { sendJson, stopJson } from './json-mode.js';
 import { loadModels } from './model-picker.js';
 import { loadLogs } from './request-log.js';
+import { apiMode, forgetResponses, sendResponse, setApiMode, stopResponse } from './responses-chat.js';
 import { initScrollFollow } from './scroll-follow.js';
 import { interruptSession, restore, sendToSession, watch } from './session-chat.js';
 import { joinStoredSession, persist, STORE_KEY, saved } from './store.js';
@@ -14,12 +15,13 @@ import { rearmWarmup, warmUpSoon } from './warmup.js';
 
 /**
  * The playground's wiring: the model picker, the composer's keys and buttons, and the first load.
- * Chat runs through the session API (session-chat.js), JSON mode through chat completions
- * (json-mode.js); both render into the same turn views (turn-view.js).
+ * Chat runs through the session API (session-chat.js) or the Responses API (responses-chat.js),
+ * JSON mode through chat completions (json-mode.js); all render into the same turn views (turn-view.js).
  */
 
 function stop() {
   for (const turn of live) if (turn.kind === 'json') stopJson();
+  for (const turn of live) if (turn.kind === 'responses') stopResponse();
   void interruptSession();
 }
 
@@ -29,6 +31,7 @@ let mayJoin = !saved.sessionId;
 function newChat() {
   mayJoin = false;
   if (live.size > 0) stop();
+  forgetResponses();
   delete saved.sessionId;
   delete saved.partial;
   saved.model = els.model.value;
@@ -52,6 +55,7 @@ els.form.addEventListener('submit', (event) => {
   if (!content) return;
   els.input.value = '';
   if (els.json.checked) void sendJson(content);
+  else if (apiMode() === 'responses') void sendResponse(content);
   else void sendToSession(content);
 });
 
@@ -73,6 +77,12 @@ els.input.addEventListener('input', warmUpSoon);
 els.stop.addEventListener('click', stop);
 els.newChat.addEventListener('click', newChat);
 els.json.addEventListener('change', refreshControls);
+els.api.addEventListener('change', () => {
+  // A conversation stays on one API: the other one starts a new one.
+  setApiMode(apiMode());
+  if (turns.size > 0 || saved.sessionId) newChat();
+  refreshControls();
+});
 els.logsRefresh.addEventListener('click', () => void loadLogs());
 els.model.addEventListener('change', () => {
   // A session keeps its model: another model starts a new conversation.
@@ -86,18 +96,22 @@ els.model.addEventListener('change', () => {
 // Another tab on this session writes the shared storage at every step of its replies: follow
 // its turns live. Back in view, catch up on what was sent meanwhile (an API call, say).
 addEventListener('storage', (event) => {
-  if (event.key !== STORE_KEY) return;
+  // A page on the Responses API has no session to follow.
+  if (event.key !== STORE_KEY || apiMode() !== 'sessions') return;
   if (mayJoin && !saved.sessionId && turns.size === 0 && joinStoredSession()) void restore().then(watch);
   else void watch();
 });
 document.addEventListener('visibilitychange', () => {
-  if (document.visibilityState === 'visible') void watch();
+  if (document.visibilityState === 'visible' && apiMode() === 'sessions') void watch();
 });
 
+els.api.value = saved.api ?? 'sessions';
+refreshControls();
 showTtfts();
 await loadModels();
 void loadLogs();
-await restore();
+// A session's history comes back after a reload; a Responses chain is not shown again.
+if (apiMode() === 'sessions') await restore();
 if (els.keyForm.hidden) els.input.focus();
 // For the browser test and the curious: milliseconds from navigation to a usable page.
 document.documentElement.dataset.readyMs = String(Math.round(performance.now()));

@@ -11,7 +11,9 @@ export function status(text) {
 export function refreshControls() {
   const busy = live.size > 0;
   els.stop.disabled = !busy;
-  els.send.textContent = busy && !els.json.checked ? 'Redirect' : 'Send';
-  els.send.title = busy ? 'Sending now interrupts the reply and continues with your new message' : '';
+  // Only a session redirects its running reply; JSON mode and Responses start another request.
+  const redirects = busy && !els.json.checked && els.api.value === 'sessions';
+  els.send.textContent = redirects ? 'Redirect' : 'Send';
+  els.send.title = redirects ? 'Sending now interrupts the reply and continues with your new message' : '';
   document.body.classList.toggle('busy', busy);
 }

@@ -11,6 +11,7 @@ export const els = {
   form: /** @type {HTMLFormElement} */ (byId('composer')),
   input: /** @type {HTMLTextAreaElement} */ (byId('input')),
   json: /** @type {HTMLInputElement} */ (byId('json-mode')),
+  api: /** @type {HTMLSelectElement} */ (byId('api-mode')),
   send: /** @type {HTMLButtonElement} */ (byId('send')),
   stop: /** @type {HTMLButtonElement} */ (byId('stop')),
   jump: /** @type {HTMLButtonElement} */ (byId('jump')),

@@ -1,11 +1,11 @@
 // @ts-check
-/** What survives a reload: the session, the last event id, the reply in flight, recent TTFTs. */
+/** What survives a reload: the session, the last event id, the reply in flight, recent TTFTs, the API chat uses. */
 
 export const STORE_KEY = 'infe.playground';
 
 /**
  * @typedef {{ turnId: string, text: string, seq: number }} Partial
- * @typedef {{ sessionId?: string, model?: string, warmup?: boolean, lastEventId?: number, partial?: Partial, ttfts?: number[] }} Saved
+ * @typedef {{ sessionId?: string, model?: string, warmup?: boolean, lastEventId?: number, partial?: Partial, ttfts?: number[], api?: 'sessions' | 'responses' }} Saved
  */
 /** @returns {Saved} */
 function load() {

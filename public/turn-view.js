@@ -16,7 +16,7 @@ const REDACTED = /\[REDACTED:[^\]\s]{1,40}\]/g;
 
 /**
  * @param {string} content
- * @param {{ turnId?: string | null, kind?: 'session' | 'json', sentAt?: number | null, state?: ReplyState, model?: string }} [options]
+ * @param {{ turnId?: string | null, kind?: import('./turns.js').TurnKind, sentAt?: number | null, state?: ReplyState, model?: string }} [options]
  * @returns {Turn}
  */
 export function addTurn(content, options = {}) {
@@ -30,7 +30,8 @@ export function addTurn(content, options = {}) {
   const head = h('div', 'reply-head');
   const badges = h('span', 'badges');
   const model = options.model ?? saved.model ?? els.model.value;
-  head.append(h('span', 'who', options.kind === 'json' ? `${model} · JSON mode` : model), badges);
+  const via = { session: '', json: ' · JSON mode', responses: ' · Responses' }[options.kind ?? 'session'];
+  head.append(h('span', 'who', `${model}${via}`), badges);
   const body = h('p', 'text');
   const tail = document.createTextNode('');
   body.append(tail);
@@ -160,7 +161,7 @@ export function fail(turn, message) {
 }
 
 /** A line under the reply's text (error, why it stopped); one of each kind. @param {Turn} turn @param {string} kind @param {string} text */
-function note(turn, kind, text) {
+export function note(turn, kind, text) {
   const line = turn.reply.querySelector(`:scope > p.${kind}`) ?? h('p', kind);
   line.textContent = text;
   turn.reply.insertBefore(line, turn.meta);

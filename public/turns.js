@@ -5,6 +5,7 @@
  *
  * @typedef {'waiting' | 'streaming' | 'done' | 'interrupted' | 'failed'} ReplyState
  * @typedef {'stop' | 'redirect' | 'elsewhere'} StopCause
+ * @typedef {'session' | 'json' | 'responses'} TurnKind
  * @typedef {object} Turn
  * @property {string | null} turnId
  * @property {string} content   the user's message
@@ -21,7 +22,7 @@
  * @property {number} seq       the last session event applied to this turn
  * @property {ReplyState} state
  * @property {import('./meter.js').ReplyMeter} meter
- * @property {'session' | 'json'} kind
+ * @property {TurnKind} kind
  * @property {HTMLPreElement} [object]
  * @property {HTMLElement} [result]
  * @property {{ ttftMs: number, tokensPerSecond: number } } [gateway]

@@ -1,6 +1,7 @@
 // `npm start`: the gateway and its playground on http://localhost:8787, with the embedded simulator, offline.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { pipeFiltered } from './dev-output.mjs';
 
 const port = process.env.PORT ?? '8787';
 const base = `http://localhost:${port}`;
@@ -9,7 +10,13 @@ const env = {
   // Local runs stay offline: no Request.cf download, no telemetry.
   CLOUDFLARE_CF_FETCH_ENABLED: 'false',
   WRANGLER_SEND_METRICS: 'false',
+  // wrangler's output is piped through a filter below; it keeps its colours on a terminal.
+  ...(process.stdout.isTTY && !process.env.NO_COLOR ? { FORCE_COLOR: '1' } : {}),
 };
+const devArgs = process.argv.slice(2);
+// The tables must go where the dev server will look for them.
+const persistAt = devArgs.indexOf('--persist-to');
+const persist = persistAt >= 0 ? devArgs.slice(persistAt, persistAt + 2) : [];
 
 /** The variables wrangler dev gives the Worker: `.dev.vars.dev` for `--env dev` if present, else `.dev.vars`. */
 function devVars() {
@@ -54,7 +61,7 @@ console.log(`Providers: ${providers.join(', ') || 'none'}${file ? ` (from ${file
 if (!file) console.log('Add provider keys to .dev.vars to use real models, e.g. GROQ_API_KEY=...');
 
 // The local request-log database needs its tables before the first request is logged.
-const migrate = spawnSync('wrangler', ['d1', 'migrations', 'apply', 'infe', '--local', '--env', 'dev'], {
+const migrate = spawnSync('wrangler', ['d1', 'migrations', 'apply', 'infe', '--local', '--env', 'dev', ...persist], {
   env,
   encoding: 'utf8',
 });
@@ -64,13 +71,14 @@ if (migrate.status !== 0) {
 }
 const child = spawn(
   'wrangler',
-  ['dev', '--env', 'dev', '--port', port, '--ip', '127.0.0.1', ...process.argv.slice(2)],
-  {
-    env,
-    stdio: 'inherit',
-  },
+  ['dev', '--env', 'dev', '--port', port, '--ip', '127.0.0.1', ...devArgs],
+  // Piped, not inherited, so the telemetry notice, the repeated bindings table and workerd's stack
+  // for an unreachable provider can be left out (wrangler's [b]/[x] hotkeys need a terminal; Ctrl-C stops it).
+  { env, stdio: ['inherit', 'pipe', 'pipe'] },
 );
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+pipeFiltered(child.stdout, process.stdout);
+pipeFiltered(child.stderr, process.stderr);
+child.on('close', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 
 // Once the gateway answers, say where to go (wrangler's own banner scrolls past with its logs).

@@ -21,8 +21,14 @@ export async function upstreamFetch(
   let response: Response;
   try {
     response = await fetch(url, { method: 'POST', redirect: 'manual', ...init });
-  } catch {
+  } catch (error) {
     if (init.signal.aborted) throw init.signal.reason;
+    // One line per failed attempt says which provider and host could not be reached (the request
+    // record only lists attempts at the end); the host never carries credentials, the URL might.
+    // workerd reports a failed DNS lookup as an opaque "internal error; reference = …": left out.
+    const reason = String((error as Error)?.message ?? error).slice(0, 200);
+    const said = reason.startsWith('internal error') ? {} : { error: reason };
+    console.warn(JSON.stringify({ type: 'upstream_unreachable', provider, host: hostOf(url), ...said }));
     throw upstreamNetworkError(provider);
   }
   if (!response.ok || !response.body) {
@@ -33,4 +39,12 @@ export async function upstreamFetch(
     throw upstreamHttpError(provider, response.ok ? 502 : response.status, response.headers, detail);
   }
   return { body: response.body, requestId: upstreamRequestId(response.headers) };
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'invalid URL';
+  }
 }

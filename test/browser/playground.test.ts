@@ -33,6 +33,9 @@ const ids = {
   logs: uniqueId('pg-logs'),
   cancel: uniqueId('pg-cancel'),
   fails: uniqueId('pg-fails'),
+  responses: uniqueId('pg-responses'),
+  truncated: uniqueId('pg-truncated'),
+  responsesStop: uniqueId('pg-responses-stop'),
 };
 const models = {
   stream: scenario({ id: ids.stream, ttft: 150, tokens: 40, gap: 30 }),
@@ -50,6 +53,9 @@ const models = {
   logs: scenario({ id: ids.logs, tokens: 5, gap: 10 }),
   cancel: scenario({ id: ids.cancel, tokens: 400, gap: 30 }),
   fails: scenario({ id: ids.fails, status: 400 }),
+  responses: scenario({ id: ids.responses, ttft: 100, tokens: 30, gap: 20 }),
+  truncated: scenario({ id: ids.truncated, tokens: 5, gap: 10, finish: 'length' }),
+  responsesStop: scenario({ id: ids.responsesStop, tokens: 400, gap: 30 }),
 };
 const full = (model: string) => {
   const parsed = parseScenario(model);
@@ -669,5 +675,79 @@ describe.skipIf(!haveChromium)('the playground keeps a newcomer oriented', () =>
     expect(await style(`${lastReply} .error`)).toEqual(chat);
     expect(await textOf(page.locator(`${lastReply} .meta`))).not.toContain('TTFT');
     await page.screenshot({ path: 'test-artifacts/playground-errors.png' });
+  });
+
+  it('the API toggle on Responses: two messages chained by previous_response_id, streamed with timings, the toggle kept', async () => {
+    const page = await openPlayground();
+    const bodies: Array<Record<string, unknown>> = [];
+    page.on('request', (request) => {
+      if (request.method() === 'POST' && new URL(request.url()).pathname === '/v1/responses') {
+        bodies.push(request.postDataJSON() as Record<string, unknown>);
+      }
+    });
+    await page.selectOption('#api-mode', 'responses');
+    await recordUpdates(page);
+    await send(page, `local/${models.responses}`, 'First question');
+    await page.waitForSelector(`${lastReply}[data-state="done"]`);
+    const firstId = await page.getAttribute(lastReply, 'data-response-id');
+    expect(firstId).toMatch(/^resp_/);
+    expect(await replyText(page)).toBe(full(models.responses));
+    const updates: Array<{ length: number; state: string }> = await page.evaluate(() => (window as any).__updates);
+    // 30 deltas 20 ms apart: rendered as they arrived, not at the end.
+    expect(
+      new Set(updates.filter((u) => u.state === 'streaming' && u.length > 0).map((u) => u.length)).size,
+    ).toBeGreaterThanOrEqual(5);
+    expect(await textOf(page.locator(`${lastReply} .meta .ttft dd`))).toMatch(/^\d+ ms$/);
+    expect(await textOf(page.locator(`${lastReply} .meta .tps dd`))).toMatch(/^\d+(\.\d)?$/);
+
+    await send(page, `local/${models.responses}`, 'Second question');
+    await page.waitForFunction(
+      () => document.querySelectorAll('#messages .turn .reply[data-state="done"]').length === 2,
+    );
+    expect(await replyText(page)).toBe(full(models.responses));
+    expect(bodies).toHaveLength(2);
+    expect(bodies[0]).toMatchObject({ input: 'First question', stream: true, store: true });
+    expect(bodies[0]).not.toHaveProperty('previous_response_id');
+    expect(bodies[1]).toMatchObject({
+      input: 'Second question',
+      stream: true,
+      store: true,
+      previous_response_id: firstId,
+    });
+    // The conversation went on server-side: the provider got the first turn with the second.
+    const log = await fakeLog(ids.responses);
+    expect(log.requests).toBe(2);
+    const messages = (log.lastBody as { messages: Array<{ role: string; content: unknown }> }).messages;
+    const turns = messages.filter((m) => m.role !== 'system');
+    expect(turns.map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
+    expect(JSON.stringify(turns[0]?.content)).toContain('First question');
+    expect(JSON.stringify(turns[1]?.content)).toContain(full(models.responses).trim());
+    expect(JSON.stringify(turns[2]?.content)).toContain('Second question');
+    await page.screenshot({ path: 'test-artifacts/playground-responses.png' });
+
+    await page.reload();
+    await page.waitForSelector('html[data-ready="1"]');
+    expect(await page.inputValue('#api-mode')).toBe('responses');
+  });
+
+  it('on Responses, a response.incomplete says why under the reply', async () => {
+    const page = await openPlayground();
+    await page.selectOption('#api-mode', 'responses');
+    await send(page, `local/${models.truncated}`, 'Cut me short');
+    await page.waitForSelector(`${lastReply}[data-state="interrupted"]`);
+    expect(await replyText(page)).toBe(full(models.truncated));
+    expect(await textOf(page.locator(`${lastReply} .stop-reason`))).toBe('Incomplete: max_output_tokens.');
+  });
+
+  it('on Responses, Stop hangs up mid-reply and the provider sees it', async () => {
+    const page = await openPlayground();
+    await page.selectOption('#api-mode', 'responses');
+    await send(page, `local/${models.responsesStop}`, 'Go on and on');
+    await tokensShown(page, 3);
+    await page.click('#stop');
+    await page.waitForSelector(`${lastReply}[data-state="interrupted"]`);
+    const log = await untilHungUp(ids.responsesStop);
+    expect(log).toMatchObject({ requests: 1, hungUp: 1, completed: 0 });
+    expect((await replyText(page)).length).toBeLessThan(full(models.responsesStop).length);
   });
 });
