@@ -59,7 +59,7 @@ export function createGuardStage(policy: GuardPolicy): GuardStageFactory {
         // The upstream's own extras (logprobs, signatures, citations) go on at once and are no
         // boundary: the held tail may still be the start of a match with the next text. One that
         // opens a block of its own (a server-tool block) is, or the tail would land after it.
-        if (event.type === 'upstream-extra' && !(event.dialect === 'anthropic' && event.boundary)) {
+        if (event.type === 'upstream-extra' && !(event.dialect !== 'openai' && event.boundary)) {
           downstream(event);
           return;
         }

@@ -1,0 +1,25 @@
+import type { InputItem, ResponsesRequest } from './responses-request';
+import { inputItems } from './responses-to-chat';
+
+/**
+ * The body a provider that serves the Responses API receives: the client's request as sent,
+ * except what Infe owns. Infe keeps responses and conversations on its Durable Objects, so one
+ * chain works across providers and the ids a client holds are Infe's: the context it continues is
+ * expanded into `input`, `previous_response_id`, `conversation` and `background` stay here, and
+ * the upstream is told `store: false` (it keeps nothing a client could never address through
+ * Infe). `stream` is always on: the gateway's pipeline reads the stream either way.
+ */
+export function responsesUpstreamBody(
+  request: ResponsesRequest,
+  context: readonly InputItem[],
+): Record<string, unknown> {
+  const {
+    infe: _gatewayOnly,
+    previous_response_id: _previous,
+    conversation: _conversation,
+    background: _background,
+    ...fields
+  } = request;
+  const input = context.length > 0 ? [...context, ...inputItems(request.input)] : request.input;
+  return { ...fields, input, store: false, stream: true };
+}
