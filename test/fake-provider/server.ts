@@ -7,6 +7,7 @@ import { moderationReply } from './moderation.ts';
 import { openaiWire } from './openai-wire.ts';
 import { PrefixCache, type PrefixHit, promptUnits } from './prefix-cache.ts';
 import { Conn, drive } from './respond.ts';
+import { responsesWire } from './responses-wire.ts';
 import { parseScenario } from './scenario.ts';
 import type { Wire, WireCtx } from './wire.ts';
 
@@ -68,8 +69,10 @@ function flatHeaders(req: IncomingMessage): Record<string, string> {
   return out;
 }
 
-/** The last message's tool result (OpenAI `tool` message or Anthropic `tool_result` block), if it is one. */
+/** The last message's tool result (OpenAI `tool` message, Anthropic `tool_result` block, Responses `function_call_output`). */
 function lastToolResult(body: Record<string, unknown>): string | undefined {
+  const item = Array.isArray(body.input) ? body.input.at(-1) : undefined;
+  if (isRecord(item) && item.type === 'function_call_output') return String(item.output);
   const last = Array.isArray(body.messages) ? body.messages.at(-1) : undefined;
   if (!isRecord(last)) return undefined;
   if (last.role === 'tool') return typeof last.content === 'string' ? last.content : JSON.stringify(last.content);
@@ -81,7 +84,7 @@ function lastToolResult(body: Record<string, unknown>): string | undefined {
 
 // Roughly 4 chars per token, like real tokenizers on English; only needs to be stable.
 function promptTokens(body: Record<string, unknown>): number {
-  return Math.max(1, Math.ceil(JSON.stringify(body.messages ?? '').length / 4));
+  return Math.max(1, Math.ceil(JSON.stringify(body.messages ?? body.input ?? '').length / 4));
 }
 
 export async function startFakeProvider(port = 0): Promise<FakeProvider> {
@@ -105,7 +108,7 @@ export async function startFakeProvider(port = 0): Promise<FakeProvider> {
     req: IncomingMessage,
     res: ServerResponse,
     wire: Wire,
-    kind: 'openai' | 'anthropic',
+    kind: 'openai' | 'anthropic' | 'responses',
   ): Promise<void> {
     const raw = await readBody(req);
     let body: unknown;
@@ -133,7 +136,7 @@ export async function startFakeProvider(port = 0): Promise<FakeProvider> {
     if (s.prefixCache !== null) {
       const cache = prefixCaches.get(s.id) ?? new PrefixCache();
       prefixCaches.set(s.id, cache);
-      const units = promptUnits(kind, body);
+      const units = promptUnits(kind === 'anthropic' ? 'anthropic' : 'openai', body);
       log.lastPrefix = cache.lookup(units);
       // Prefill: the uncached part of the prompt delays the first token, and is cached only once done.
       const prefillMs = Math.round((log.lastPrefix.uncachedChars / 1000) * s.prefixCache);
@@ -144,7 +147,7 @@ export async function startFakeProvider(port = 0): Promise<FakeProvider> {
 
     const n = ++seq;
     const headers: Record<string, string> =
-      kind === 'openai' ? { 'x-request-id': `req_fake${n}` } : { 'request-id': ANTHROPIC_REQUEST_ID };
+      kind === 'anthropic' ? { 'request-id': ANTHROPIC_REQUEST_ID } : { 'x-request-id': `req_fake${n}` };
     const conn = new Conn(res, s.chunk, (bytes) => {
       log.bytesWritten += bytes;
     });
@@ -164,15 +167,15 @@ export async function startFakeProvider(port = 0): Promise<FakeProvider> {
 
     const opts = isRecord(body.stream_options) ? body.stream_options : {};
     const ctx: WireCtx = {
-      id: kind === 'openai' ? `chatcmpl-fake${n}` : `msg_fake${n}`,
-      toolId: kind === 'openai' ? `call_fake${n}` : `toolu_fake${n}`,
+      id: { openai: `chatcmpl-fake${n}`, anthropic: `msg_fake${n}`, responses: `resp_fake${n}` }[kind],
+      toolId: kind === 'anthropic' ? `toolu_fake${n}` : `call_fake${n}`,
       model: body.model,
       created: Math.floor(Date.now() / 1000),
       promptTokens: promptTokens(body),
       tool: s.tool,
       usage: !s.noUsage,
       includeUsage: kind === 'openai' && opts.include_usage === true,
-      obfuscation: kind === 'openai' && opts.include_obfuscation !== false,
+      obfuscation: kind !== 'anthropic' && opts.include_obfuscation !== false,
       usageTwice: s.usageTwice,
       usagePartial: s.usagePartial,
     };
@@ -235,6 +238,7 @@ export async function startFakeProvider(port = 0): Promise<FakeProvider> {
     if (path.startsWith('/_control/')) return control(req, res, path);
     if (req.method === 'POST' && path === '/v1/chat/completions') return generate(req, res, openaiWire, 'openai');
     if (req.method === 'POST' && path === '/v1/messages') return generate(req, res, anthropicWire, 'anthropic');
+    if (req.method === 'POST' && path === '/v1/responses') return generate(req, res, responsesWire, 'responses');
     if (req.method === 'POST' && path === '/v1/messages/count_tokens') return countTokens(req, res);
     if (req.method === 'POST' && path === '/v1/moderations') {
       const reply = await moderationReply(await readBody(req));
