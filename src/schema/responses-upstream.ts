@@ -7,7 +7,8 @@ import { inputItems } from './responses-to-chat';
  * chain works across providers and the ids a client holds are Infe's: the context it continues is
  * expanded into `input`, `previous_response_id`, `conversation` and `background` stay here, and
  * the upstream is told `store: false` (it keeps nothing a client could never address through
- * Infe). `stream` is always on: the gateway's pipeline reads the stream either way.
+ * Infe). `client_metadata` is the client's telemetry, never sent upstream on any route. `stream`
+ * is always on: the gateway's pipeline reads the stream either way.
  */
 export function responsesUpstreamBody(
   request: ResponsesRequest,
@@ -18,6 +19,7 @@ export function responsesUpstreamBody(
     previous_response_id: _previous,
     conversation: _conversation,
     background: _background,
+    client_metadata: _telemetry,
     ...fields
   } = request;
   const input = context.length > 0 ? [...context, ...inputItems(request.input)] : request.input;

@@ -1,0 +1,113 @@
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { scenario } from '../fake-provider/scenario.ts';
+import responsesFidelity from '../fixtures/responses-fidelity.sse?raw';
+import { fakeLog, uniqueId } from '../support/fake-control';
+import { responsesRewrites, sseData } from '../support/fidelity';
+import { callGateway, fakeEnv } from './gateway';
+
+/** The fake as a `local` provider that serves the Responses API itself. */
+const passthrough = (overrides: Record<string, unknown> = {}) => fakeEnv({ LOCAL_RESPONSES_API: 'true', ...overrides });
+const local = (opts: Record<string, string | number>) => `local/${scenario(opts)}`;
+const guarded = (action: 'redact' | 'block') =>
+  passthrough({
+    GATEWAY_CONFIG: JSON.stringify({
+      pipeline: { guard: { rules: [{ id: 'city', kind: 'phrase', phrases: ['Paris'], action }] } },
+    }),
+  });
+
+async function post(body: Record<string, unknown>, env = passthrough(), ctx?: ExecutionContext) {
+  const res = await callGateway({ path: '/v1/responses', body, env, ctx });
+  expect(res.status).toBe(200);
+  return res;
+}
+
+describe('POST /v1/responses passed through to a provider that serves it', () => {
+  for (const chunk of [1, 7]) {
+    it(`relays a real-shaped stream written ${chunk} byte(s) at a time: deep-equal but for the documented rewrites`, async () => {
+      const res = await post({
+        model: local({ id: uniqueId('rp-fid'), replay: 'responses-fidelity', chunk }),
+        input: 'Weather in Paris?',
+        stream: true,
+      });
+      expect(responsesRewrites(sseData(await res.text()))).toEqual(responsesRewrites(sseData(responsesFidelity)));
+    });
+  }
+
+  it('sends the request as the client sent it, to /responses, with Infe keeping the state', async () => {
+    const id = uniqueId('rp-body');
+    const body = {
+      model: local({ id, tokens: 2 }),
+      input: 'Hello',
+      instructions: 'Be brief.',
+      reasoning: { effort: 'low', summary: 'auto' },
+      metadata: { team: 'a' },
+      prompt_cache_key: 'k1',
+      service_tier: 'flex',
+      include: ['reasoning.encrypted_content'],
+      client_metadata: { thread: 't1' },
+      infe: { cache_prefix: true },
+      stream: true,
+    };
+    await (await post(body)).text();
+    const { infe: _gateway, client_metadata: _telemetry, ...sent } = body;
+    expect((await fakeLog(id)).lastBody).toEqual({ ...sent, model: scenario({ id, tokens: 2 }), store: false });
+  });
+
+  it('continues a chain: the upstream gets the stored context as input, never a previous_response_id', async () => {
+    const id = uniqueId('rp-chain');
+    const ctx = createExecutionContext();
+    const first = await post({ model: local({ id, text: 'Hi there' }), input: 'Hello' }, passthrough(), ctx);
+    const firstId = ((await first.json()) as { id: string }).id;
+    await waitOnExecutionContext(ctx);
+    const second = await post({ model: local({ id, text: 'Again' }), input: 'More', previous_response_id: firstId });
+    expect(await second.json()).toMatchObject({ previous_response_id: firstId, status: 'completed' });
+    const sent = (await fakeLog(id)).lastBody as Record<string, unknown>;
+    expect(sent.previous_response_id).toBeUndefined();
+    expect(sent.store).toBe(false);
+    expect(JSON.stringify(sent.input)).toContain('Hi there');
+    expect((sent.input as unknown[]).at(-1)).toEqual({ type: 'message', role: 'user', content: 'More' });
+  });
+
+  it('still runs the guard: a redaction reaches the deltas, the done events and the final response', async () => {
+    const res = await post(
+      { model: local({ id: uniqueId('rp-guard'), replay: 'responses-fidelity' }), input: 'Hi', stream: true },
+      guarded('redact'),
+    );
+    const events = sseData(await res.text());
+    const message = events
+      .filter((e) => e.type === 'response.output_text.delta')
+      .map((e) => e.delta)
+      .join('');
+    expect(message).not.toContain('Paris');
+    expect(message).toContain('東京');
+    const done = events.find((e) => e.type === 'response.output_text.done');
+    expect(done?.text).toBe(message);
+    const completed = events.at(-1);
+    expect(completed?.type).toBe('response.completed');
+    expect(JSON.stringify(completed?.response.output)).not.toContain('aus Paris');
+  });
+
+  it('a guard block ends the passed-through response as incomplete, never completed', async () => {
+    const res = await post(
+      { model: local({ id: uniqueId('rp-block'), replay: 'responses-fidelity' }), input: 'Hi', stream: true },
+      guarded('block'),
+    );
+    const events = sseData(await res.text());
+    expect(events.at(-1)).toMatchObject({
+      type: 'response.incomplete',
+      response: { status: 'incomplete', incomplete_details: { reason: 'content_filter' } },
+    });
+    expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i));
+  });
+
+  it('a stream the upstream cuts short ends as failed', async () => {
+    const res = await post({
+      model: local({ id: uniqueId('rp-cut'), tokens: 4, no_finish: 1 }),
+      input: 'Hi',
+      stream: true,
+    });
+    const events = sseData(await res.text());
+    expect(events.map((e) => e.type).slice(-2)).toEqual(['response.failed', 'error']);
+  });
+});
