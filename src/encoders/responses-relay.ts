@@ -198,6 +198,12 @@ export function createResponsesRelay(shell: ResponseObject, write: (event: WireE
           return;
       }
     },
+    /** Its owner cancelled it: open items close as cut short, the response says cancelled. */
+    cancel(ending: ResponseEnding): ResponseObject {
+      closeOpen();
+      const output = done.filter(Boolean) as unknown as OutputItem[];
+      return { ...ending.finalize(current, output), status: 'cancelled', completed_at: null };
+    },
     /** The final response: the upstream's own end when the gateway ended it the same way. */
     end(ending: ResponseEnding, failure?: GatewayError): ResponseObject {
       const own = ending.finalize(current, done.filter(Boolean) as unknown as OutputItem[], failure);

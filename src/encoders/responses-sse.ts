@@ -86,6 +86,13 @@ export function createResponsesSseEncoder(
     error: (failure) => finish(failure),
     end: () => finish(),
     cancel() {
+      if (relay && !ended) {
+        ended = true;
+        const response = relay.cancel(ending);
+        write({ type: 'error', code: 'response_cancelled', message: 'The response was cancelled.', param: null });
+        onFinal(response);
+        return take();
+      }
       start();
       if (ended) return take();
       ended = true;

@@ -7,10 +7,13 @@ import { createResponsesCollector, type ResponseObject } from '../encoders/respo
 import { createResponsesSseEncoder, type ResponsesSseEncoder } from '../encoders/responses-sse';
 import { serveChat } from '../routes/serve-chat';
 import type { ChatRequest } from '../schema/chat-request';
+import { ORIGIN } from '../schema/client-origin';
 
 /** What the route hands the object to run a background response: the request as the spine takes it, and the caller. */
 export interface BackgroundJob {
   chat: ChatRequest;
+  /** The Responses body for a provider that serves the API (the chat request's origin does not survive RPC). */
+  upstream?: Record<string, unknown>;
   shell: ResponseObject;
   ids: string;
   requestId: string;
@@ -52,7 +55,8 @@ export function serveInBackground(
     c.set('requestId', job.requestId);
     if (job.keyId) c.set('keyId', job.keyId);
     if (job.apiKey) c.set('apiKey', job.apiKey);
-    return serveChat(c, { ...job.chat, stream: true }, format, { emitMetrics: false });
+    const origin = job.upstream ? { [ORIGIN]: { responses: job.upstream, headers: {} } } : {};
+    return serveChat(c, { ...job.chat, stream: true, ...origin }, format, { emitMetrics: false });
   });
   const abort = new AbortController();
   const request = new Request('https://background.infe/', { method: 'POST', signal: abort.signal });

@@ -118,8 +118,9 @@ export const responses = new Hono<AppEnv>()
     const dropped: string[] = [];
     const chat = translate(c, request, context, dropped);
     // A provider that serves /responses gets this instead of the translation (src/providers/openai-compatible.ts).
+    const upstream = responsesUpstreamBody(request, context);
     chat[ORIGIN] = {
-      responses: responsesUpstreamBody(request, context),
+      responses: upstream,
       headers: forwardableHeaders(c.req.raw.headers),
     };
     const id = `resp_${crypto.randomUUID().replaceAll('-', '')}`;
@@ -138,6 +139,7 @@ export const responses = new Hono<AppEnv>()
     if (request.background) {
       const job = {
         chat,
+        upstream,
         shell,
         ids,
         requestId: c.get('requestId'),

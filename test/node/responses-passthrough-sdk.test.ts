@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scenario, TOOL_ARGS, TOOL_NAME } from '../fake-provider/scenario.ts';
-import { fakeLog, fakeUrl, uniqueId } from '../support/fake-control';
+import { fakeLog, fakeUrl, uniqueId, untilHungUp } from '../support/fake-control';
 import { type RunningGateway, startGateway } from './worker-in-workerd';
 
 let gateway: RunningGateway;
@@ -75,5 +75,29 @@ describe('the openai SDK, responses API, passed through to a provider that serve
       'function_call',
       'function_call_output',
     ]);
+  });
+
+  it('background: runs in the object on the passthrough, resumable, and cancel aborts the upstream', async () => {
+    const id = uniqueId('sdkp-bg');
+    const queued = await client().responses.create({
+      model: local({ id, tokens: 200, gap: 20 }),
+      input: 'Hello',
+      background: true,
+    });
+    expect(queued).toMatchObject({ status: 'queued', background: true });
+    const stream = await client().responses.retrieve(queued.id, { stream: true, starting_after: -1 });
+    const events: OpenAI.Responses.ResponseStreamEvent[] = [];
+    for await (const event of stream) {
+      events.push(event);
+      if (events.length >= 6) break;
+    }
+    stream.controller.abort();
+    expect(events[0]).toMatchObject({ type: 'response.created', response: { id: queued.id, background: true } });
+    expect(events.some((e) => e.type === 'response.output_text.delta')).toBe(true);
+    const sent = (await fakeLog(id)).lastBody as Record<string, unknown>;
+    expect(sent).toMatchObject({ input: 'Hello', store: false });
+    expect(sent.background).toBeUndefined();
+    expect((await client().responses.cancel(queued.id)).status).toBe('cancelled');
+    expect((await untilHungUp(id)).hungUp).toBe(1);
   });
 });
