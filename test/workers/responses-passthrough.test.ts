@@ -34,6 +34,14 @@ describe('POST /v1/responses passed through to a provider that serves it', () =>
     });
   }
 
+  it("non-streaming: the upstream's final response object, deep-equal but for the documented rewrites", async () => {
+    const res = await post({ model: local({ id: uniqueId('rp-json'), replay: 'responses-fidelity' }), input: 'Hi' });
+    const body = (await res.json()) as Record<string, unknown>;
+    const completed = sseData(responsesFidelity).at(-1);
+    expect(responsesRewrites([{ response: body }])).toEqual(responsesRewrites([{ response: completed?.response }]));
+    expect(body).toMatchObject({ store: true, status: 'completed' });
+  });
+
   it('sends the request as the client sent it, to /responses, with Infe keeping the state', async () => {
     const id = uniqueId('rp-body');
     const body = {
