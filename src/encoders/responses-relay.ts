@@ -23,6 +23,15 @@ const DONE_FIELD: Record<string, string> = {
   'response.function_call_arguments.done': 'arguments',
 };
 
+/** Deltas the typed events carry: an extra of one of these is the residue of the next delta written. */
+const TYPED_DELTAS = new Set([
+  'response.output_text.delta',
+  'response.refusal.delta',
+  'response.reasoning_text.delta',
+  'response.reasoning_summary_text.delta',
+  'response.function_call_arguments.delta',
+]);
+
 /**
  * Re-emits a Responses upstream's own stream (passthrough): each upstream event as it came, but
  * with Infe's response id, the model as the client named it and Infe's state fields (the upstream
@@ -151,7 +160,7 @@ export function createResponsesRelay(shell: ResponseObject, write: (event: WireE
           return;
         }
         // A delta's own fields beyond its text (logprobs): merged into the delta written next.
-        if (event.type.endsWith('.delta') && 'delta' in event && typeof event.delta === 'string') {
+        if (TYPED_DELTAS.has(event.type)) {
           envelope = event;
           return;
         }
