@@ -2,11 +2,16 @@ import type { GatewayError } from '../errors/gateway-error';
 import { conversationId, type ResponsesRequest } from '../schema/responses-request';
 import type { FinishReason, StreamEvent, Usage } from '../stream/events';
 import type { Collector } from './encoder';
-import { createOutputBuilder, type ItemStatus, type OutputBuilder, type OutputItem } from './responses-output';
+import {
+  createOutputBuilder,
+  type ItemStatus,
+  type OutputBuilder,
+  type OutputItem,
+  type ResponseObject,
+} from './responses-output';
 import { createResponsesRelay, type ResponsesRelay } from './responses-relay';
 
-/** The `response` object every lifecycle event and the non-streaming reply carry. */
-export type ResponseObject = Record<string, unknown> & { id: string; status: string; output: OutputItem[] };
+export type { ResponseObject } from './responses-output';
 
 /** Counts some providers report beyond input and output; read when present, never invented. */
 type DetailedUsage = Usage & { cachedInputTokens?: number; reasoningTokens?: number };

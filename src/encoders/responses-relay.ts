@@ -1,9 +1,12 @@
 import type { GatewayError } from '../errors/gateway-error';
 import type { StreamEvent } from '../stream/events';
-import type { ResponseEnding, ResponseObject } from './responses-object';
-import type { OutputItem, WireEvent } from './responses-output';
+import type { OutputItem, ResponseObject, WireEvent } from './responses-output';
 
 type Json = Record<string, unknown>;
+/** How the gateway would end the response (ResponseEnding in responses-object.ts, which builds on this file). */
+interface Ending {
+  finalize(shell: ResponseObject, output: OutputItem[], failure?: GatewayError): ResponseObject;
+}
 type ResponsesExtra = Extract<StreamEvent, { type: 'upstream-extra'; dialect: 'responses' }>;
 /** Where the deltas of one kind go: the part (or summary part, or call) the upstream opened last. */
 interface Location {
@@ -177,6 +180,7 @@ export function createResponsesRelay(shell: ResponseObject, write: (event: WireE
     sent.set(location.key, (sent.get(location.key) ?? '') + value);
   };
 
+  const output = () => done.filter(Boolean) as unknown as OutputItem[];
   /** Items still open when the gateway ended the response first: closed as cut short. */
   const closeOpen = () => {
     for (const [index, added] of [...open].sort(([a], [b]) => a - b)) {
@@ -208,21 +212,19 @@ export function createResponsesRelay(shell: ResponseObject, write: (event: WireE
       }
     },
     /** Its owner cancelled it: open items close as cut short, the response says cancelled. */
-    cancel(ending: ResponseEnding): ResponseObject {
+    cancel(ending: Ending): ResponseObject {
       closeOpen();
-      const output = done.filter(Boolean) as unknown as OutputItem[];
-      return { ...ending.finalize(current, output), status: 'cancelled', completed_at: null };
+      return { ...ending.finalize(current, output()), status: 'cancelled', completed_at: null };
     },
     /** The final response: the upstream's own end when the gateway ended it the same way. */
-    end(ending: ResponseEnding, failure?: GatewayError): ResponseObject {
-      const own = ending.finalize(current, done.filter(Boolean) as unknown as OutputItem[], failure);
+    end(ending: Ending, failure?: GatewayError): ResponseObject {
       const upstream = terminal && !failure ? response(terminal.response as Json) : undefined;
-      if (upstream && upstream.status === own.status) {
-        write({ ...terminal, type: terminal?.type as string, response: upstream });
+      if (terminal && upstream && upstream.status === ending.finalize(current, []).status) {
+        write({ ...terminal, type: String(terminal.type), response: upstream });
         return upstream;
       }
       closeOpen();
-      const final = ending.finalize(current, done.filter(Boolean) as unknown as OutputItem[], failure);
+      const final = ending.finalize(current, output(), failure);
       write({ type: final.status === 'failed' ? 'response.failed' : `response.${final.status}`, response: final });
       if (failure) write({ type: 'error', code: failure.code, message: failure.message, param: failure.param });
       return final;
