@@ -96,6 +96,19 @@ describe('POST /v1/responses passed through to a provider that serves it', () =>
     expect(JSON.stringify(completed?.response.output)).not.toContain('aus Paris');
   });
 
+  it('a prompt the input guard redacted goes translated: the body as sent would carry what was redacted', async () => {
+    const id = uniqueId('rp-input');
+    const res = await post(
+      { model: local({ id, tokens: 2 }), input: 'Weather in Paris?', stream: true },
+      guarded('redact'),
+    );
+    expect(sseData(await res.text()).at(-1)?.type).toBe('response.completed');
+    const sent = (await fakeLog(id)).lastBody as Record<string, unknown>;
+    expect(sent.input).toBeUndefined();
+    expect(JSON.stringify(sent.messages)).toContain('Weather in');
+    expect(JSON.stringify(sent)).not.toContain('Paris');
+  });
+
   it('a guard block ends the passed-through response as incomplete, never completed', async () => {
     const res = await post(
       { model: local({ id: uniqueId('rp-block'), replay: 'responses-fidelity' }), input: 'Hi', stream: true },
