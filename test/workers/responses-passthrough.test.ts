@@ -109,6 +109,24 @@ describe('POST /v1/responses passed through to a provider that serves it', () =>
     expect(JSON.stringify(sent)).not.toContain('Paris');
   });
 
+  it('falls back from a passthrough provider to a translated one before the first token', async () => {
+    const alias = uniqueId('rp-fallback');
+    const failing = uniqueId('rp-fail');
+    const targets = [
+      local({ id: failing, status: 503 }),
+      `anthropic/${scenario({ id: uniqueId('rp-ant'), tokens: 2 })}`,
+    ];
+    const env = passthrough({
+      UPSTREAM_MAX_RETRIES: '0',
+      GATEWAY_CONFIG: JSON.stringify({ aliases: { [alias]: { targets } } }),
+    });
+    const events = sseData(await (await post({ model: alias, input: 'Hi', stream: true }, env)).text());
+    expect((await fakeLog(failing)).lastBody).toMatchObject({ input: 'Hi', store: false });
+    expect(events.map((e) => e.type)).toContain('response.output_text.delta');
+    expect(events.at(-1)).toMatchObject({ type: 'response.completed', response: { model: alias } });
+    expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i));
+  });
+
   it('a guard block ends the passed-through response as incomplete, never completed', async () => {
     const res = await post(
       { model: local({ id: uniqueId('rp-block'), replay: 'responses-fidelity' }), input: 'Hi', stream: true },
