@@ -44,6 +44,8 @@ function sseResponse(c: Context<AppEnv>, body: ReadableStream<Uint8Array> | unde
   });
 }
 
+const dropsTools = (c: Context<AppEnv>) => /^(1|true)$/i.test(c.req.header(DROP_TOOLS_HEADER) ?? '');
+
 /** The chat request, or the request's rejection, logged like any other. */
 function translate(
   c: Context<AppEnv>,
@@ -51,7 +53,7 @@ function translate(
   context: InputItem[],
   dropped: string[],
 ): ChatRequest {
-  const dropUnsupportedTools = /^(1|true)$/i.test(c.req.header(DROP_TOOLS_HEADER) ?? '');
+  const dropUnsupportedTools = dropsTools(c);
   try {
     return toChatRequest(request, context, { dropUnsupportedTools, dropped });
   } catch (error) {
@@ -118,7 +120,7 @@ export const responses = new Hono<AppEnv>()
     const dropped: string[] = [];
     const chat = translate(c, request, context, dropped);
     // A provider that serves /responses gets this instead of the translation (src/providers/openai-compatible.ts).
-    const upstream = responsesUpstreamBody(request, context);
+    const upstream = responsesUpstreamBody(request, context, dropsTools(c));
     chat[ORIGIN] = {
       responses: upstream,
       headers: forwardableHeaders(c.req.raw.headers),

@@ -7,12 +7,14 @@ import { inputItems } from './responses-to-chat';
  * chain works across providers and the ids a client holds are Infe's: the context it continues is
  * expanded into `input`, `previous_response_id`, `conversation` and `background` stay here, and
  * the upstream is told `store: false` (it keeps nothing a client could never address through
- * Infe). `client_metadata` is the client's telemetry, never sent upstream on any route. `stream`
+ * Infe). The request is validated as for every provider (the target is chosen after parsing), so
+ * a hosted tool is a 400 here too unless the client opted in to its drop. `client_metadata` is the client's telemetry, never sent upstream on any route. `stream`
  * is always on: the gateway's pipeline reads the stream either way.
  */
 export function responsesUpstreamBody(
   request: ResponsesRequest,
   context: readonly InputItem[],
+  functionToolsOnly = false,
 ): Record<string, unknown> {
   const {
     infe: _gatewayOnly,
@@ -23,5 +25,8 @@ export function responsesUpstreamBody(
     ...fields
   } = request;
   const input = context.length > 0 ? [...context, ...inputItems(request.input)] : request.input;
-  return { ...fields, input, store: false, stream: true };
+  const body: Record<string, unknown> = { ...fields, input, store: false, stream: true };
+  // The opt-in drop of hosted tools holds on every provider, so `x-infe-dropped-params` is true here too.
+  if (functionToolsOnly && request.tools) body.tools = request.tools.filter((tool) => tool.type === 'function');
+  return body;
 }

@@ -62,6 +62,20 @@ describe('POST /v1/responses passed through to a provider that serves it', () =>
     expect((await fakeLog(id)).lastBody).toEqual({ ...sent, model: scenario({ id, tokens: 2 }), store: false });
   });
 
+  it('the opt-in drop of hosted tools holds on the passthrough too, as x-infe-dropped-params says', async () => {
+    const id = uniqueId('rp-tools');
+    const fn = { type: 'function', name: 'get_weather', parameters: { type: 'object' } };
+    const res = await callGateway({
+      path: '/v1/responses',
+      body: { model: local({ id, tokens: 1 }), input: 'Hi', tools: [{ type: 'web_search' }, fn] },
+      env: passthrough(),
+      headers: { 'x-infe-drop-unsupported-tools': 'true' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-infe-dropped-params')).toBe('tools[0] (web_search)');
+    expect(((await fakeLog(id)).lastBody as { tools: unknown[] }).tools).toEqual([fn]);
+  });
+
   it('continues a chain: the upstream gets the stored context as input, never a previous_response_id', async () => {
     const id = uniqueId('rp-chain');
     const ctx = createExecutionContext();
