@@ -2,7 +2,10 @@
 // the same fake reply, one stream at a time, with the Worker built by `wrangler deploy --dry-run`
 // and served by bare workerd. Requests alternate A B B A so drift hits both routes alike.
 //
-//   node bench/responses-ttft.mjs [--streams 200] [--tokens 20] [--gap 5]
+//   node bench/responses-ttft.mjs [--streams 200] [--tokens 20] [--gap 5] [--passthrough]
+//
+// --passthrough: `local` serves /responses (LOCAL_RESPONSES_API=true), so /v1/responses is relayed
+// from the fake's own Responses stream instead of translated to chat completions.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +20,7 @@ const { values: opts } = parseArgs({
     streams: { type: 'string', default: '200' },
     tokens: { type: 'string', default: '20' },
     gap: { type: 'string', default: '5' },
+    passthrough: { type: 'boolean', default: false },
   },
 });
 const STREAMS = Number(opts.streams);
@@ -32,7 +36,11 @@ try {
   const fake = await procs.startFakeProvider(dir);
   stops.push(() => fake.stop());
   const port = await procs.freePort();
-  const bindings = { ...settings.vars, LOCAL_BASE_URL: `${fake.url}/v1` };
+  const bindings = {
+    ...settings.vars,
+    LOCAL_BASE_URL: `${fake.url}/v1`,
+    ...(opts.passthrough && { LOCAL_RESPONSES_API: 'true' }),
+  };
   const workerd = await procs.startWorkerd(
     dir,
     procs.workerdConfig({
@@ -71,7 +79,8 @@ try {
   const chat = summarize(samples.chat);
   const responses = summarize(samples.responses);
   const fmt = (v) => `${v.toFixed(2)} ms`;
-  console.log(`bare workerd, ${samples.chat.length} streams per route, 1 at a time, model ${fakeModel}`);
+  const mode = opts.passthrough ? 'passthrough' : 'translated';
+  console.log(`bare workerd, ${samples.chat.length} streams per route, 1 at a time, model ${fakeModel}, ${mode}`);
   console.log(`/v1/chat/completions TTFT p50 ${fmt(chat.p50)}  p90 ${fmt(chat.p90)}  p99 ${fmt(chat.p99)}`);
   console.log(
     `/v1/responses        TTFT p50 ${fmt(responses.p50)}  p90 ${fmt(responses.p90)}  p99 ${fmt(responses.p99)}`,

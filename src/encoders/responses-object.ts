@@ -2,10 +2,16 @@ import type { GatewayError } from '../errors/gateway-error';
 import { conversationId, type ResponsesRequest } from '../schema/responses-request';
 import type { FinishReason, StreamEvent, Usage } from '../stream/events';
 import type { Collector } from './encoder';
-import { createOutputBuilder, type ItemStatus, type OutputBuilder, type OutputItem } from './responses-output';
+import {
+  createOutputBuilder,
+  type ItemStatus,
+  type OutputBuilder,
+  type OutputItem,
+  type ResponseObject,
+} from './responses-output';
+import { createResponsesRelay, type ResponsesRelay } from './responses-relay';
 
-/** The `response` object every lifecycle event and the non-streaming reply carry. */
-export type ResponseObject = Record<string, unknown> & { id: string; status: string; output: OutputItem[] };
+export type { ResponseObject } from './responses-output';
 
 /** Counts some providers report beyond input and output; read when present, never invented. */
 type DetailedUsage = Usage & { cachedInputTokens?: number; reasoningTokens?: number };
@@ -129,12 +135,25 @@ export function createResponsesCollector(
 ): Collector {
   const builder = createOutputBuilder(ids, () => {});
   const ending = new ResponseEnding();
+  /** A Responses upstream's own final object, with what the stages changed (see responses-relay.ts). */
+  let relay: ResponsesRelay | undefined;
+  let seen = false;
   return {
     event(event) {
+      if (!seen && event.type === 'upstream-extra' && event.dialect === 'responses') {
+        relay = createResponsesRelay(shell, () => {});
+      }
+      seen = true;
       ending.observe(event);
-      feedOutput(builder, event);
+      if (relay) relay.event(event);
+      else feedOutput(builder, event);
     },
     result() {
+      if (relay) {
+        const response = relay.end(ending);
+        onFinal(response);
+        return response;
+      }
       builder.close(ending.itemStatus());
       const response = ending.finalize(shell, builder.output);
       onFinal(response);

@@ -9,6 +9,9 @@ export type OutputItem =
   | { type: 'function_call'; id: string; call_id: string; name: string; arguments: string; status: ItemStatus }
   | { type: 'reasoning'; id: string; summary: never[]; content: ContentPart[]; status: ItemStatus };
 
+/** The `response` object every lifecycle event and the non-streaming reply carry. */
+export type ResponseObject = Record<string, unknown> & { id: string; status: string; output: OutputItem[] };
+
 /** One streaming event before its sequence number: `type` plus the event's own fields. */
 export type WireEvent = { type: string } & Record<string, unknown>;
 

@@ -2,6 +2,7 @@ import type { GatewayError } from '../errors/gateway-error';
 import type { Encoder } from './encoder';
 import { feedOutput, ResponseEnding, type ResponseObject } from './responses-object';
 import { createOutputBuilder, type WireEvent } from './responses-output';
+import { createResponsesRelay, type ResponsesRelay } from './responses-relay';
 
 /**
  * The encoder of a background response can also be ended by its owner: `cancel` closes it as
@@ -31,6 +32,8 @@ export function createResponsesSseEncoder(
   };
   const builder = createOutputBuilder(ids, write);
   const ending = new ResponseEnding();
+  /** Set when the upstream speaks the Responses API itself: its own events are relayed. */
+  let relay: ResponsesRelay | undefined;
   let started = false;
   let ended = false;
 
@@ -46,6 +49,11 @@ export function createResponsesSseEncoder(
     return text;
   };
   const finish = (failure?: GatewayError) => {
+    if (relay && !ended) {
+      ended = true;
+      onFinal(relay.end(ending, failure));
+      return take();
+    }
     start();
     if (ended) return take();
     ended = true;
@@ -61,8 +69,16 @@ export function createResponsesSseEncoder(
   return {
     contentType: 'text/event-stream; charset=utf-8',
     event(event) {
-      start();
+      if (!started && event.type === 'upstream-extra' && event.dialect === 'responses') {
+        started = true;
+        relay = createResponsesRelay(shell, write);
+      }
       ending.observe(event);
+      if (relay) {
+        relay.event(event);
+        return take();
+      }
+      start();
       if (event.type === 'finish') builder.close(ending.itemStatus());
       else feedOutput(builder, event);
       return take();
@@ -70,6 +86,13 @@ export function createResponsesSseEncoder(
     error: (failure) => finish(failure),
     end: () => finish(),
     cancel() {
+      if (relay && !ended) {
+        ended = true;
+        const response = relay.cancel(ending);
+        write({ type: 'error', code: 'response_cancelled', message: 'The response was cancelled.', param: null });
+        onFinal(response);
+        return take();
+      }
       start();
       if (ended) return take();
       ended = true;

@@ -62,7 +62,10 @@ export function applyInputGuard(policy: GuardPolicy, request: ChatRequest): Inpu
     changed ||= guarded !== message;
     messages.push(guarded);
   }
-  return { request: changed ? { ...request, messages } : request, actions };
+  if (!changed) return { request, actions };
+  // A Responses body as sent would carry what was redacted: such a request goes translated.
+  const translated = origin?.responses ? { [ORIGIN]: { ...origin, responses: undefined } } : {};
+  return { request: { ...request, messages, ...translated }, actions };
 }
 
 type Parts = ReadonlyArray<Record<string, unknown> & { type?: unknown }>;

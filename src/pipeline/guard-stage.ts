@@ -58,8 +58,9 @@ export function createGuardStage(policy: GuardPolicy): GuardStageFactory {
         emit = downstream;
         // The upstream's own extras (logprobs, signatures, citations) go on at once and are no
         // boundary: the held tail may still be the start of a match with the next text. One that
-        // opens a block of its own (a server-tool block) is, or the tail would land after it.
-        if (event.type === 'upstream-extra' && !(event.dialect === 'anthropic' && event.boundary)) {
+        // opens or closes a block of its own (a server-tool block, a Responses part or item) is,
+        // or the tail would land after it.
+        if (event.type === 'upstream-extra' && !(event.dialect !== 'openai' && event.boundary)) {
           downstream(event);
           return;
         }

@@ -6,6 +6,7 @@ import { toChatRequest } from '../schema/messages-to-chat';
 import { ParamPolicy } from '../schema/param-policy';
 import { createOpenAIChunkDecoder } from './openai-chunk-decoder';
 import type { Provider, ProviderDefinition, ProviderEnv } from './provider';
+import { createResponsesDecoder } from './responses-decoder';
 import { upstreamFetch } from './upstream-fetch';
 
 /** One provider that speaks the OpenAI Chat Completions dialect, described rather than coded. */
@@ -22,6 +23,8 @@ export interface OpenAICompatibleEntry {
   maxTokensField?: 'max_tokens' | 'max_completion_tokens';
   /** Client request headers this provider defines, forwarded as sent (lower-case names). */
   forwardHeaders?: readonly string[];
+  /** Serves `POST /responses`: Responses traffic goes there as sent (`<PROVIDER>_RESPONSES_API` says so too). */
+  responses?: boolean;
 }
 
 /**
@@ -65,6 +68,7 @@ function createOpenAICompatibleProvider(entry: OpenAICompatibleEntry, env: Provi
   const enabled = entry.keyOptional ? explicitBaseUrl !== undefined : apiKey !== undefined;
   if (!enabled || !baseUrl) return undefined;
 
+  const servesResponses = entry.responses === true || envString(env, `${prefix}_RESPONSES_API`) === 'true';
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'text/event-stream' };
   if (apiKey) headers.authorization = `Bearer ${apiKey}`;
 
@@ -73,7 +77,8 @@ function createOpenAICompatibleProvider(entry: OpenAICompatibleEntry, env: Provi
     models: modelList(env, entry.id, entry.models),
     async open(request, model, signal) {
       const policy = new ParamPolicy(entry.id, request.infe?.drop_unsupported_params === true);
-      const body = JSON.stringify(openAICompatibleBody(request, model, entry, policy));
+      const native = servesResponses ? request[ORIGIN]?.responses : undefined;
+      const body = JSON.stringify(native ? { ...native, model } : openAICompatibleBody(request, model, entry, policy));
       const client = request[ORIGIN]?.headers ?? {};
       const forwarded = Object.fromEntries(
         (entry.forwardHeaders ?? []).flatMap((name) => {
@@ -81,12 +86,13 @@ function createOpenAICompatibleProvider(entry: OpenAICompatibleEntry, env: Provi
           return value === undefined ? [] : [[name, value]];
         }),
       );
-      const upstream = await upstreamFetch(entry.id, `${baseUrl}/chat/completions`, {
+      const upstream = await upstreamFetch(entry.id, `${baseUrl}/${native ? 'responses' : 'chat/completions'}`, {
         headers: { ...forwarded, ...headers },
         body,
         signal,
       });
-      return { ...upstream, decoder: createOpenAIChunkDecoder(), dropped: policy.dropped };
+      const decoder = native ? createResponsesDecoder() : createOpenAIChunkDecoder();
+      return { ...upstream, decoder, dropped: policy.dropped };
     },
   };
 }

@@ -12,6 +12,7 @@ export const OPENAI_FAMILY: readonly OpenAICompatibleEntry[] = [
     models: ['gpt-4.1', 'gpt-4.1-mini', 'gpt-4o', 'gpt-4o-mini'],
     maxTokensField: 'max_completion_tokens',
     forwardHeaders: ['openai-organization', 'openai-project'],
+    responses: true,
   },
   {
     id: 'groq',
@@ -43,7 +44,8 @@ export const OPENAI_FAMILY: readonly OpenAICompatibleEntry[] = [
     // OpenRouter's app attribution.
     forwardHeaders: ['http-referer', 'x-title'],
   },
-  // Any OpenAI-compatible server you run: set LOCAL_BASE_URL (e.g. http://127.0.0.1:8000/v1 for vLLM).
+  // Any OpenAI-compatible server you run: set LOCAL_BASE_URL (e.g. http://127.0.0.1:8000/v1 for vLLM),
+  // and LOCAL_RESPONSES_API=true when it serves /responses too.
   // Its headers are whatever the server defines: the OpenAI ones, as OpenAI-compatible servers read them.
   { id: 'local', keyOptional: true, models: [], forwardHeaders: ['openai-organization', 'openai-project'] },
 ];

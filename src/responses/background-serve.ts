@@ -6,11 +6,14 @@ import { createResponsesCollector, type ResponseObject } from '../encoders/respo
 import { createResponsesSseEncoder, type ResponsesSseEncoder } from '../encoders/responses-sse';
 import { asGatewayError } from '../errors/gateway-error';
 import type { ChatRequest } from '../schema/chat-request';
+import { ORIGIN } from '../schema/client-origin';
 import { serve } from '../spine/serve';
 
 /** What the route hands the object to run a background response: the request as the spine takes it, and the caller. */
 export interface BackgroundJob {
   chat: ChatRequest;
+  /** The Responses body for a provider that serves the API (the chat request's origin does not survive RPC). */
+  upstream?: Record<string, unknown>;
   shell: ResponseObject;
   ids: string;
   requestId: string;
@@ -52,7 +55,9 @@ export function serveInBackground(
   const { requestId, keyId, apiKey } = job;
   const input = { env, waitUntil, requestId, keyId, apiKey, signal: abort.signal };
   // A throw before the spine's own error handling is still an error response, as a route's would be.
-  const response = serve(input, { ...job.chat, stream: true }, format, { emitMetrics: false }).catch((error) =>
+  const origin = job.upstream ? { [ORIGIN]: { responses: job.upstream, headers: {} } } : {};
+  const request = { ...job.chat, stream: true, ...origin };
+  const response = serve(input, request, format, { emitMetrics: false }).catch((error) =>
     responsesErrorResponse(asGatewayError(error), requestId),
   );
   return { response, encoder: () => encoder, abort };

@@ -9,6 +9,7 @@ import type { BackgroundJob } from '../responses/background-serve';
 import { storedInput } from '../responses/response-store';
 import type { ResponseThread } from '../responses/responses-do';
 import type { ChatRequest } from '../schema/chat-request';
+import { forwardableHeaders, ORIGIN } from '../schema/client-origin';
 import { readJson } from '../schema/read-json';
 import {
   conversationId,
@@ -17,6 +18,7 @@ import {
   type ResponsesRequest,
 } from '../schema/responses-request';
 import { inputItems, toChatRequest } from '../schema/responses-to-chat';
+import { responsesUpstreamBody } from '../schema/responses-upstream';
 import { SSE_HEADERS } from '../stream/sse-headers';
 import { listPage, listParams, responsesStore } from './responses-store';
 import { logRejected, serveChat } from './serve-chat';
@@ -42,6 +44,8 @@ function sseResponse(c: Context<AppEnv>, body: ReadableStream<Uint8Array> | unde
   });
 }
 
+const dropsTools = (c: Context<AppEnv>) => /^(1|true)$/i.test(c.req.header(DROP_TOOLS_HEADER) ?? '');
+
 /** The chat request, or the request's rejection, logged like any other. */
 function translate(
   c: Context<AppEnv>,
@@ -49,7 +53,7 @@ function translate(
   context: InputItem[],
   dropped: string[],
 ): ChatRequest {
-  const dropUnsupportedTools = /^(1|true)$/i.test(c.req.header(DROP_TOOLS_HEADER) ?? '');
+  const dropUnsupportedTools = dropsTools(c);
   try {
     return toChatRequest(request, context, { dropUnsupportedTools, dropped });
   } catch (error) {
@@ -115,6 +119,12 @@ export const responses = new Hono<AppEnv>()
     const context = await contextOf(c, request).catch((error) => logRejected(c, ROUTE, error));
     const dropped: string[] = [];
     const chat = translate(c, request, context, dropped);
+    // A provider that serves /responses gets this instead of the translation (src/providers/openai-compatible.ts).
+    const upstream = responsesUpstreamBody(request, context, dropsTools(c));
+    chat[ORIGIN] = {
+      responses: upstream,
+      headers: forwardableHeaders(c.req.raw.headers),
+    };
     const id = `resp_${crypto.randomUUID().replaceAll('-', '')}`;
     const ids = id.slice(5);
     // A conversation keeps its items whatever `store` says, as OpenAI's does.
@@ -131,6 +141,7 @@ export const responses = new Hono<AppEnv>()
     if (request.background) {
       const job = {
         chat,
+        upstream,
         shell,
         ids,
         requestId: c.get('requestId'),

@@ -8,6 +8,11 @@ export const ORIGIN = Symbol('client origin');
 export interface Origin {
   /** The `/v1/messages` body as the client sent it (after input-guard redactions). */
   anthropic?: Record<string, unknown>;
+  /**
+   * The `/v1/responses` body for a provider that serves the Responses API: as sent, with the
+   * context Infe keeps already expanded into `input` and no state fields (src/routes/responses.ts).
+   */
+  responses?: Record<string, unknown>;
   /** Request headers whose names a provider's allow-list may forward (lower-case). */
   headers: Readonly<Record<string, string>>;
 }

@@ -89,6 +89,14 @@ export type UpstreamExtra =
       event: Record<string, unknown> & { type: string; index?: number };
       /** It opens a content block of its own: text a stage holds back belongs before it. */
       boundary?: boolean;
+    }
+  | {
+      type: 'upstream-extra';
+      dialect: 'responses';
+      /** A Responses API stream event as it came, without its `sequence_number` (the encoder numbers its own). */
+      event: Record<string, unknown> & { type: string };
+      /** It opens or closes a part or item: text a stage holds back belongs before it. */
+      boundary?: boolean;
     };
 
 /**

@@ -9,6 +9,7 @@ import { openaiWire } from './openai-wire.ts';
 import { PrefixCache, promptUnits } from './prefix-cache.ts';
 import { emptyLog, type RequestLog } from './request-log.ts';
 import { Conn, drive } from './respond.ts';
+import { responsesWire } from './responses-wire.ts';
 import { parseScenario } from './scenario.ts';
 import type { Wire, WireCtx } from './wire.ts';
 
@@ -50,8 +51,10 @@ function flatHeaders(req: IncomingMessage): Record<string, string> {
   return out;
 }
 
-/** The last message's tool result (OpenAI `tool` message or Anthropic `tool_result` block), if it is one. */
+/** The last message's tool result (OpenAI `tool` message, Anthropic `tool_result` block, Responses `function_call_output`). */
 function lastToolResult(body: Record<string, unknown>): string | undefined {
+  const item = Array.isArray(body.input) ? body.input.at(-1) : undefined;
+  if (isRecord(item) && item.type === 'function_call_output') return String(item.output);
   const last = Array.isArray(body.messages) ? body.messages.at(-1) : undefined;
   if (!isRecord(last)) return undefined;
   if (last.role === 'tool') return typeof last.content === 'string' ? last.content : JSON.stringify(last.content);
@@ -63,7 +66,7 @@ function lastToolResult(body: Record<string, unknown>): string | undefined {
 
 // Roughly 4 chars per token, like real tokenizers on English; only needs to be stable.
 function promptTokens(body: Record<string, unknown>): number {
-  return Math.max(1, Math.ceil(JSON.stringify(body.messages ?? '').length / 4));
+  return Math.max(1, Math.ceil(JSON.stringify(body.messages ?? body.input ?? '').length / 4));
 }
 
 export async function startFakeProvider(port = 0): Promise<FakeProvider> {
@@ -88,7 +91,7 @@ export async function startFakeProvider(port = 0): Promise<FakeProvider> {
     req: IncomingMessage,
     res: ServerResponse,
     wire: Wire,
-    kind: 'openai' | 'anthropic',
+    kind: 'openai' | 'anthropic' | 'responses',
   ): Promise<void> {
     const raw = await readBody(req);
     let body: unknown;
@@ -117,7 +120,7 @@ export async function startFakeProvider(port = 0): Promise<FakeProvider> {
     if (s.prefixCache !== null) {
       const cache = prefixCaches.get(s.id) ?? new PrefixCache();
       prefixCaches.set(s.id, cache);
-      const units = promptUnits(kind, body);
+      const units = promptUnits(kind === 'anthropic' ? 'anthropic' : 'openai', body);
       log.lastPrefix = cache.lookup(units);
       // Prefill: the uncached part of the prompt delays the first token, and is cached only once done.
       const prefillMs = Math.round((log.lastPrefix.uncachedChars / 1000) * s.prefixCache);
@@ -128,7 +131,7 @@ export async function startFakeProvider(port = 0): Promise<FakeProvider> {
 
     const n = ++seq;
     const headers: Record<string, string> =
-      kind === 'openai' ? { 'x-request-id': `req_fake${n}` } : { 'request-id': ANTHROPIC_REQUEST_ID };
+      kind === 'anthropic' ? { 'request-id': ANTHROPIC_REQUEST_ID } : { 'x-request-id': `req_fake${n}` };
     const id = s.id;
     const conn = new Conn(
       res,
@@ -159,15 +162,15 @@ export async function startFakeProvider(port = 0): Promise<FakeProvider> {
 
     const opts = isRecord(body.stream_options) ? body.stream_options : {};
     const ctx: WireCtx = {
-      id: kind === 'openai' ? `chatcmpl-fake${n}` : `msg_fake${n}`,
-      toolId: kind === 'openai' ? `call_fake${n}` : `toolu_fake${n}`,
+      id: { openai: `chatcmpl-fake${n}`, anthropic: `msg_fake${n}`, responses: `resp_fake${n}` }[kind],
+      toolId: kind === 'anthropic' ? `toolu_fake${n}` : `call_fake${n}`,
       model: body.model,
       created: Math.floor(Date.now() / 1000),
       promptTokens: promptTokens(body),
       tool: s.tool,
       usage: !s.noUsage,
       includeUsage: kind === 'openai' && opts.include_usage === true,
-      obfuscation: kind === 'openai' && opts.include_obfuscation !== false,
+      obfuscation: kind !== 'anthropic' && opts.include_obfuscation !== false,
       usageTwice: s.usageTwice,
       usagePartial: s.usagePartial,
     };
@@ -250,6 +253,7 @@ export async function startFakeProvider(port = 0): Promise<FakeProvider> {
     if (path.startsWith('/_control/')) return control(req, res, path);
     if (req.method === 'POST' && path === '/v1/chat/completions') return generate(req, res, openaiWire, 'openai');
     if (req.method === 'POST' && path === '/v1/messages') return generate(req, res, anthropicWire, 'anthropic');
+    if (req.method === 'POST' && path === '/v1/responses') return generate(req, res, responsesWire, 'responses');
     if (req.method === 'POST' && path === '/v1/messages/count_tokens') return countTokens(req, res);
     if (req.method === 'POST' && path === '/v1/moderations') {
       const reply = await moderationReply(await readBody(req));

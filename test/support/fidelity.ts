@@ -50,3 +50,23 @@ export function anthropicRewrites(events: Json[]): Json[] {
 export function openAIChunks(text: string): Json[] {
   return sseData(text).filter((chunk) => !('infe' in chunk));
 }
+
+/**
+ * The documented rewrites of a passed-through Responses stream: the response object names Infe's
+ * id, the model as the client addressed it and Infe's state (`store`, `previous_response_id`,
+ * `conversation`, `background`: the upstream was sent `store: false`); no `obfuscation` padding.
+ */
+export function responsesRewrites(events: Json[]): Json[] {
+  const own = (response: Json) => ({
+    ...response,
+    id: 'resp_*',
+    model: '*',
+    store: '*',
+    previous_response_id: '*',
+    conversation: '*',
+    background: '*',
+  });
+  return events.map(({ obfuscation: _padding, ...event }) =>
+    event.response ? { ...event, response: own(event.response) } : event,
+  );
+}
