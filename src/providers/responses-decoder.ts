@@ -1,5 +1,5 @@
 import type { Emit, FinishReason, StreamEvent, Usage } from '../stream/events';
-import { createSseDecoder } from '../stream/sse-decoder';
+import { createJsonSseDecoder } from './json-sse-decoder';
 import type { EventDecoder } from './provider';
 
 type Json = Record<string, unknown>;
@@ -70,7 +70,17 @@ function finishOf(response: Json): FinishReason {
  * or an item is a boundary, so text a stage holds back goes out before it.
  */
 export function createResponsesDecoder(): EventDecoder {
-  let emit: Emit = () => {};
+  return createJsonSseDecoder<Json>((emit) => {
+    const onEvent = responsesEventHandler(emit);
+    return {
+      json(event) {
+        if (typeof event.type === 'string') onEvent(event as ResponsesEvent);
+      },
+    };
+  });
+}
+
+function responsesEventHandler(emit: Emit): (event: ResponsesEvent) => void {
   /** Function-call item id → the tool index of the typed events. */
   const toolIndex = new Map<string, number>();
 
@@ -145,32 +155,5 @@ export function createResponsesDecoder(): EventDecoder {
     }
   };
 
-  const malformed = (code: string, message: string) => emit({ type: 'error', error: { code, message } });
-  const sse = createSseDecoder({
-    message({ data }) {
-      let event: unknown;
-      try {
-        event = JSON.parse(data);
-      } catch {
-        malformed('upstream_malformed_event', 'The provider sent a malformed event.');
-        return;
-      }
-      if (event !== null && typeof event === 'object' && typeof (event as Json).type === 'string') {
-        onEvent(event as ResponsesEvent);
-      }
-    },
-    comment() {},
-    tooLarge: () => malformed('upstream_event_too_large', 'The provider sent an oversized event.'),
-  });
-
-  return {
-    push(bytes, target) {
-      emit = target;
-      sse.push(bytes);
-    },
-    end(target) {
-      emit = target;
-      sse.end();
-    },
-  };
+  return onEvent;
 }
