@@ -126,7 +126,7 @@ describe('createResponsesSseEncoder', () => {
   });
 
   it('renders a refusal event, when the provider reports one, as a refusal part', () => {
-    const refusal = { type: 'refusal', text: 'I cannot.' } as unknown as StreamEvent;
+    const refusal: StreamEvent = { type: 'refusal', text: 'I cannot.' };
     const { frames: out, final } = encodeAll([refusal, { type: 'finish', reason: 'stop' }]);
     expect(out.map((f) => f.type)).toContain('response.refusal.delta');
     expect(out.find((f) => f.type === 'response.refusal.done')).toMatchObject({ refusal: 'I cannot.' });
