@@ -1,11 +1,10 @@
 // @ts-check
 import { api, errorOf, json } from './api.js';
 import { els, h } from './dom.js';
-import { refreshLogsSoon } from './request-log.js';
 import { followLatest } from './scroll-follow.js';
-import { sseBatches } from './sse.js';
 import { recordTtft } from './ttft-panel.js';
-import { addTurn, appendText, fail, flag, renderMeta, renderText, setState } from './turn-view.js';
+import { streamTurn } from './turn-stream.js';
+import { addTurn, appendText, fail, flag, setState } from './turn-view.js';
 
 /**
  * JSON mode: one chat completion with response_format json_object and annotations on; the
@@ -46,54 +45,37 @@ export async function sendJson(content) {
     response_format: { type: 'json_object' },
     infe: { structured: { partial_objects: true } },
   };
-  try {
-    const post = () =>
-      api('/v1/chat/completions', {
-        ...json(request),
-        headers: { 'content-type': 'application/json', 'x-infe-annotations': '1', accept: 'text/event-stream' },
-        signal: abort.signal,
-      });
-    let res = await post();
-    if (res.status === 400) {
-      const error = await errorOf(res);
-      // A gateway without per-request structured options: ask again without them.
-      if (!String(error.param ?? '').startsWith('infe')) return fail(turn, error.message);
-      delete request.infe;
-      res = await post();
+  const post = () =>
+    api('/v1/chat/completions', {
+      ...json(request),
+      headers: { 'content-type': 'application/json', 'x-infe-annotations': '1', accept: 'text/event-stream' },
+      signal: abort.signal,
+    });
+  const open = async () => {
+    const res = await post();
+    if (res.status !== 400) return res;
+    const error = await errorOf(res);
+    // A gateway without per-request structured options: ask again without them.
+    if (!String(error.param ?? '').startsWith('infe')) {
+      fail(turn, error.message);
+      return undefined;
     }
-    if (!res.ok || !res.body) return fail(turn, (await errorOf(res)).message);
-    for await (const batch of sseBatches(res.body)) {
-      const now = performance.now();
-      for (const event of batch) {
-        if (event.data === '[DONE]') continue;
-        const chunk = JSON.parse(event.data);
-        if (chunk.error) {
-          fail(turn, chunk.error.message);
-          continue;
-        }
-        if (chunk.infe) {
-          annotate(turn, chunk.infe);
-          continue;
-        }
-        const choice = chunk.choices?.[0];
-        if (choice?.delta?.content) {
-          appendText(turn, choice.delta.content);
-          turn.meter.token(now);
-          if (turn.meter.tokens === 1) recordTtft(turn.meter.ttft);
-        }
-        if (choice?.finish_reason) setState(turn, 'done');
-      }
-      renderText(turn);
-      renderMeta(turn);
+    delete request.infe;
+    return post();
+  };
+  await streamTurn(turn, abort.signal, open, (data, now) => {
+    if (data === '[DONE]') return;
+    const chunk = JSON.parse(data);
+    if (chunk.error) return fail(turn, chunk.error.message);
+    if (chunk.infe) return annotate(turn, chunk.infe);
+    const choice = chunk.choices?.[0];
+    if (choice?.delta?.content) {
+      appendText(turn, choice.delta.content);
+      turn.meter.token(now);
+      if (turn.meter.tokens === 1) recordTtft(turn.meter.ttft);
     }
-    if (turn.state === 'streaming' || turn.state === 'waiting') fail(turn, 'The stream ended early.');
-  } catch (error) {
-    if (abort.signal.aborted) setState(turn, 'interrupted');
-    else fail(turn, error instanceof Error ? error.message : String(error));
-  } finally {
-    renderMeta(turn);
-    refreshLogsSoon();
-  }
+    if (choice?.finish_reason) setState(turn, 'done');
+  });
 }
 
 /**

@@ -1,12 +1,11 @@
 // @ts-check
-import { api, errorOf, json } from './api.js';
+import { api, json } from './api.js';
 import { els } from './dom.js';
-import { refreshLogsSoon } from './request-log.js';
 import { followLatest } from './scroll-follow.js';
-import { sseBatches } from './sse.js';
 import { persist, saved } from './store.js';
 import { recordTtft } from './ttft-panel.js';
-import { addTurn, appendText, fail, note, renderMeta, renderText, setState } from './turn-view.js';
+import { streamTurn } from './turn-stream.js';
+import { addTurn, appendText, fail, note, setState } from './turn-view.js';
 
 /**
  * Chat through the Responses API: each message is one streamed `POST /v1/responses` with
@@ -57,23 +56,8 @@ export async function sendResponse(content) {
     store: true,
     ...(previousId ? { previous_response_id: previousId } : {}),
   };
-  try {
-    const res = await api('/v1/responses', { ...json(request), signal: abort.signal });
-    if (!res.ok || !res.body) return fail(turn, (await errorOf(res)).message);
-    for await (const batch of sseBatches(res.body)) {
-      const now = performance.now();
-      for (const event of batch) apply(turn, JSON.parse(event.data), now);
-      renderText(turn);
-      renderMeta(turn);
-    }
-    if (turn.state === 'streaming' || turn.state === 'waiting') fail(turn, 'The stream ended early.');
-  } catch (error) {
-    if (abort.signal.aborted) setState(turn, 'interrupted');
-    else fail(turn, error instanceof Error ? error.message : String(error));
-  } finally {
-    renderMeta(turn);
-    refreshLogsSoon();
-  }
+  const open = () => api('/v1/responses', { ...json(request), signal: abort.signal });
+  await streamTurn(turn, abort.signal, open, (data, now) => apply(turn, JSON.parse(data), now));
 }
 
 /**
