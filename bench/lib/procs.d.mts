@@ -7,3 +7,4 @@ export interface ProcessUsage {
 }
 export function processUsage(pid: number): ProcessUsage | null;
 export function processTree(pid: number, depth?: number): Array<ProcessUsage & { pid: number }>;
+export function freePort(): Promise<number>;

@@ -1,27 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../bench/lib/procs.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 // ANSI colour codes, stripped before matching.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the escape character is what is matched.
 const ANSI = /\x1b\[[0-9;]*m/g;
-
-/** A port nobody listens on right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 let child: ChildProcess | undefined;
 let state: string | undefined;
