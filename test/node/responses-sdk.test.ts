@@ -1,23 +1,14 @@
 import OpenAI from 'openai';
 import { zodTextFormat } from 'openai/helpers/zod';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { scenario, TOOL_ARGS, TOOL_NAME } from '../fake-provider/scenario.ts';
-import { fakeLog, fakeUrl, uniqueId } from '../support/fake-control';
-import { type RunningGateway, startGateway } from './worker-in-workerd';
+import { fakeLog, uniqueId } from '../support/fake-control';
+import { gatewayForFile } from './gateway-for-file';
 
-let gateway: RunningGateway;
-beforeAll(async () => {
-  gateway = await startGateway({
-    LOCAL_BASE_URL: `${fakeUrl()}/v1`,
-    ANTHROPIC_API_KEY: 'test-anthropic-key',
-    ANTHROPIC_BASE_URL: `${fakeUrl()}/v1`,
-    UPSTREAM_MAX_RETRIES: '0',
-  });
-});
-afterAll(() => gateway?.dispose());
+const gateway = gatewayForFile();
 
-const client = () => new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'not-needed-locally', maxRetries: 0 });
+const client = () => new OpenAI({ baseURL: `${gateway().url}/v1`, apiKey: 'not-needed-locally', maxRetries: 0 });
 const local = (opts: Record<string, string | number>) => `local/${scenario(opts)}`;
 const anthropic = (opts: Record<string, string | number>) => `anthropic/${scenario(opts)}`;
 

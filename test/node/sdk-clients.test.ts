@@ -1,27 +1,17 @@
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { generateText, streamText } from 'ai';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { scenario } from '../fake-provider/scenario.ts';
-import { fakeLog, fakeUrl, uniqueId } from '../support/fake-control';
-import { type RunningGateway, startGateway } from './worker-in-workerd';
+import { fakeLog, uniqueId } from '../support/fake-control';
+import { gatewayForFile } from './gateway-for-file';
 
-let gateway: RunningGateway;
-beforeAll(async () => {
-  gateway = await startGateway({
-    LOCAL_BASE_URL: `${fakeUrl()}/v1`,
-    ANTHROPIC_API_KEY: 'test-anthropic-key',
-    ANTHROPIC_BASE_URL: `${fakeUrl()}/v1`,
-    UPSTREAM_MAX_RETRIES: '0',
-    SIM_TTFT_MS: '0',
-  });
-});
-afterAll(() => gateway?.dispose());
+const gateway = gatewayForFile({ SIM_TTFT_MS: '0' });
 
 const messages = [{ role: 'user' as const, content: 'Hello' }];
 
 describe('the official openai SDK, unchanged, against the gateway', () => {
-  const client = () => new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'not-needed-locally', maxRetries: 0 });
+  const client = () => new OpenAI({ baseURL: `${gateway().url}/v1`, apiKey: 'not-needed-locally', maxRetries: 0 });
 
   it('streams a chat completion', async () => {
     const stream = await client().chat.completions.create({
@@ -116,7 +106,7 @@ describe('the official openai SDK, unchanged, against the gateway', () => {
 });
 
 describe('the Vercel AI SDK (OpenAI-compatible provider) against the gateway', () => {
-  const infe = () => createOpenAICompatible({ name: 'infe', baseURL: `${gateway.url}/v1`, includeUsage: true });
+  const infe = () => createOpenAICompatible({ name: 'infe', baseURL: `${gateway().url}/v1`, includeUsage: true });
 
   it('streams text', async () => {
     const result = streamText({

@@ -1,26 +1,17 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { scenario } from '../fake-provider/scenario.ts';
-import { fakeUrl, uniqueId } from '../support/fake-control';
-import { type RunningGateway, startGateway } from './worker-in-workerd';
+import { uniqueId } from '../support/fake-control';
+import { gatewayForFile } from './gateway-for-file';
 
-let gateway: RunningGateway;
-beforeAll(async () => {
-  gateway = await startGateway({
-    LOCAL_BASE_URL: `${fakeUrl()}/v1`,
-    ANTHROPIC_API_KEY: 'test-anthropic-key',
-    ANTHROPIC_BASE_URL: `${fakeUrl()}/v1`,
-    UPSTREAM_MAX_RETRIES: '0',
-  });
-});
-afterAll(() => gateway?.dispose());
+const gateway = gatewayForFile();
 
 const local = (opts: Record<string, string | number>) => `local/${scenario(opts)}`;
 const anthropic = (opts: Record<string, string | number>) => `anthropic/${scenario(opts)}`;
 
 describe('the openai SDK gets every response field through the gateway', () => {
-  const client = () => new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'not-needed-locally', maxRetries: 0 });
+  const client = () => new OpenAI({ baseURL: `${gateway().url}/v1`, apiKey: 'not-needed-locally', maxRetries: 0 });
   const messages = [{ role: 'user' as const, content: 'Hello' }];
 
   it('streams logprobs, refusals per choice and usage details', async () => {
@@ -87,7 +78,7 @@ describe('the openai SDK gets every response field through the gateway', () => {
 });
 
 describe('the @anthropic-ai/sdk gets every response field through the gateway', () => {
-  const client = () => new Anthropic({ baseURL: gateway.url, apiKey: 'x', maxRetries: 0 });
+  const client = () => new Anthropic({ baseURL: gateway().url, apiKey: 'x', maxRetries: 0 });
 
   it('messages.stream().finalMessage(): thinking with its signature, server tools, citations, cache usage', async () => {
     const stream = client().messages.stream({
