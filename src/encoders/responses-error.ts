@@ -12,11 +12,15 @@ const RESPONSES_PARAMS: Record<string, string> = {
 export function asResponsesError(error: GatewayError): GatewayError {
   const param = error.param ? RESPONSES_PARAMS[error.param] : undefined;
   if (!param || !error.param) return error;
+  const { upstream } = error;
   return new GatewayError(error.status, error.type, error.message.replaceAll(`'${error.param}'`, `'${param}'`), {
     code: error.code,
     param,
     retryAfter: error.retryAfter,
     retryable: error.retryable,
+    // The provider's own words and request id stay; only the field's name changes.
+    upstream: upstream && { ...upstream, param: upstream.param === error.param ? param : upstream.param },
+    upstreamRequestId: error.upstreamRequestId,
   });
 }
 

@@ -13,17 +13,17 @@ export class WriteWatchdog {
     private readonly onStall: () => void,
   ) {}
 
-  /** Wraps one write: the clock runs while it is pending. */
-  async write(pending: Promise<void>): Promise<void> {
+  /** Wraps one write: the clock runs while it is pending. No async frame: this runs per chunk. */
+  write(pending: Promise<void>): Promise<void> {
     if (this.limitMs <= 0) return pending;
     this.#pendingSince = Date.now();
     if (this.#timer === null) this.#arm(this.limitMs);
-    try {
-      await pending;
-    } finally {
-      this.#pendingSince = undefined;
-    }
+    return pending.finally(this.#settled);
   }
+
+  readonly #settled = () => {
+    this.#pendingSince = undefined;
+  };
 
   stop(): void {
     if (this.#timer !== null) clearTimeout(this.#timer);
