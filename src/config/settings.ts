@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { GatewayError } from '../errors/gateway-error';
 import { formatPath } from '../schema/validation-error';
 import { pipelineConfigSchema } from './pipeline-config';
+import { pricesSchema } from './prices';
 
 const ms = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 
@@ -39,6 +40,8 @@ export const gatewayConfigSchema = z.strictObject({
   aliases: z.record(z.string().min(1), aliasSchema).default({}),
   /** The inline stages for every request that does not use an alias with its own. */
   pipeline: pipelineConfigSchema.prefault({}),
+  /** USD per million tokens by `provider/model`, over the built-in table (src/config/prices.ts). */
+  prices: pricesSchema.default({}),
 });
 
 /** Every tunable the relay reads, from wrangler vars / `.dev.vars`, validated once per isolate. */

@@ -3,6 +3,7 @@ import type { GuardRecord, ModerationRecord, StructuredRecord } from '../pipelin
 import type { AttemptRecord } from '../routing/connect';
 import type { RoutingRecord } from '../routing/latency-routing';
 import type { FinishReason } from '../stream/events';
+import type { CostRecord } from './cost';
 import type { UsageDetail } from './observation';
 import type { StageTiming } from './stage-timing';
 
@@ -63,6 +64,8 @@ export interface RequestLogRecord {
    * the text it relayed. The details are present only when the provider reported them.
    */
   tokens: { input?: number; output?: number; estimated: boolean } & Partial<Record<UsageDetail, number>>;
+  /** What the request cost at the prices in force (src/config/prices.ts); absent when nothing was consumed. */
+  cost?: CostRecord;
   finishReason?: FinishReason;
   /** The model refused (OpenAI's `refusal`). */
   refused?: boolean;

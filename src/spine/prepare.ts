@@ -53,6 +53,7 @@ export function prepare(input: PrepareInput): PreparedRequest {
   recorder.messages = pipeline.request.messages;
   const route = planRoute(request.model, settings, env, input.waitUntil);
   recorder.routing = route.routing;
+  recorder.prices = settings.GATEWAY_CONFIG.prices;
   const connectOptions: PreparedRequest['connectOptions'] = {
     registry: registryFor(env),
     targets: route.targets,

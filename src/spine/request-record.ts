@@ -1,4 +1,6 @@
+import type { Price } from '../config/prices';
 import { asGatewayError } from '../errors/gateway-error';
+import { type CostPart, type CostRecord, requestCost } from '../observe/cost';
 import { Observation, usageDetails } from '../observe/observation';
 import { CHARS_PER_TOKEN } from '../observe/observe-stage';
 import { countAttempts, failureOutcome, hedgesLost, type Outcome, type RequestLogRecord } from '../observe/request-log';
@@ -57,6 +59,8 @@ export class RequestRecorder {
   timings: Record<string, StageTiming> = {};
   /** The prompt as sent (after redaction): the estimate of what hedged legs that lost read, and the logged prompt. */
   messages: ChatRequest['messages'] = [];
+  /** The operator's price overrides (GATEWAY_CONFIG.prices), set by the preparation. */
+  prices: Readonly<Record<string, Price>> = {};
 
   constructor(readonly facts: RecordFacts) {
     this.observation = new Observation(facts.logPayloads);
@@ -104,6 +108,8 @@ export class RequestRecorder {
     const usage = observation.usage;
     const p50 = observation.gaps.percentile(0.5);
     const guard = [...this.inputActions, ...records.guard];
+    const promptTokens = () => usage?.inputTokens ?? Math.ceil(JSON.stringify(this.messages).length / CHARS_PER_TOKEN);
+    const tokens = end.tokens ?? this.tokens();
     return {
       requestId: facts.requestId,
       clientRequestId: facts.clientRequestId,
@@ -118,10 +124,7 @@ export class RequestRecorder {
       outcome: end.outcome,
       attempts,
       ...countAttempts(attempts),
-      hedgesLost: hedgesLost(
-        attempts,
-        () => usage?.inputTokens ?? Math.ceil(JSON.stringify(this.messages).length / CHARS_PER_TOKEN),
-      ),
+      hedgesLost: hedgesLost(attempts, promptTokens),
       routing: this.routing,
       upstreamTtftMs: since(end.upstreamFirstAt, facts.receivedAt),
       clientTtftMs: since(observation.firstContentAt, facts.receivedAt),
@@ -129,7 +132,8 @@ export class RequestRecorder {
         p50 === undefined
           ? undefined
           : { p50, p95: observation.gaps.percentile(0.95) ?? p50, max: observation.gaps.max },
-      tokens: end.tokens ?? this.tokens(),
+      tokens,
+      cost: this.cost(served, tokens, promptTokens),
       finishReason: observation.finishReason,
       refused: observation.refused || undefined,
       guard: guard.length > 0 ? guard : undefined,
@@ -141,6 +145,24 @@ export class RequestRecorder {
       prompt: facts.logPayloads ? JSON.stringify(this.messages) : undefined,
       completion: facts.logPayloads ? observation.completion : undefined,
     };
+  }
+
+  /**
+   * What the served attempt consumed at its model's price, plus the prompt each hedged leg that
+   * lost read (estimated); undefined when nothing was consumed.
+   */
+  private cost(
+    served: AttemptRecord | undefined,
+    tokens: RequestLogRecord['tokens'],
+    promptTokens: () => number,
+  ): CostRecord | undefined {
+    const parts: CostPart[] = [];
+    if (served) parts.push({ provider: served.provider, model: served.model, tokens, estimated: tokens.estimated });
+    for (const leg of this.attempts) {
+      if (leg.error !== 'hedge_lost') continue;
+      parts.push({ provider: leg.provider, model: leg.model, tokens: { input: promptTokens() }, estimated: true });
+    }
+    return parts.length === 0 ? undefined : requestCost(parts, this.prices);
   }
 
   /** The provider's counts when it sent them; otherwise the relayed text's estimate, marked so. */
