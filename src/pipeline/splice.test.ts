@@ -63,11 +63,12 @@ describe('Splicer', () => {
     expect(record).toMatchObject({ promptTokens: 42, promptTokensEstimated: false, offsetTokens: 1 });
   });
 
-  it('cannot splice once a tool call, reasoning or another choice began', () => {
+  it('cannot splice once a tool call, reasoning or another choice began, nor a relayed Responses stream', () => {
     const cases: StreamEvent[] = [
       { type: 'tool-call-start', index: 0, id: 'c', name: 'f' },
       { type: 'reasoning', text: 'hm' },
       { type: 'text', text: 'b', choice: 1 },
+      { type: 'upstream-extra', dialect: 'responses', event: { type: 'response.output_item.added' } },
     ];
     for (const event of cases) {
       const splicer = new Splicer(async () => undefined);

@@ -118,6 +118,9 @@ export class Splicer {
   private send(event: StreamEvent, sink: Emit): void {
     if (event.type === 'text' && !event.choice) this.text += event.text;
     else if (isContent(event) || (event.type === 'finish' && event.choice)) this.continuable = false;
+    // A provider's own Responses stream, relayed: its items close with its own events, which a
+    // chat continuation cannot send.
+    else if (event.type === 'upstream-extra' && event.dialect === 'responses') this.continuable = false;
     sink(event);
   }
 

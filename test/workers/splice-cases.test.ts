@@ -77,6 +77,18 @@ describe('where splicing cannot help, the honest error of today stands', () => {
     expect((await fakeLog(id)).requests).toBe(1);
   });
 
+  it("a Responses stream relayed from the provider's own Responses API", async () => {
+    const id = uniqueId('passthrough');
+    const res = await callGateway({
+      path: '/v1/responses',
+      body: { model: `local/${scenario({ id, tokens: 8, reset_after: 3 })}`, input: 'Hello', stream: true },
+      env: { ...env(), LOCAL_RESPONSES_API: 'true' },
+    });
+    const events = [...(await res.text()).matchAll(/^event: (.*)$/gm)].map((m) => m[1]);
+    expect(events.slice(-2)).toEqual(['response.failed', 'error']);
+    expect((await fakeLog(id)).requests).toBe(1);
+  });
+
   it('more failures than max_splices', async () => {
     const targets = (ids: string[]) => [
       `local/${scenario({ id: ids[0] as string, tokens: 12, reset_after: 3 })}`,
