@@ -44,7 +44,6 @@ export function spliceResume(
 ): Resume | undefined {
   const policy = resumeFor(model, settings);
   if (policy?.mode !== 'splice') return undefined;
-  const promptChars = JSON.stringify(options.request.messages).length;
   return async ({ delivered, failure, failed, splices, signal }) => {
     if (splices >= policy.max_splices) return undefined;
     const targets = continuationTargets(options.targets, failed, options.registry);
@@ -65,7 +64,8 @@ export function spliceResume(
       return {
         connection,
         repeat: capability ? expectedRepeat(capability, delivered) : '',
-        promptTokens: Math.ceil((promptChars + delivered.length) / CHARS_PER_TOKEN),
+        // Measured only when a splice happens: most requests never need it.
+        promptTokens: Math.ceil((JSON.stringify(options.request.messages).length + delivered.length) / CHARS_PER_TOKEN),
       };
     } catch {
       return undefined;
