@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { scenario } from '../fake-provider/scenario.ts';
-import { recordFor } from '../reliability/support';
+import { parseSse, recordFor } from '../reliability/support';
 import { fakeLog, fakeUrl, uniqueId } from '../support/fake-control';
 import { callGateway, chat, contentOf, errorFrame, fakeEnv, readSse } from './gateway';
 
@@ -58,6 +58,36 @@ describe('each provider continues on its own switch, on the same target', () => 
     const frames = await stream(`anthropic/${scenario({ id, tokens: 12, stall_after: 3 })}`);
     expect(contentOf(frames)).toBe(reply(12));
     expect(await lastMessage(id)).toEqual({ role: 'assistant', content: 'tok0 tok1 tok2' });
+  });
+});
+
+describe('every client format sees one reply', () => {
+  it('/v1/messages, from the same dialect and translated: one message, one text block, one stop', async () => {
+    for (const provider of ['anthropic', 'local']) {
+      const model = `${provider}/${scenario({ id: uniqueId('messages'), tokens: 10, error_after: 4 })}`;
+      const res = await callGateway({
+        path: '/v1/messages',
+        body: { model, max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'Hello' }] },
+        env: env(),
+      });
+      const frames = parseSse(await res.text());
+      const count = (type: string) => frames.filter((f) => f.event === type).length;
+      const text = frames.map((f) => (f.event === 'content_block_delta' ? f.json.delta.text : '')).join('');
+      expect(text, provider).toBe(reply(10));
+      for (const type of ['message_start', 'content_block_start', 'content_block_stop', 'message_stop'])
+        expect(count(type), `${provider}: ${type}`).toBe(1);
+      expect(count('error')).toBe(0);
+    }
+  });
+
+  it('plain text', async () => {
+    const model = `local/${scenario({ id: uniqueId('text'), tokens: 10, truncate_after: 6 })}`;
+    const res = await callGateway({
+      body: chat(model, { stream: true }),
+      env: env(),
+      headers: { accept: 'text/plain' },
+    });
+    expect(await res.text()).toBe(reply(10));
   });
 });
 
