@@ -90,7 +90,7 @@ describe('mid-stream failover with splice', () => {
             `anthropic/${scenario({ id: uniqueId('unused'), tokens: TOKENS })}`,
           ],
         });
-        expect(contentOf(frames)).toBe(reply.split(' ').slice(0, at).join(' ') + ' ');
+        expect(contentOf(frames)).toBe(`${reply.split(' ').slice(0, at).join(' ')} `);
         expect(errorFrame(frames)?.code).toBe(failure.code);
         expect(finishes(frames)).toEqual([]);
       }
