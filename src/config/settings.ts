@@ -19,6 +19,15 @@ const routingSchema = z.union([
   z.strictObject({ strategy, explore: z.number().min(0).max(1).default(DEFAULT_EXPLORE) }),
 ]);
 
+/**
+ * Mid-stream failover: `splice` continues a reply that failed after its first token on a
+ * continuation-capable target, from the text already sent, at most `max_splices` times a request.
+ */
+const resumeSchema = z.strictObject({
+  mode: z.enum(['off', 'splice']),
+  max_splices: z.int().min(1).max(8).default(2),
+});
+
 const aliasSchema = z.strictObject({
   /** Tried in order: the next one is used when the previous fails before its first token. */
   targets: z.array(z.string().regex(/^[^/\s]+\/\S+$/, "must be 'provider/model'")).min(1),
@@ -33,6 +42,8 @@ const aliasSchema = z.strictObject({
     .optional(),
   /** How the targets are ordered for each request; the configured order when absent. */
   routing: routingSchema.optional(),
+  /** Replaces the gateway-wide `resume` for this alias. */
+  resume: resumeSchema.optional(),
 });
 
 /** `GATEWAY_CONFIG`: JSON for what does not fit a flat variable. */
@@ -42,6 +53,8 @@ export const gatewayConfigSchema = z.strictObject({
   pipeline: pipelineConfigSchema.prefault({}),
   /** USD per million tokens by `provider/model`, over the built-in table (src/config/prices.ts). */
   prices: pricesSchema.default({}),
+  /** What happens when a stream fails after its first token; off (an honest error event) when absent. */
+  resume: resumeSchema.optional(),
 });
 
 /** Every tunable the relay reads, from wrangler vars / `.dev.vars`, validated once per isolate. */
@@ -123,6 +136,7 @@ export const settingsSchema = z.object({
 
 export type Settings = z.infer<typeof settingsSchema>;
 export type Alias = z.infer<typeof aliasSchema>;
+export type ResumeConfig = z.infer<typeof resumeSchema>;
 
 const cache = new WeakMap<object, Settings>();
 

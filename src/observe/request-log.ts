@@ -1,4 +1,5 @@
 import type { GatewayError } from '../errors/gateway-error';
+import type { SpliceRecord } from '../pipeline/splice';
 import type { GuardRecord, ModerationRecord, StructuredRecord } from '../pipeline/stage-records';
 import type { AttemptRecord } from '../routing/connect';
 import type { RoutingRecord } from '../routing/latency-routing';
@@ -52,6 +53,11 @@ export interface RequestLogRecord {
    * provider read their prompt: `input` estimates those tokens (the prompt's, once per leg).
    */
   hedgesLost?: { legs: number; inputTokens: number };
+  /**
+   * Mid-stream failures the stream was continued past (README, *Mid-stream failover*): where,
+   * from which target to which, and the prompt tokens each continuation cost.
+   */
+  splices?: SpliceRecord[];
   /** Present when a latency-routed alias ordered the targets. */
   routing?: RoutingRecord;
   /** Request arrival → first content event from the provider. */
@@ -96,7 +102,8 @@ export function countAttempts(attempts: readonly AttemptRecord[]): { retries: nu
   let fallbacks = 0;
   let previous: AttemptRecord | undefined;
   for (const attempt of attempts) {
-    if (attempt.error === 'hedge_lost') continue;
+    // A continuation after a mid-stream failure is a splice, not a retry or a fallback of the start.
+    if (attempt.error === 'hedge_lost' || attempt.splice !== undefined) continue;
     if (previous?.provider === attempt.provider && previous.model === attempt.model) retries++;
     else if (previous) fallbacks++;
     previous = attempt;

@@ -1,5 +1,6 @@
 import { asGatewayError, GatewayError } from '../errors/gateway-error';
 import type { Connection } from '../pipeline/connection';
+import type { Resume } from '../pipeline/splice';
 import { composeStages, type Stage, type StageControl } from '../pipeline/stage';
 import { type PumpOutcome, type PumpStats, UpstreamPump } from '../pipeline/upstream-pump';
 import type { StreamEvent } from '../stream/events';
@@ -25,6 +26,8 @@ export interface GenerationOptions {
   stages: Stage[];
   control: StageControl;
   idleTimeoutMs: number;
+  /** Continues a reply that fails after its first token, when the session's model allows it. */
+  resume?: Resume;
   /** Receives each upstream read's events at once, in order; never called after the end. */
   onEvents(events: SessionEvent[]): void;
 }
@@ -88,7 +91,7 @@ export class Generation {
     };
     try {
       const connection = await options.connect(this.abort.signal);
-      this.pump = new UpstreamPump(connection, pipeline.push, options.idleTimeoutMs, options.control);
+      this.pump = new UpstreamPump(connection, pipeline.push, options.idleTimeoutMs, options.control, options.resume);
       if (this.interrupted) this.pump.cancel('client_cancelled');
       while (await this.pump.step()) flush();
       if (this.pump.outcome !== 'client_cancelled') {

@@ -109,6 +109,7 @@ export class Turns {
       stages: prepared.stages({ emitMetrics: false }),
       control: recorder.control,
       idleTimeoutMs: config.STREAM_IDLE_TIMEOUT_MS,
+      resume: prepared.resume,
       onEvents: (events) => this.host.publish(this.host.tables().log.append(turnId, events)),
     });
     const turn: Turn = {

@@ -84,7 +84,8 @@ export async function serve(
       const connection = await prepared.connect(clientSignal);
       const collector = format.collector(meta);
       const idleMs = settings.STREAM_IDLE_TIMEOUT_MS;
-      const pump = await collect(connection, stages, collector.event, idleMs, clientSignal, control);
+      const { resume } = prepared;
+      const pump = await collect(connection, stages, collector.event, idleMs, clientSignal, control, resume);
       onDone(pump.outcome ?? 'finished', pump.stats);
       return Response.json(collector.result(), {
         headers: { 'x-request-id': requestId, ...upstreamHeaders(connection) },
@@ -94,7 +95,7 @@ export async function serve(
     const encoder = format.encoder(meta);
     const headers = { ...SSE_HEADERS, 'content-type': encoder.contentType, 'x-request-id': requestId };
     const relay = {
-      ...{ stages, control, encoder, clientSignal, onDone },
+      ...{ stages, control, encoder, clientSignal, onDone, resume: prepared.resume },
       idleTimeoutMs: settings.STREAM_IDLE_TIMEOUT_MS,
       writeIdleTimeoutMs: settings.WRITE_IDLE_TIMEOUT_MS,
     };

@@ -18,6 +18,10 @@ export type Scenario = {
   malformedAt: number | null;
   errorFirst: boolean;
   errorAfter: number | null;
+  /** The body ends cleanly after this many units, without a finish: a cut the protocol alone shows. */
+  truncateAfter: number | null;
+  /** A continuation repeats its assistant prefix before going on, as Mistral's does. */
+  echo: boolean;
   chunk: number | null;
   noFinish: boolean;
   noUsage: boolean;
@@ -67,6 +71,8 @@ export const DEFAULT_SCENARIO: Scenario = {
   malformedAt: null,
   errorFirst: false,
   errorAfter: null,
+  truncateAfter: null,
+  echo: false,
   chunk: null,
   noFinish: false,
   noUsage: false,
@@ -118,6 +124,8 @@ const KEYS: Record<string, [keyof Scenario, Kind]> = {
   malformed_at: ['malformedAt', 'int'],
   error_first: ['errorFirst', 'bool'],
   error_after: ['errorAfter', 'int'],
+  truncate_after: ['truncateAfter', 'int'],
+  echo: ['echo', 'bool'],
   chunk: ['chunk', 'pos'],
   no_finish: ['noFinish', 'bool'],
   no_usage: ['noUsage', 'bool'],
