@@ -1,0 +1,46 @@
+import { priceOf } from '../config/prices';
+import type { Settings } from '../config/settings';
+import { hedgeFor, resolveTargets } from '../routing/resolve-targets';
+import { type ChatRequest, maxOutputTokens } from '../schema/chat-request';
+import type { KeyBudget } from './api-key';
+
+const PER_MILLION = 1_000_000;
+const encoder = new TextEncoder();
+
+/**
+ * A request under a key's budget carries an output cap: the one it set, else
+ * BUDGET_DEFAULT_MAX_TOKENS, set on the request so that the reservation is a real worst case.
+ */
+export function capForBudget(request: ChatRequest, budget: KeyBudget | null | undefined, settings: Settings) {
+  if (!budget || maxOutputTokens(request) !== undefined) return request;
+  return { ...request, max_tokens: settings.BUDGET_DEFAULT_MAX_TOKENS };
+}
+
+/** The most a request may cost in USD, or the first of its models that has no price. */
+export type WorstCase = { usd: number } | { unpriced: string };
+
+/**
+ * What admission reserves of a budget: the prompt as sent, one token per byte (no tokenizer
+ * makes fewer bytes into a token, so this never under-counts text; images count at their encoded
+ * size), at the dearest prompt price (cache writes cost more than plain input at some providers),
+ * plus the output cap at the output price, for the dearest of the targets an alias may use. A
+ * hedged alias adds the prompt of each further leg that may run beside the winner (legs that
+ * lose are aborted at the winner's first token, having read the prompt).
+ */
+export function worstCaseCost(request: ChatRequest, settings: Settings): WorstCase {
+  const prompt = encoder.encode(JSON.stringify([request.messages, request.tools ?? null])).length;
+  const output = maxOutputTokens(request) ?? settings.BUDGET_DEFAULT_MAX_TOKENS;
+  const targets = resolveTargets(request.model, settings);
+  let served = 0;
+  let leg = 0;
+  for (const target of targets) {
+    const price = priceOf(settings.GATEWAY_CONFIG.prices, target.providerId, target.model);
+    if (!price) return { unpriced: `${target.providerId}/${target.model}` };
+    const promptUsd = (prompt * Math.max(price.input, price.cached_input ?? 0, price.cache_write ?? 0)) / PER_MILLION;
+    served = Math.max(served, promptUsd + (output * price.output) / PER_MILLION);
+    leg = Math.max(leg, promptUsd);
+  }
+  const hedge = hedgeFor(request.model, settings);
+  const legs = hedge ? Math.min(hedge.maxParallel, targets.length) : 1;
+  return { usd: served + (legs - 1) * leg };
+}
