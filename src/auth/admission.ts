@@ -7,11 +7,11 @@ import { withStorage } from '../errors/storage';
 import type { CostRecord } from '../observe/cost';
 import { aliasFor } from '../routing/resolve-targets';
 import type { ChatRequest } from '../schema/chat-request';
-import { type ApiKeyRecord, type KeyBudget, modelAllowed } from './api-key';
+import { type ApiKeyRecord, modelAllowed } from './api-key';
+import { budgetExceeded, reservation } from './budget-admission';
 import { type KeyLimitsOf, keepLease, releaseLease, type StreamLease } from './key-handoff';
 import type { KeyLimiterDO } from './key-limiter-do';
 import type { Admission } from './key-limits';
-import { worstCaseCost } from './worst-case-cost';
 
 /**
  * Gives the stream's slot back and settles its budget reservation with the stream's cost (none:
@@ -92,21 +92,6 @@ export async function admitCaller(caller: Caller, options: AdmitOptions): Promis
 }
 
 /**
- * The request's worst case (worst-case-cost.ts), refused with a 403 naming the model when one of
- * its models has no price: a budget cannot hold what it cannot count.
- */
-export function reservation(request: ChatRequest, env: EnvVars): number {
-  const worst = worstCaseCost(request, settingsFor(env));
-  if ('usd' in worst) return worst.usd;
-  throw new GatewayError(
-    403,
-    'permission_error',
-    `This key has a budget and model '${worst.unpriced.slice(0, 200)}' has no price, so its cost cannot be reserved; the operator can set one in GATEWAY_CONFIG.prices.`,
-    { code: 'model_unpriced', param: 'model' },
-  );
-}
-
-/**
  * Counts one request against the key's rate and, for a stream, takes one of its slots and
  * reserves `reserveUsd` of its budget; a 429 when there is no room. Undefined when the key has no
  * limit that applies (nothing to give back).
@@ -132,27 +117,7 @@ export async function acquireSlot(
       retryAfter: admission.retryAfterSeconds,
     });
   }
-  return { keyId: key.id, lease: admission.lease, reservedUsd: budget ? reserveUsd : undefined };
-}
-
-const dollars = (usd: number) => `$${usd.toFixed(usd > 0 && usd < 0.01 ? 6 : 2)}`;
-
-/**
- * 429 with Retry-After at the period's reset. A request that would not fit even a fresh budget
- * says so (lower max_tokens): waiting alone will not admit it.
- */
-function budgetExceeded(
-  refusal: Extract<Admission, { reason: 'budget' }>,
-  askUsd: number,
-  budget: KeyBudget,
-): GatewayError {
-  const limit = `${dollars(budget.usd)} per ${budget.period}`;
-  const message =
-    askUsd <= budget.usd
-      ? `This key's budget of ${limit} cannot cover this request: its worst case is ${dollars(askUsd)} and ${dollars(refusal.remainingUsd)} is left until the budget resets.`
-      : `This request's worst case (${dollars(askUsd)}) is more than this key's whole budget of ${limit}; lower max_tokens.`;
-  return new GatewayError(429, 'rate_limit_error', message, {
-    code: 'budget_exceeded',
-    retryAfter: refusal.retryAfterSeconds,
-  });
+  return budget
+    ? { keyId: key.id, lease: admission.lease, budget, reservedUsd: reserveUsd }
+    : { keyId: key.id, lease: admission.lease };
 }

@@ -76,11 +76,15 @@ export class BudgetLedger {
     if (held.length > 0) this.charge(toNanos(usd), now);
   }
 
-  /** Charges the reservations of leases that expire at or before `now` in full; call before deleting them. */
+  /**
+   * Charges in full the reservations of leases that expire at or before `now` (call before
+   * deleting them), and of any lease already gone.
+   */
   lapse(now: number): void {
     const lapsed = this.sql
       .exec<{ lease: string; nanos: number }>(
-        'SELECT r.lease, r.nanos FROM reservations r JOIN leases l ON l.id = r.lease WHERE l.expires_at <= ?',
+        `SELECT r.lease, r.nanos FROM reservations r LEFT JOIN leases l ON l.id = r.lease
+         WHERE l.id IS NULL OR l.expires_at <= ?`,
         now,
       )
       .toArray();

@@ -1,5 +1,5 @@
 import type { CostRecord } from '../observe/cost';
-import type { ApiKeyRecord } from './api-key';
+import type { ApiKeyRecord, KeyBudget } from './api-key';
 import type { KeyLimiterDO } from './key-limiter-do';
 import { LEASE_RENEW_MS } from './key-limits';
 
@@ -16,6 +16,8 @@ export type KeyLimitsOf = Pick<ApiKeyRecord, 'id' | 'rpm' | 'concurrency' | 'bud
 export interface StreamLease {
   keyId: string;
   lease: string;
+  /** The key's budget, when it has one: the object that runs the turn reserves the turn's worst case of it. */
+  budget?: KeyBudget;
   /** What the lease holds of the key's budget: charged in full when the cost cannot be told. */
   reservedUsd?: number;
 }

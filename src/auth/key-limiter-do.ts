@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { KeyBudget } from './api-key';
-import type { BudgetState } from './key-budget';
+import type { BudgetCheck, BudgetState } from './key-budget';
 import { type Admission, KeyLimits, type Limits } from './key-limits';
 
 /** One per gateway key with limits: the exact counter behind its rate, concurrency and budget limits. */
@@ -13,6 +13,10 @@ export class KeyLimiterDO extends DurableObject {
 
   release(lease: string, spentUsd = 0): void {
     this.limits.release(lease, Date.now(), spentUsd);
+  }
+
+  reserve(lease: string, budget: KeyBudget, usd: number): BudgetCheck {
+    return this.limits.reserve(lease, budget, usd, Date.now());
   }
 
   /** The key's budget as it stands: spent this period, held by open streams, and when it resets. */

@@ -1,5 +1,5 @@
 import type { KeyBudget } from './api-key';
-import { BudgetLedger, type BudgetState } from './key-budget';
+import { type BudgetCheck, BudgetLedger, type BudgetState } from './key-budget';
 
 /**
  * A lease neither renewed nor released within this time is presumed lost (its isolate died) and
@@ -74,6 +74,17 @@ export class KeyLimits {
   release(lease: string, now: number, spentUsd = 0): void {
     this.ledger.settle(lease, spentUsd, now);
     this.sql.exec('DELETE FROM leases WHERE id = ?', lease);
+  }
+
+  /**
+   * Adds `usd` to an open lease's reservation when the budget has room: a session turn holds its
+   * slot from the route's admission, before the object knows the prompt it will send.
+   */
+  reserve(lease: string, budget: KeyBudget, usd: number, now: number): BudgetCheck {
+    this.sweep(now);
+    const room = this.ledger.check(budget, usd, now);
+    if (room.ok) this.ledger.reserve(lease, usd);
+    return room;
   }
 
   budget(budget: KeyBudget, now: number): BudgetState {
