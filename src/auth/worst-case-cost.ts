@@ -2,6 +2,7 @@ import { priceOf } from '../config/prices';
 import type { Settings } from '../config/settings';
 import { hedgeFor, resolveTargets } from '../routing/resolve-targets';
 import { type ChatRequest, maxOutputTokens } from '../schema/chat-request';
+import { ORIGIN } from '../schema/client-origin';
 import type { KeyBudget } from './api-key';
 
 const PER_MILLION = 1_000_000;
@@ -9,11 +10,21 @@ const encoder = new TextEncoder();
 
 /**
  * A request under a key's budget carries an output cap: the one it set, else
- * BUDGET_DEFAULT_MAX_TOKENS, set on the request so that the reservation is a real worst case.
+ * BUDGET_DEFAULT_MAX_TOKENS, set on the request so that the reservation is a real worst case
+ * (on a Responses body relayed as sent too: it took its cap, or none, from that body).
  */
-export function capForBudget(request: ChatRequest, budget: KeyBudget | null | undefined, settings: Settings) {
+export function capForBudget(
+  request: ChatRequest,
+  budget: KeyBudget | null | undefined,
+  settings: Settings,
+): ChatRequest {
   if (!budget || maxOutputTokens(request) !== undefined) return request;
-  return { ...request, max_tokens: settings.BUDGET_DEFAULT_MAX_TOKENS };
+  const cap = settings.BUDGET_DEFAULT_MAX_TOKENS;
+  const origin = request[ORIGIN];
+  const native = origin?.responses && {
+    [ORIGIN]: { ...origin, responses: { ...origin.responses, max_output_tokens: cap } },
+  };
+  return { ...request, max_tokens: cap, ...native };
 }
 
 /** The most a request may cost in USD, or the first of its models that has no price. */

@@ -106,6 +106,27 @@ describe('per-key budgets', () => {
     expect((await errorOf(refused)).code).toBe('budget_exceeded');
   });
 
+  it('the cap reaches a Responses body relayed as sent, and Responses requests spend the same budget', async () => {
+    const id = uniqueId('budget-responses');
+    const { model, env: gateway } = priced({ id, tokens: 3 });
+    const key = await budgeted({ usd: 0.1, period: 'day' });
+    const passthrough = { ...gateway, LOCAL_RESPONSES_API: 'true', BUDGET_DEFAULT_MAX_TOKENS: '30' };
+    const res = await callGateway({
+      path: '/v1/responses',
+      body: { model, input: 'Hello' },
+      env: passthrough,
+      headers: key.headers,
+    });
+    expect(res.status).toBe(200);
+    expect((await fakeLog(id)).lastBody).toMatchObject({ input: 'Hello', max_output_tokens: 30 });
+    await settledAfter(res);
+    const [record] = await recordsOf(key.id);
+    expect(record?.tokens.output).toBe(3);
+    const state = await key.state();
+    expect(state.reserved_usd).toBe(0);
+    expect(state.spent_usd).toBeCloseTo(record?.cost?.usd ?? -1, 8);
+  });
+
   it('refuses a model without a price by name, and one whose worst case exceeds the whole budget (lower max_tokens)', async () => {
     const key = await budgeted({ usd: 1, period: 'day' });
     const unpriced = `local/${scenario({ id: uniqueId('budget-unpriced') })}`;

@@ -45,7 +45,7 @@ async function budgetedSessions(usd: number) {
 
 const costOf = (records: RequestLogRecord[]) => records.reduce((sum, r) => sum + (r.cost?.usd ?? 0), 0);
 
-describe('session turns and warm-ups spend the key budget like requests', () => {
+describe('what runs in Durable Objects spends the key budget like a request: session turns, warm-ups, background responses', () => {
   it('a turn reserves its worst case and settles its cost; one the budget cannot cover leaves no trace', async () => {
     const key = await budgetedSessions(0.02);
     const capped = await key.session({ max_tokens: 5 });
@@ -92,6 +92,22 @@ describe('session turns and warm-ups spend the key budget like requests', () => 
     // The warm-up read the context and wrote one token: it costs, and its cost is charged too.
     expect(warmup?.cost?.usd).toBeGreaterThan(0);
     expect(state.spent_usd).toBeCloseTo(costOf([turn, warmup].filter((r) => r !== undefined)), 8);
+  });
+
+  it('a background response (run by its own object) reserves and settles like the rest', async () => {
+    const key = await budgetedSessions(1);
+    const res = await key.as('/v1/responses', {
+      model: SESSION_MODEL,
+      input: 'Hi',
+      background: true,
+      max_output_tokens: 5,
+    });
+    expect(res.status).toBe(200);
+    const [record] = await key.records('/v1/responses', 1);
+    const state = await key.settled();
+    expect(record?.tokens.output).toBe(5);
+    expect(state.spent_usd).toBeGreaterThan(5 * OUTPUT_USD);
+    expect(state.spent_usd).toBeCloseTo(record?.cost?.usd ?? -1, 8);
   });
 
   it('refuses a turn on an unpriced model by name', async () => {
