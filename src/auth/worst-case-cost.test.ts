@@ -49,11 +49,12 @@ describe('worstCaseCost', () => {
 });
 
 describe('capForBudget', () => {
-  it('caps only a request under a budget that sets no cap, on a relayed Responses body too', () => {
+  it('caps only a request under a budget that sets no cap and pays for output, on a relayed Responses body too', () => {
     const uncapped = request('p/cheap');
     expect(capForBudget(uncapped, null, settings())).toBe(uncapped);
     const capped = request('p/cheap', { max_completion_tokens: 7 });
     expect(capForBudget(capped, daily, settings())).toBe(capped);
+    expect(capForBudget(request('sim/fast'), daily, settings())).toEqual(request('sim/fast'));
     const relayed = { ...uncapped, [ORIGIN]: { responses: { input: 'héllo' }, headers: {} } };
     const result = capForBudget(relayed, daily, settings());
     expect(result.max_tokens).toBe(100);

@@ -11,7 +11,8 @@ const encoder = new TextEncoder();
 /**
  * A request under a key's budget carries an output cap: the one it set, else
  * BUDGET_DEFAULT_MAX_TOKENS, set on the request so that the reservation is a real worst case
- * (on a Responses body relayed as sent too: it took its cap, or none, from that body).
+ * (on a Responses body relayed as sent too: it took its cap, or none, from that body). Output
+ * that costs nothing at every target (the simulator) needs no cap, and gets none.
  */
 export function capForBudget(
   request: ChatRequest,
@@ -19,6 +20,11 @@ export function capForBudget(
   settings: Settings,
 ): ChatRequest {
   if (!budget || maxOutputTokens(request) !== undefined) return request;
+  const prices = settings.GATEWAY_CONFIG.prices;
+  const outputPrices = resolveTargets(request.model, settings).map(
+    (target) => priceOf(prices, target.providerId, target.model)?.output,
+  );
+  if (outputPrices.every((price) => price === 0)) return request;
   const cap = settings.BUDGET_DEFAULT_MAX_TOKENS;
   const origin = request[ORIGIN];
   const native = origin?.responses && {

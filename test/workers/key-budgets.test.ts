@@ -127,6 +127,15 @@ describe('per-key budgets', () => {
     expect(state.spent_usd).toBeCloseTo(record?.cost?.usd ?? -1, 8);
   });
 
+  it('free output (the simulator) is not capped: a budgeted key gets the same reply as any other', async () => {
+    const key = await budgeted({ usd: 0.01, period: 'day' });
+    const plain = await createKey();
+    const reply = async (headers: Record<string, string>) =>
+      (await (await callGateway({ body: chat('sim/fast'), env: deployed(), headers })).json()) as unknown;
+    const budgetedReply = (await reply(key.headers)) as { choices: unknown[] };
+    expect(budgetedReply.choices).toEqual(((await reply(bearer(plain.key))) as { choices: unknown[] }).choices);
+  });
+
   it('refuses a model without a price by name, and one whose worst case exceeds the whole budget (lower max_tokens)', async () => {
     const key = await budgeted({ usd: 1, period: 'day' });
     const unpriced = `local/${scenario({ id: uniqueId('budget-unpriced') })}`;
