@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { KeyBudget } from '../../src/auth/api-key';
+import { toNanos } from '../../src/auth/key-budget';
 import type { RequestLogRecord } from '../../src/observe/request-log';
 import { scenario } from '../fake-provider/scenario.ts';
 import { fakeLog, uniqueId } from '../support/fake-control';
@@ -73,6 +74,38 @@ describe('per-key budgets', () => {
     expect(served).toHaveLength(admitted.length);
     expect(state.spent_usd).toBeCloseTo(costOf(served), 8);
     expect(state.spent_usd + reservation).toBeGreaterThan(budget.usd);
+  });
+
+  it('settlements below the reservation give the rest back: wave after wave admits exactly what the remainder covers', async () => {
+    // Prompt-priced: a reservation counts a token per byte, the fake bills one per four characters.
+    const model = `local/${scenario({ id: uniqueId('budget-waves'), tokens: 1 })}`;
+    const prices = { [model]: { input: 1000, output: 0 } };
+    const gateway = deployed({ GATEWAY_CONFIG: JSON.stringify({ prices }) });
+    const body = { model, max_tokens: 1, messages: [{ role: 'user', content: 'x'.repeat(400) }] };
+    const reservation = toNanos((new TextEncoder().encode(JSON.stringify([body.messages, null])).length * 1000) / 1e6);
+    const budget = { usd: (10 * reservation) / 1e9, period: 'month' as const };
+    const key = await budgeted(budget);
+    const waves: number[] = [];
+    for (let wave = 0; wave < 5; wave++) {
+      const before = toNanos((await key.state()).spent_usd);
+      const responses = await Promise.all(
+        Array.from({ length: 10 }, () => callGateway({ body, env: gateway, headers: key.headers })),
+      );
+      await Promise.all(responses.map(settledAfter));
+      const admitted = responses.filter((res) => res.status === 200).length;
+      for (const res of responses.filter((r) => r.status !== 200)) {
+        expect((await errorOf(res)).code).toBe('budget_exceeded');
+      }
+      expect(admitted).toBe(Math.min(10, Math.floor((toNanos(budget.usd) - before) / reservation)));
+      waves.push(admitted);
+    }
+    const state = await key.state();
+    console.log(
+      `budget waves: budget $${budget.usd}, spent $${state.spent_usd}, admitted per wave ${waves.join(', ')}`,
+    );
+    expect(state.spent_usd).toBeLessThanOrEqual(budget.usd);
+    expect(state.spent_usd).toBeCloseTo(costOf(await recordsOf(key.id)), 8);
+    expect(waves.reduce((a, b) => a + b)).toBeGreaterThan(10);
   });
 
   it('a stream the provider runs past max_tokens is charged in full, and the key refused until the reset', async () => {
