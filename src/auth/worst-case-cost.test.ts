@@ -8,8 +8,12 @@ const prices = {
   'p/cheap': { input: 1, output: 2 },
   'p/dear': { input: 3, cache_write: 4, output: 10 },
 };
-const settings = (aliases: Record<string, unknown> = {}) =>
-  settingsFor({ GATEWAY_CONFIG: JSON.stringify({ prices, aliases }), BUDGET_DEFAULT_MAX_TOKENS: '100' });
+const settings = (aliases: Record<string, unknown> = {}, retries = 0) =>
+  settingsFor({
+    GATEWAY_CONFIG: JSON.stringify({ prices, aliases }),
+    BUDGET_DEFAULT_MAX_TOKENS: '100',
+    UPSTREAM_MAX_RETRIES: String(retries),
+  });
 const request = (model: string, extra: Partial<ChatRequest> = {}): ChatRequest => ({
   model,
   messages: [{ role: 'user', content: 'héllo' }],
@@ -30,16 +34,25 @@ describe('worstCaseCost', () => {
     expect(usdOf(worstCaseCost(request('p/cheap'), settings()))).toBeCloseTo((promptBytes * 1 + 100 * 2) / 1e6, 15);
   });
 
-  it('an alias costs its dearest target, and a hedge adds the prompt of each further leg', () => {
+  it('an alias costs its dearest target, and every other attempt it may make (retries, fallbacks, hedged legs) its prompt', () => {
     const aliases = {
       plain: { targets: ['p/cheap', 'p/dear'] },
       hedged: { targets: ['p/cheap', 'p/dear'], hedge: { after_ms: 0, max_parallel: 3 } },
     };
     const served = (promptBytes * 4 + 10 * 10) / 1e6;
-    expect(usdOf(worstCaseCost(request('plain', { max_tokens: 10 }), settings(aliases)))).toBeCloseTo(served, 15);
-    // Two targets: at most two legs run, whatever max_parallel says.
-    const hedged = worstCaseCost(request('hedged', { max_tokens: 10 }), settings(aliases));
-    expect(usdOf(hedged)).toBeCloseTo(served + (promptBytes * 4) / 1e6, 15);
+    const prompt = (promptBytes * 4) / 1e6;
+    for (const alias of ['plain', 'hedged']) {
+      // Two targets, no retries: one attempt besides the served one, whatever max_parallel says.
+      expect(usdOf(worstCaseCost(request(alias, { max_tokens: 10 }), settings(aliases)))).toBeCloseTo(
+        served + prompt,
+        15,
+      );
+      // Two targets with two retries each: six attempts, five that may be billed their prompt.
+      expect(usdOf(worstCaseCost(request(alias, { max_tokens: 10 }), settings(aliases, 2)))).toBeCloseTo(
+        served + 5 * prompt,
+        15,
+      );
+    }
   });
 
   it('names the first target without a price', () => {

@@ -1,6 +1,6 @@
 import { priceOf } from '../config/prices';
 import type { Settings } from '../config/settings';
-import { hedgeFor, resolveTargets } from '../routing/resolve-targets';
+import { resolveTargets } from '../routing/resolve-targets';
 import { type ChatRequest, maxOutputTokens } from '../schema/chat-request';
 import { ORIGIN } from '../schema/client-origin';
 import type { KeyBudget } from './api-key';
@@ -40,24 +40,24 @@ export type WorstCase = { usd: number } | { unpriced: string };
  * What admission reserves of a budget: the prompt as sent, one token per byte (no tokenizer
  * makes fewer bytes into a token, so this never under-counts text; images count at their encoded
  * size), at the dearest prompt price (cache writes cost more than plain input at some providers),
- * plus the output cap at the output price, for the dearest of the targets an alias may use. A
- * hedged alias adds the prompt of each further leg that may run beside the winner (legs that
- * lose are aborted at the winner's first token, having read the prompt).
+ * plus the output cap at the output price, for the dearest of the targets an alias may use. Every
+ * other attempt the request may make (each target's retries, fallbacks, hedged legs) may be
+ * billed its prompt without serving (a hedged leg that lost, one given up on while it prefilled:
+ * src/spine/request-record.ts), so each adds the prompt once more.
  */
 export function worstCaseCost(request: ChatRequest, settings: Settings): WorstCase {
   const prompt = encoder.encode(JSON.stringify([request.messages, request.tools ?? null])).length;
   const output = maxOutputTokens(request) ?? settings.BUDGET_DEFAULT_MAX_TOKENS;
   const targets = resolveTargets(request.model, settings);
   let served = 0;
-  let leg = 0;
+  let unserved = 0;
   for (const target of targets) {
     const price = priceOf(settings.GATEWAY_CONFIG.prices, target.providerId, target.model);
     if (!price) return { unpriced: `${target.providerId}/${target.model}` };
     const promptUsd = (prompt * Math.max(price.input, price.cached_input ?? 0, price.cache_write ?? 0)) / PER_MILLION;
     served = Math.max(served, promptUsd + (output * price.output) / PER_MILLION);
-    leg = Math.max(leg, promptUsd);
+    unserved = Math.max(unserved, promptUsd);
   }
-  const hedge = hedgeFor(request.model, settings);
-  const legs = hedge ? Math.min(hedge.maxParallel, targets.length) : 1;
-  return { usd: served + (legs - 1) * leg };
+  const attempts = targets.length * (1 + settings.UPSTREAM_MAX_RETRIES);
+  return { usd: served + (attempts - 1) * unserved };
 }

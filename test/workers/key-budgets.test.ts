@@ -12,14 +12,18 @@ import { bearer, createKey, deployed, errorOf } from './keys';
 const PRICE = { input: 1, output: 1000 };
 const NANO = 1e-9;
 
-/** A fake-provider model with its own price, so the record's cost and the budget are the test's to compute. */
+/**
+ * A fake-provider model with its own price, so the record's cost and the budget are the test's to
+ * compute; no retries, so a reservation is one attempt's worst case (worst-case-cost.test.ts counts retries).
+ */
 function priced(opts: Record<string, string | number>, aliases: Record<string, unknown> = {}) {
   const model = scenario(opts);
   const prices: Record<string, typeof PRICE> = { [`local/${model}`]: PRICE };
   for (const alias of Object.values(aliases) as { targets: string[] }[]) {
     for (const target of alias.targets) prices[target] = PRICE;
   }
-  return { model: `local/${model}`, env: deployed({ GATEWAY_CONFIG: JSON.stringify({ prices, aliases }) }) };
+  const config = JSON.stringify({ prices, aliases });
+  return { model: `local/${model}`, env: deployed({ GATEWAY_CONFIG: config, UPSTREAM_MAX_RETRIES: '0' }) };
 }
 
 async function budgeted(budget: KeyBudget) {
@@ -80,7 +84,7 @@ describe('per-key budgets', () => {
     // Prompt-priced: a reservation counts a token per byte, the fake bills one per four characters.
     const model = `local/${scenario({ id: uniqueId('budget-waves'), tokens: 1 })}`;
     const prices = { [model]: { input: 1000, output: 0 } };
-    const gateway = deployed({ GATEWAY_CONFIG: JSON.stringify({ prices }) });
+    const gateway = deployed({ GATEWAY_CONFIG: JSON.stringify({ prices }), UPSTREAM_MAX_RETRIES: '0' });
     const body = { model, max_tokens: 1, messages: [{ role: 'user', content: 'x'.repeat(400) }] };
     const reservation = toNanos((new TextEncoder().encode(JSON.stringify([body.messages, null])).length * 1000) / 1e6);
     const budget = { usd: (10 * reservation) / 1e9, period: 'month' as const };
