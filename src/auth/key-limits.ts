@@ -23,8 +23,9 @@ export type Admission =
   | { ok: false; reason: 'budget'; retryAfterSeconds: number; remainingUsd: number };
 
 /**
- * One key's request rate (a sliding 60 s window) and open streams (leases), exact because one
- * Durable Object owns them. Kept in its SQLite storage so an eviction does not forget open streams.
+ * One key's request rate (a sliding 60 s window), open streams (leases) and budget (their
+ * reservations and the period's spend: key-budget.ts), exact because one Durable Object owns
+ * them. Kept in its SQLite storage so an eviction does not forget open streams.
  */
 export class KeyLimits {
   private readonly ledger: BudgetLedger;
