@@ -91,6 +91,11 @@ export const settingsSchema = z.object({
    * is one extra minimal upstream request. 0 turns warm-ups off for every session.
    */
   SESSION_WARMUP_PER_MINUTE: z.coerce.number().int().min(0).max(60).default(6),
+  /**
+   * Under a key's budget, the output cap of a request that sets none (the gateway sets it): a
+   * budget reserves each request's worst case, and without a cap there is none to reserve.
+   */
+  BUDGET_DEFAULT_MAX_TOKENS: z.coerce.number().int().positive().default(4096),
   /** Log prompts and completions (after the guard's redaction) with each request record. */
   LOG_PAYLOADS: z
     .enum(['true', 'false'])

@@ -1,4 +1,5 @@
-import { admitCaller, type Caller } from '../auth/admission';
+import { admitCaller, type Caller, type Release } from '../auth/admission';
+import { capForBudget } from '../auth/worst-case-cost';
 import { settingsFor } from '../config/settings';
 import type { ClientFormat, ResponseMeta } from '../encoders/encoder';
 import { asGatewayError } from '../errors/gateway-error';
@@ -67,17 +68,18 @@ export async function serve(
     stream: request.stream === true,
     logPayloads: settings.LOG_PAYLOADS,
   });
-  let release: () => void = () => {};
+  let release: Release | undefined;
   const log = (record: RequestLogRecord) => {
-    release();
+    release?.(record.cost);
     writeRequestLog(record, env, waitUntil);
   };
   const onDone = (outcome: PumpOutcome, stats?: PumpStats, error?: unknown) =>
     log(recorder.streamed(outcome, stats, error));
 
   try {
-    const prepared = prepare({ env, settings, request, recorder, waitUntil });
-    release = await admitCaller(input, { model: request.model, holdsStream: true });
+    const capped = capForBudget(request, input.apiKey?.budget, settings);
+    const prepared = prepare({ env, settings, request: capped, recorder, waitUntil });
+    release = await admitCaller(input, { model: request.model, holdsStream: true, request: capped });
     const stages = prepared.stages({ emitMetrics: options.emitMetrics });
     const { control } = recorder;
     if (!request.stream) {
