@@ -63,6 +63,7 @@ export function responsesUsage(usage: DetailedUsage) {
       output_tokens_details: { reasoning_tokens: usage.reasoningTokens },
     }),
     total_tokens: input + output,
+    ...((usage.cost ?? usage.costUsd) !== undefined && { cost: usage.cost ?? usage.costUsd }),
   };
 }
 

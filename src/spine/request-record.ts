@@ -40,6 +40,14 @@ export interface RecordEnd {
   tokens?: RequestLogRecord['tokens'];
 }
 
+/**
+ * Attempts that end without a token yet are billed by the provider only when it was already
+ * reading the prompt: a hedged leg we cut, or one we gave up on while it prefilled (first-byte
+ * timeout). An HTTP error, a refused connection or a rate limit is answered before any work and
+ * is not billed, so a retry after one costs nothing extra.
+ */
+const BILLED_UNSERVED = new Set(['hedge_lost', 'first_byte_timeout']);
+
 const since = (at: number | undefined, start: number) => (at === undefined ? undefined : at - start);
 
 /**
@@ -105,10 +113,9 @@ export class RequestRecorder {
     const { records } = this.control;
     // Hedged legs that lost are recorded after the winner: the served one is the last without an error.
     const served = end.served ? attempts.findLast((attempt) => attempt.error === undefined) : undefined;
-    const usage = observation.usage;
     const p50 = observation.gaps.percentile(0.5);
     const guard = [...this.inputActions, ...records.guard];
-    const promptTokens = () => usage?.inputTokens ?? Math.ceil(JSON.stringify(this.messages).length / CHARS_PER_TOKEN);
+    const promptTokens = () => this.promptTokens();
     const tokens = end.tokens ?? this.tokens();
     return {
       requestId: facts.requestId,
@@ -148,8 +155,22 @@ export class RequestRecorder {
   }
 
   /**
-   * What the served attempt consumed at its model's price, plus the prompt each hedged leg that
-   * lost read (estimated); undefined when nothing was consumed.
+   * What the request has cost so far, in USD, for the usage the client is sent (`usage.cost`):
+   * the same figure the record will carry, read when the provider's usage arrives.
+   */
+  costSoFar(): number | undefined {
+    const served = this.attempts.findLast((attempt) => attempt.error === undefined);
+    return this.cost(served, this.tokens(), () => this.promptTokens())?.usd;
+  }
+
+  private promptTokens(): number {
+    return this.observation.usage?.inputTokens ?? Math.ceil(JSON.stringify(this.messages).length / CHARS_PER_TOKEN);
+  }
+
+  /**
+   * What the served attempt consumed at its model's price (or as the provider priced it), plus
+   * the prompt read by each attempt a provider bills without a token reaching us (see
+   * BILLED_UNSERVED), estimated; undefined when nothing was consumed.
    */
   private cost(
     served: AttemptRecord | undefined,
@@ -157,9 +178,12 @@ export class RequestRecorder {
     promptTokens: () => number,
   ): CostRecord | undefined {
     const parts: CostPart[] = [];
-    if (served) parts.push({ provider: served.provider, model: served.model, tokens, estimated: tokens.estimated });
+    if (served) {
+      const { provider, model } = served;
+      parts.push({ provider, model, tokens, estimated: tokens.estimated, reportedUsd: tokens.cost });
+    }
     for (const leg of this.attempts) {
-      if (leg.error !== 'hedge_lost') continue;
+      if (leg.error === undefined || !BILLED_UNSERVED.has(leg.error)) continue;
       parts.push({ provider: leg.provider, model: leg.model, tokens: { input: promptTokens() }, estimated: true });
     }
     return parts.length === 0 ? undefined : requestCost(parts, this.prices);
