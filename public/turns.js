@@ -26,6 +26,7 @@
  * @property {HTMLPreElement} [object]
  * @property {HTMLElement} [result]
  * @property {{ ttftMs: number, tokensPerSecond: number } } [gateway]
+ * @property {number} [cost]   USD, the reply's `usage.cost` as the gateway reported it
  */
 
 /** @type {Map<string, Turn>} */

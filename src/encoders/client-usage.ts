@@ -3,11 +3,15 @@ import type { Usage } from '../stream/events';
 type Json = Record<string, unknown>;
 
 /**
- * `usage.cost` in USD, as OpenRouter's clients read it. The provider's own `cost` wins and goes
- * out untouched (it is what the provider bills); otherwise the gateway's figure for the request.
+ * The client's `usage.cost` in USD, as OpenRouter's clients read it. The provider's own `cost`
+ * wins and goes out untouched (it is what the provider bills); otherwise the gateway's figure
+ * for the request.
  */
+export const clientCost = (usage: Usage): number | undefined => usage.cost ?? usage.costUsd;
+
+/** `out` with the client's `cost`, unless it already carries one (the provider's own object). */
 export function withCost(out: Json, usage: Usage): Json {
-  const cost = usage.cost ?? usage.costUsd;
+  const cost = clientCost(usage);
   if (out.cost === undefined && cost !== undefined) out.cost = cost;
   return out;
 }

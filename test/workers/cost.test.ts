@@ -3,6 +3,7 @@ import type { RequestLogRecord } from '../../src/observe/request-log';
 import { scenario } from '../fake-provider/scenario.ts';
 import { uniqueId } from '../support/fake-control';
 import { callGateway, chat, fakeEnv, readSse, settledAfter } from './gateway';
+import { createSession, parseSessionSse, post } from './session-client';
 
 const admin = { ADMIN_API_KEY: 'admin-secret' };
 const PROMPT = [{ role: 'user', content: 'Hello' }];
@@ -165,5 +166,15 @@ describe('cost per request, from the usage each dialect reports', () => {
     expect(fallbackRecord.attempts.map((attempt) => attempt.error)).toEqual(['first_byte_timeout', undefined]);
     expect(fallbackRecord.cost?.estimated).toBe(true);
     expect(fallbackRecord.cost?.usd).toBeCloseTo(handCost(PROMPT_TOKENS, 0, 2) + handCost(PROMPT_TOKENS, 0, 0), 12);
+  });
+});
+
+describe('cost in a session turn', () => {
+  it("the turn's usage event carries the cost, in USD", async () => {
+    // Session objects price with their own bindings' config: the built-in table, where the simulator costs 0.
+    const { id } = await createSession({ model: 'sim/fast' });
+    const res = await post(id, 'messages', { content: 'Hello', stream: true });
+    const usage = parseSessionSse(await res.text()).find((frame) => frame.event === 'usage');
+    expect(usage?.data).toMatchObject({ inputTokens: expect.any(Number), outputTokens: expect.any(Number), cost: 0 });
   });
 });
