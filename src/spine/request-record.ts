@@ -115,7 +115,6 @@ export class RequestRecorder {
     const served = end.served ? attempts.findLast((attempt) => attempt.error === undefined) : undefined;
     const p50 = observation.gaps.percentile(0.5);
     const guard = [...this.inputActions, ...records.guard];
-    const promptTokens = () => this.promptTokens();
     const tokens = end.tokens ?? this.tokens();
     return {
       requestId: facts.requestId,
@@ -131,7 +130,7 @@ export class RequestRecorder {
       outcome: end.outcome,
       attempts,
       ...countAttempts(attempts),
-      hedgesLost: hedgesLost(attempts, promptTokens),
+      hedgesLost: hedgesLost(attempts, () => this.promptTokens()),
       routing: this.routing,
       upstreamTtftMs: since(end.upstreamFirstAt, facts.receivedAt),
       clientTtftMs: since(observation.firstContentAt, facts.receivedAt),
@@ -140,7 +139,7 @@ export class RequestRecorder {
           ? undefined
           : { p50, p95: observation.gaps.percentile(0.95) ?? p50, max: observation.gaps.max },
       tokens,
-      cost: this.cost(served, tokens, promptTokens),
+      cost: this.cost(served, tokens),
       finishReason: observation.finishReason,
       refused: observation.refused || undefined,
       guard: guard.length > 0 ? guard : undefined,
@@ -160,9 +159,10 @@ export class RequestRecorder {
    */
   costSoFar(): number | undefined {
     const served = this.attempts.findLast((attempt) => attempt.error === undefined);
-    return this.cost(served, this.tokens(), () => this.promptTokens())?.usd;
+    return this.cost(served, this.tokens())?.usd;
   }
 
+  /** The prompt's tokens: as the provider counted them, else estimated from the prompt sent. */
   private promptTokens(): number {
     return this.observation.usage?.inputTokens ?? Math.ceil(JSON.stringify(this.messages).length / CHARS_PER_TOKEN);
   }
@@ -172,11 +172,7 @@ export class RequestRecorder {
    * the prompt read by each attempt a provider bills without a token reaching us (see
    * BILLED_UNSERVED), estimated; undefined when nothing was consumed.
    */
-  private cost(
-    served: AttemptRecord | undefined,
-    tokens: RequestLogRecord['tokens'],
-    promptTokens: () => number,
-  ): CostRecord | undefined {
+  private cost(served: AttemptRecord | undefined, tokens: RequestLogRecord['tokens']): CostRecord | undefined {
     const parts: CostPart[] = [];
     if (served) {
       const { provider, model } = served;
@@ -184,7 +180,7 @@ export class RequestRecorder {
     }
     for (const leg of this.attempts) {
       if (leg.error === undefined || !BILLED_UNSERVED.has(leg.error)) continue;
-      parts.push({ provider: leg.provider, model: leg.model, tokens: { input: promptTokens() }, estimated: true });
+      parts.push({ provider: leg.provider, model: leg.model, tokens: { input: this.promptTokens() }, estimated: true });
     }
     return parts.length === 0 ? undefined : requestCost(parts, this.prices);
   }

@@ -93,22 +93,25 @@ describe('cost per request, from the usage each dialect reports', () => {
     expect(body.usage).toMatchObject({ output_tokens: 3, cost: record.cost?.usd });
   });
 
-  it('/v1/responses passed through: the upstream final usage gains cost, nothing else changes', async () => {
-    const model = `local/${scenario({ id: uniqueId('cost-rp'), tokens: 3, cached: 1 })}`;
-    const env = pricedEnv([model], { LOCAL_RESPONSES_API: 'true' });
-    const res = await callGateway({ path: '/v1/responses', body: { model, input: 'Hello', stream: true }, env });
-    const events = dataOf(await res.text());
-    const completed = events.find((event) => event?.type === 'response.completed');
-    const record = await recordOf(res, env, model);
-    // The Responses input is the bare string: the fake counts its JSON.
-    const prompt = Math.ceil(JSON.stringify('Hello').length / 4);
-    expect(record.cost?.usd).toBeCloseTo(handCost(prompt, 1, 3), 12);
-    expect(completed.response.usage).toMatchObject({
-      input_tokens: prompt,
-      input_tokens_details: { cached_tokens: 1 },
-      cost: record.cost?.usd,
+  for (const stream of [true, false]) {
+    it(`/v1/responses passed through (stream: ${stream}): the upstream's final usage gains cost`, async () => {
+      const model = `local/${scenario({ id: uniqueId('cost-rp'), tokens: 3, cached: 1 })}`;
+      const env = pricedEnv([model], { LOCAL_RESPONSES_API: 'true' });
+      const res = await callGateway({ path: '/v1/responses', body: { model, input: 'Hello', stream }, env });
+      const final = stream
+        ? dataOf(await res.text()).find((event) => event?.type === 'response.completed').response
+        : await res.json();
+      const record = await recordOf(res, env, model);
+      // The Responses input is the bare string: the fake counts its JSON.
+      const prompt = Math.ceil(JSON.stringify('Hello').length / 4);
+      expect(record.cost?.usd).toBeCloseTo(handCost(prompt, 1, 3), 12);
+      expect(final.usage).toMatchObject({
+        input_tokens: prompt,
+        input_tokens_details: { cached_tokens: 1 },
+        cost: record.cost?.usd,
+      });
     });
-  });
+  }
 
   it('a provider that reports no usage: the cost is an estimate, flagged so', async () => {
     const model = `local/${scenario({ id: uniqueId('cost-est'), tokens: 4, no_usage: 1 })}`;
