@@ -6,11 +6,19 @@ import { send, tried, twoTargets } from './routed-targets';
 
 const ADMIN_HEADERS = { authorization: 'Bearer admin-secret' };
 
+interface StatsBody {
+  data: { target: string; expected_cost_ms: number }[];
+  cost_aliases: { alias: string; max_ttft_ms: number | null; order: string[] }[];
+}
+
+async function targetStats(environment: Record<string, unknown>): Promise<StatsBody> {
+  const res = await callGateway({ path: '/v1/stats/targets', env: environment, headers: ADMIN_HEADERS });
+  return (await res.json()) as StatsBody;
+}
+
 /** Target → the expected TTFT routing ranks by, from GET /v1/stats/targets. */
 async function expectedTtfts(environment: Record<string, unknown>): Promise<Map<string, number>> {
-  const res = await callGateway({ path: '/v1/stats/targets', env: environment, headers: ADMIN_HEADERS });
-  const { data } = (await res.json()) as { data: { target: string; expected_cost_ms: number }[] };
-  return new Map(data.map((entry) => [entry.target, entry.expected_cost_ms]));
+  return new Map((await targetStats(environment)).data.map((entry) => [entry.target, entry.expected_cost_ms]));
 }
 
 async function recordOf(res: Response, environment: Record<string, unknown>): Promise<RequestLogRecord> {
@@ -46,6 +54,10 @@ describe('cost routing (aliases[…].routing.strategy "cost")', () => {
     expect(switchedAfter).toBeGreaterThanOrEqual(2);
     expect(switchedAfter).toBeLessThanOrEqual(3);
     expect(await tried(ids, () => send(environment))).toEqual([dear.id]);
+    // The admin's view of the alias says the same.
+    expect((await targetStats(environment)).cost_aliases).toEqual([
+      { alias: 'routed', explore: 0, max_ttft_ms: COST.max_ttft_ms, order: targets },
+    ]);
 
     // dear turns slow too: 20 → 134 → 214 ms, past the bound on its second 400 ms sample.
     await setFakeSpeed(dear.id, 400);
