@@ -83,6 +83,25 @@ describe('cost per request, from the usage each dialect reports', () => {
     expect(delta.usage).toMatchObject({ cache_read_input_tokens: 3, output_tokens: 4, cost: record.cost?.usd });
   });
 
+  it("Anthropic upstream, non-streaming /v1/messages and an OpenAI client: each usage carries the record's cost", async () => {
+    const model = `anthropic/${scenario({ id: uniqueId('cost-an-x'), tokens: 2, cached: 1 })}`;
+    const env = pricedEnv([model]);
+    const message = await callGateway({ path: '/v1/messages', body: { model, max_tokens: 64, messages: PROMPT }, env });
+    const { usage } = (await message.json()) as { usage: Record<string, unknown> };
+    const completion = await callGateway({ body: { model, messages: PROMPT }, env });
+    const openai = ((await completion.json()) as { usage: Record<string, unknown> }).usage;
+    const fromMessages = await recordOf(message, env, model);
+    const fromChat = await recordOf(completion, env, model);
+    expect(fromMessages.cost?.usd).toBeCloseTo(handCost(PROMPT_TOKENS, 1, 2), 12);
+    expect(usage).toMatchObject({ input_tokens: PROMPT_TOKENS - 1, cache_read_input_tokens: 1, output_tokens: 2 });
+    expect(usage.cost).toBe(fromMessages.cost?.usd);
+    // Translated to Anthropic, the prompt's content is a list of blocks: more characters, more tokens.
+    const prompt = fromChat.tokens.input ?? 0;
+    expect(fromChat.cost?.usd).toBeCloseTo(handCost(prompt, 1, 2), 12);
+    expect(openai).toMatchObject({ prompt_tokens: prompt, prompt_tokens_details: { cached_tokens: 1 } });
+    expect(openai.cost).toBe(fromChat.cost?.usd);
+  });
+
   it('/v1/responses: the final response usage carries cost', async () => {
     const model = `local/${scenario({ id: uniqueId('cost-rs'), tokens: 3, reasoning: 1 })}`;
     const env = pricedEnv([model]);
