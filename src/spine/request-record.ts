@@ -176,7 +176,10 @@ export class RequestRecorder {
     const parts: CostPart[] = [];
     if (served) {
       const { provider, model } = served;
-      parts.push({ provider, model, tokens, estimated: tokens.estimated, reportedUsd: tokens.cost });
+      // A provider that reported no prompt count still read the prompt: it is priced at the estimate.
+      const input = tokens.input ?? this.promptTokens();
+      const estimated = tokens.estimated || tokens.input === undefined;
+      parts.push({ provider, model, tokens: { ...tokens, input }, estimated, reportedUsd: tokens.cost });
     }
     for (const leg of this.attempts) {
       if (leg.error === undefined || !BILLED_UNSERVED.has(leg.error)) continue;
