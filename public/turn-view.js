@@ -129,9 +129,9 @@ export function flag(turn, action, rule) {
   turn.reply.classList.add('guarded');
 }
 
-const fmt = (/** @type {number | null} */ v, digits = 0) => (v === null ? '–' : v.toFixed(digits));
 /** A reply costs fractions of a cent: two significant digits say it without a row of zeros. */
 const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', maximumSignificantDigits: 2 });
+const fmt = (/** @type {number | null} */ v, digits = 0) => (v === null ? '–' : v.toFixed(digits));
 
 /** The reply's timings: only those it has (a reply that failed before its first token has none). @param {Turn} turn */
 export function renderMeta(turn) {
