@@ -6,17 +6,23 @@ import { pricesSchema } from './prices';
 
 const ms = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 
-const strategy = z.enum(['ordered', 'latency']);
+const strategy = z.enum(['ordered', 'latency', 'cost']);
 /** Share of requests that try a target other than the best, so a recovered one is measured again. */
 const DEFAULT_EXPLORE = 0.05;
 
 /**
  * `ordered`: the configured order. `latency`: cheapest measured expected TTFT first (see
- * src/routing/target-stats.ts); the short string form takes the default exploration.
+ * src/routing/target-stats.ts). `cost`: the cheapest target whose expected TTFT is within
+ * `max_ttft_ms` (no bound when absent), else the fastest (src/routing/cost-order.ts). The short
+ * string form takes the default exploration.
  */
 const routingSchema = z.union([
-  strategy.transform((name) => ({ strategy: name, explore: DEFAULT_EXPLORE })),
-  z.strictObject({ strategy, explore: z.number().min(0).max(1).default(DEFAULT_EXPLORE) }),
+  strategy.transform((name) => ({ strategy: name, explore: DEFAULT_EXPLORE, max_ttft_ms: undefined })),
+  z.strictObject({
+    strategy,
+    explore: z.number().min(0).max(1).default(DEFAULT_EXPLORE),
+    max_ttft_ms: z.int().min(1).max(600_000).optional(),
+  }),
 ]);
 
 /**

@@ -24,4 +24,12 @@ describe('cost', () => {
       estimated: false,
     });
   });
+
+  it("takes the provider's own figure for its part over the table, and says so", () => {
+    const parts = [
+      { provider: 'openrouter', model: 'x/y', tokens: { input: 10, output: 10 }, estimated: false, reportedUsd: 0.5 },
+      { provider: 'openai', model: 'gpt-4o-mini', tokens: { input: 1_000_000 }, estimated: true },
+    ];
+    expect(requestCost(parts, {})).toEqual({ usd: 0.65, estimated: true, reported: true });
+  });
 });

@@ -17,6 +17,8 @@ export interface CostRecord {
   usd?: number;
   estimated: boolean;
   unpriced?: string[];
+  /** The served attempt's share is the provider's own figure (its `usage.cost`), not the price table's. */
+  reported?: boolean;
 }
 
 const PER_MILLION = 1_000_000;
@@ -40,19 +42,32 @@ export interface CostPart {
   model: string;
   tokens: TokenCounts;
   estimated: boolean;
+  /**
+   * What the provider said this part cost (OpenRouter's `usage.cost`). It wins over the table:
+   * it is what the provider bills, after its own routing and discounts, and it prices models the
+   * table does not know.
+   */
+  reportedUsd?: number;
 }
 
 /** The request's cost from its parts, each at its model's price (the operator's, else built in). */
 export function requestCost(parts: readonly CostPart[], prices: Readonly<Record<string, Price>>): CostRecord {
   let usd = 0;
   let estimated = false;
+  let reported = false;
   const unpriced = new Set<string>();
   for (const part of parts) {
+    estimated ||= part.estimated;
+    if (part.reportedUsd !== undefined) {
+      usd += part.reportedUsd;
+      reported = true;
+      continue;
+    }
     const price = priceOf(prices, part.provider, part.model);
     if (!price) unpriced.add(`${part.provider}/${part.model}`);
     else usd += tokensCost(part.tokens, price);
-    estimated ||= part.estimated;
   }
-  if (unpriced.size > 0) return { estimated, unpriced: [...unpriced] };
-  return { usd, estimated };
+  const source = reported ? { reported } : {};
+  if (unpriced.size > 0) return { estimated, unpriced: [...unpriced], ...source };
+  return { usd, estimated, ...source };
 }

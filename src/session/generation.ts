@@ -1,3 +1,4 @@
+import { clientCost } from '../encoders/client-usage';
 import { asGatewayError, GatewayError } from '../errors/gateway-error';
 import type { Connection } from '../pipeline/connection';
 import type { Resume } from '../pipeline/splice';
@@ -32,7 +33,7 @@ export interface GenerationOptions {
   onEvents(events: SessionEvent[]): void;
 }
 
-/** Maps the gateway's events to what a session viewer sees; usage and parser annotations stay inside. */
+/** Maps the gateway's events to what a session viewer sees; parser annotations stay inside. */
 function toSessionEvent(event: StreamEvent): SessionEvent | undefined {
   switch (event.type) {
     case 'text':
@@ -47,6 +48,10 @@ function toSessionEvent(event: StreamEvent): SessionEvent | undefined {
       return { type: 'guard', action: event.action, rule: event.rule };
     case 'retract':
       return { type: 'retract', chars: event.chars, reason: event.reason };
+    case 'usage': {
+      const { inputTokens, outputTokens } = event.usage;
+      return { type: 'usage', inputTokens, outputTokens, cost: clientCost(event.usage) };
+    }
     default:
       return undefined;
   }

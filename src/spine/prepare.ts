@@ -75,7 +75,11 @@ export function prepare(input: PrepareInput): PreparedRequest {
     stages: ({ emitMetrics }) => {
       const timed = timeStages(pipeline.stages(recorder.control));
       recorder.timings = timed.timings;
-      const observe = createObserveStage(recorder.observation, { emitMetrics, receivedAt: recorder.facts.receivedAt });
+      const observe = createObserveStage(recorder.observation, {
+        emitMetrics,
+        receivedAt: recorder.facts.receivedAt,
+        cost: () => recorder.costSoFar(),
+      });
       return [...timed.stages, observe];
     },
   };

@@ -43,6 +43,14 @@ export interface RecordEnd {
   tokens?: RequestLogRecord['tokens'];
 }
 
+/**
+ * Attempts that end without a token yet are billed by the provider only when it was already
+ * reading the prompt: a hedged leg we cut, or one we gave up on while it prefilled (first-byte
+ * timeout). An HTTP error, a refused connection or a rate limit is answered before any work and
+ * is not billed, so a retry after one costs nothing extra.
+ */
+const BILLED_UNSERVED = new Set(['hedge_lost', 'first_byte_timeout']);
+
 const since = (at: number | undefined, start: number) => (at === undefined ? undefined : at - start);
 
 /**
@@ -109,10 +117,8 @@ export class RequestRecorder {
     const { records } = this.control;
     // Hedged legs that lost are recorded after the winner: the served one is the last without an error.
     const served = end.served ? attempts.findLast((attempt) => attempt.error === undefined) : undefined;
-    const usage = observation.usage;
     const p50 = observation.gaps.percentile(0.5);
     const guard = [...this.inputActions, ...records.guard];
-    const promptTokens = () => usage?.inputTokens ?? Math.ceil(JSON.stringify(this.messages).length / CHARS_PER_TOKEN);
     const tokens = end.tokens ?? this.tokens();
     return {
       requestId: facts.requestId,
@@ -128,7 +134,7 @@ export class RequestRecorder {
       outcome: end.outcome,
       attempts,
       ...countAttempts(attempts),
-      hedgesLost: hedgesLost(attempts, promptTokens),
+      hedgesLost: hedgesLost(attempts, () => this.promptTokens()),
       routing: this.routing,
       upstreamTtftMs: since(end.upstreamFirstAt, facts.receivedAt),
       clientTtftMs: since(observation.firstContentAt, facts.receivedAt),
@@ -137,7 +143,7 @@ export class RequestRecorder {
           ? undefined
           : { p50, p95: observation.gaps.percentile(0.95) ?? p50, max: observation.gaps.max },
       tokens,
-      cost: this.cost(served, tokens, promptTokens),
+      cost: this.cost(served, tokens),
       finishReason: observation.finishReason,
       refused: observation.refused || undefined,
       guard: guard.length > 0 ? guard : undefined,
@@ -153,19 +159,36 @@ export class RequestRecorder {
   }
 
   /**
-   * What the served attempt consumed at its model's price, plus the prompt each hedged leg that
-   * lost read (estimated); undefined when nothing was consumed.
+   * What the request has cost so far, in USD, for the usage the client is sent (`usage.cost`):
+   * the same figure the record will carry, read when the provider's usage arrives.
    */
-  private cost(
-    served: AttemptRecord | undefined,
-    tokens: RequestLogRecord['tokens'],
-    promptTokens: () => number,
-  ): CostRecord | undefined {
+  costSoFar(): number | undefined {
+    const served = this.attempts.findLast((attempt) => attempt.error === undefined);
+    return this.cost(served, this.tokens())?.usd;
+  }
+
+  /** The prompt's tokens: as the provider counted them, else estimated from the prompt sent. */
+  private promptTokens(): number {
+    return this.observation.usage?.inputTokens ?? Math.ceil(JSON.stringify(this.messages).length / CHARS_PER_TOKEN);
+  }
+
+  /**
+   * What the served attempt consumed at its model's price (or as the provider priced it), plus
+   * the prompt read by each attempt a provider bills without a token reaching us (see
+   * BILLED_UNSERVED), estimated; undefined when nothing was consumed.
+   */
+  private cost(served: AttemptRecord | undefined, tokens: RequestLogRecord['tokens']): CostRecord | undefined {
     const parts: CostPart[] = [];
-    if (served) parts.push({ provider: served.provider, model: served.model, tokens, estimated: tokens.estimated });
+    if (served) {
+      const { provider, model } = served;
+      // A provider that reported no prompt count still read the prompt: it is priced at the estimate.
+      const input = tokens.input ?? this.promptTokens();
+      const estimated = tokens.estimated || tokens.input === undefined;
+      parts.push({ provider, model, tokens: { ...tokens, input }, estimated, reportedUsd: tokens.cost });
+    }
     for (const leg of this.attempts) {
-      if (leg.error !== 'hedge_lost') continue;
-      parts.push({ provider: leg.provider, model: leg.model, tokens: { input: promptTokens() }, estimated: true });
+      if (leg.error === undefined || !BILLED_UNSERVED.has(leg.error)) continue;
+      parts.push({ provider: leg.provider, model: leg.model, tokens: { input: this.promptTokens() }, estimated: true });
     }
     return parts.length === 0 ? undefined : requestCost(parts, this.prices);
   }

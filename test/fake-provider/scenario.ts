@@ -50,6 +50,12 @@ export type Scenario = {
   speedKey: string | null;
   /** Models a prefix cache: TTFT grows by this many ms per 1000 prompt chars no earlier request of this id covered (prefix-cache.ts). */
   prefixCache: number | null;
+  /** Prompt tokens the usage reports as read from the provider's cache (capped at the prompt). */
+  cached: number;
+  /** Output tokens the usage reports as reasoning (capped at the output; they stay inside it). */
+  reasoning: number;
+  /** OpenAI usage carries `cost` in USD, this many millionths (OpenRouter prices its requests itself). */
+  costMicros: number | null;
   /** Streams `test/fixtures/<replay>.sse` as it is (after ttft), for fidelity tests: every field a real upstream sends. */
   replay: string | null;
 };
@@ -91,6 +97,9 @@ export const DEFAULT_SCENARIO: Scenario = {
   tailPct: 0,
   speedKey: null,
   prefixCache: null,
+  cached: 0,
+  reasoning: 0,
+  costMicros: null,
   replay: null,
 };
 
@@ -145,6 +154,9 @@ const KEYS: Record<string, [keyof Scenario, Kind]> = {
   speed_key: ['speedKey', 'id'],
   prefix_cache: ['prefixCache', 'int'],
   replay: ['replay', 'fixture'],
+  cached: ['cached', 'int'],
+  reasoning: ['reasoning', 'int'],
+  cost_micros: ['costMicros', 'int'],
 };
 
 function convert(kind: Kind, raw: string): string | number | boolean | null {

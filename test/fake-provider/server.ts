@@ -183,6 +183,9 @@ export async function startFakeProvider(port = 0): Promise<FakeProvider> {
       obfuscation: kind !== 'anthropic' && opts.include_obfuscation !== false,
       usageTwice: s.usageTwice,
       usagePartial: s.usagePartial,
+      cached: s.cached,
+      reasoning: s.reasoning,
+      costMicros: s.costMicros,
     };
     const fail = s.status !== null && (s.failTimes === null || attempt <= s.failTimes);
     await drive(conn, { wire, ctx, scenario: s, stream: body.stream === true, fail, headers, resume });
