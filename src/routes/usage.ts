@@ -1,7 +1,9 @@
 import { Hono } from 'hono';
 import * as z from 'zod';
-import type { AppEnv } from '../app-env';
+import type { AppEnv, Bindings } from '../app-env';
+import type { ApiKeyRecord } from '../auth/api-key';
 import { gatewayAuth } from '../auth/gateway-auth';
+import { findKeyById } from '../auth/key-store';
 import { GatewayError } from '../errors/gateway-error';
 import { withStorage } from '../errors/storage';
 import { presentsAdminKey } from '../middleware/admin-auth';
@@ -79,12 +81,21 @@ export const usage = new Hono<AppEnv>()
       () => readUsage(db, { since, until: until + DAY_MS, keyId }),
       c.get('requestId'),
     );
+    const key = own === undefined ? (q.key === undefined ? null : await findKeyById(db, q.key)) : c.get('apiKey');
     return c.json({
       object: 'usage',
       since: isoDay(since),
       until: isoDay(until),
       key: keyId ?? null,
       ...report,
-      budget: null,
+      budget: await budgetOf(c.env, key),
     });
   });
+
+/** The key's budget as its limiter holds it (spent, reserved, reset); null for a key without one, or for all keys. */
+async function budgetOf(env: Bindings, key: ApiKeyRecord | null | undefined) {
+  const limiter = env.KEY_LIMITER;
+  if (!key?.budget || !limiter) return null;
+  const { budget } = key;
+  return withStorage('key limiter', () => limiter.get(limiter.idFromName(key.id)).budget(budget));
+}

@@ -137,4 +137,25 @@ describe('GET /v1/usage', () => {
     }
     expect((await usageOf(env, {})).status).toBe(401);
   });
+
+  it("reports a budgeted key's budget as its limiter holds it: spent equals its records' cost, nothing left reserved", async () => {
+    const { cheap, env } = setup();
+    const carol = await createKey({ budget: { usd: 1, period: 'day' } });
+    await send(env, carol.key, cheap);
+    await send(env, carol.key, cheap);
+    const spent = (await logsOf(env, carol.id)).reduce((total, r) => total + (r.cost?.usd ?? 0), 0);
+    expect(spent).toBeGreaterThan(0);
+    const tomorrow = Math.ceil(Date.now() / 86_400_000) * 86_400;
+
+    for (const [headers, query] of [
+      [bearer(carol.key), ''],
+      [ADMIN, `?key=${carol.id}`],
+    ] as const) {
+      const body = (await (await usageOf(env, headers, query)).json()) as UsageBody;
+      expect(body.budget).toMatchObject({ limit_usd: 1, reserved_usd: 0, period: 'day', resets_at: tomorrow });
+      expect((body.budget as { spent_usd: number }).spent_usd).toBeCloseTo(spent, 9);
+    }
+    const all = (await (await usageOf(env, ADMIN)).json()) as UsageBody;
+    expect(all.budget).toBeNull();
+  });
 });
