@@ -58,7 +58,6 @@ const target = (connection: Connection) => `${connection.provider.id}/${connecti
  * dropped, and so is the repeat its provider is known to send first.
  */
 export class Splicer {
-  readonly records: SpliceRecord[] = [];
   private text = '';
   private continuable = true;
   private preamble = false;
@@ -67,7 +66,10 @@ export class Splicer {
   private matched = 0;
   private failedAt = 0;
 
-  constructor(private readonly resume: Resume) {}
+  constructor(
+    private readonly resume: Resume,
+    readonly records: SpliceRecord[] = [],
+  ) {}
 
   /** Whether a failure now may be spliced: only a reply that is plain text so far. */
   get possible(): boolean {

@@ -54,7 +54,7 @@ export class UpstreamPump {
     resume?: Resume,
   ) {
     this.lastContentAt = Date.now();
-    const splicer = resume && new Splicer(resume);
+    const splicer = resume && new Splicer(resume, control?.splices);
     this.splicer = splicer;
     if (splicer) this.stats.splices = splicer.records;
     const pass = splicer ? (event: StreamEvent) => splicer.pass(event, sink) : sink;

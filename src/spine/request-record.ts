@@ -169,16 +169,35 @@ export class RequestRecorder {
 
   /** The prompt's tokens: as the provider counted them, else estimated from the prompt sent. */
   private promptTokens(): number {
-    return this.observation.usage?.inputTokens ?? Math.ceil(JSON.stringify(this.messages).length / CHARS_PER_TOKEN);
+    return this.observation.usage?.inputTokens ?? this.promptEstimate();
+  }
+
+  /** The prompt sent, estimated: after a splice the provider's count is the continuation's, prefix included. */
+  private promptEstimate(): number {
+    return Math.ceil(JSON.stringify(this.messages).length / CHARS_PER_TOKEN);
   }
 
   /**
    * What the served attempt consumed at its model's price (or as the provider priced it), plus
    * the prompt read by each attempt a provider bills without a token reaching us (see
-   * BILLED_UNSERVED), estimated; undefined when nothing was consumed.
+   * BILLED_UNSERVED), estimated, and each attempt a splice took over from: its prompt and the
+   * reply it produced up to the splice, estimated; undefined when nothing was consumed.
    */
   private cost(served: AttemptRecord | undefined, tokens: RequestLogRecord['tokens']): CostRecord | undefined {
     const parts: CostPart[] = [];
+    const { splices } = this.control;
+    let offset = 0;
+    let input = this.promptEstimate();
+    for (const splice of splices) {
+      // `from` is `provider/model`; a model may hold slashes of its own.
+      const cut = splice.from.indexOf('/');
+      const output = Math.max(0, splice.offsetTokens - offset);
+      const part = { provider: splice.from.slice(0, cut), model: splice.from.slice(cut + 1) };
+      parts.push({ ...part, tokens: { input, output }, estimated: true });
+      // The next attempt to fail, if one does, read this continuation's prompt.
+      offset = splice.offsetTokens;
+      input = splice.promptTokens;
+    }
     if (served) {
       const { provider, model } = served;
       // A provider that reported no prompt count still read the prompt: it is priced at the estimate.

@@ -96,4 +96,27 @@ describe('mid-stream failover with splice', () => {
       }
     });
   }
+
+  it("the record's cost counts the attempt that failed (its prompt and the reply up to the splice) and the continuation", async () => {
+    const first = `local/${scenario({ id: uniqueId('first'), tokens: TOKENS, truncate_after: 9 })}`;
+    const second = `anthropic/${scenario({ id: uniqueId('second'), tokens: TOKENS })}`;
+    const prices = { [first]: { input: 2, output: 10 }, [second]: { input: 3, output: 15 } };
+    const alias = uniqueId('spliced');
+    const config = { aliases: { [alias]: { targets: [first, second], resume: { mode: 'splice' } } }, prices };
+    const env = fakeEnv({ UPSTREAM_MAX_RETRIES: '0', GATEWAY_CONFIG: JSON.stringify(config) });
+    const body = chat(alias, { stream: true });
+    const res = await callGateway({ body, env });
+    expect(contentOf(await readSse(res))).toBe(reply);
+
+    const record = await recordFor(alias);
+    const splice = record.splices?.[0];
+    expect(splice?.offsetTokens).toBeGreaterThan(0);
+    const { input = 0, output = 0 } = record.tokens;
+    expect(input).toBeGreaterThan(0);
+    const prompt = Math.ceil(JSON.stringify(body.messages).length / 4);
+    const failed = prompt * 2 + (splice?.offsetTokens ?? 0) * 10;
+    const continuation = input * 3 + output * 15;
+    expect(record.cost).toEqual({ usd: expect.any(Number), estimated: true });
+    expect(record.cost?.usd).toBeCloseTo((failed + continuation) / 1e6, 12);
+  });
 });
