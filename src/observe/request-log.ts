@@ -120,10 +120,14 @@ export function hedgesLost(
   return legs === 0 ? undefined : { legs, inputTokens: legs * promptTokens() };
 }
 
+/** The gateway's own 429s: the key's limits refused the request, no provider was asked. */
+const KEY_LIMIT_CODES = new Set(['key_rate_limited', 'key_concurrency_limited', 'budget_exceeded']);
+
 /** The outcome of a request that failed with `error` before it streamed. */
 export function failureOutcome(error: GatewayError): Outcome {
   if (error.code === 'internal_error') return 'gateway_error';
   if (error.status === 504) return 'timeout';
   if (error.code === 'upstream_truncated') return 'truncated';
-  return error.status < 500 && error.status !== 429 ? 'rejected' : 'upstream_error';
+  if (error.status === 429 && !KEY_LIMIT_CODES.has(error.code)) return 'upstream_error';
+  return error.status < 500 ? 'rejected' : 'upstream_error';
 }

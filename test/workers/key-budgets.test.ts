@@ -76,6 +76,10 @@ describe('per-key budgets', () => {
     expect(admitted.length).toBeGreaterThanOrEqual(10);
     expect(admitted.length + refused.length).toBe(50);
     expect(served).toHaveLength(admitted.length);
+    // Refused by the key's own limit, not by a provider: no upstream was asked.
+    const rejected = records.filter((r) => r.error === 'budget_exceeded');
+    expect(rejected).toHaveLength(refused.length);
+    expect(rejected.every((r) => r.outcome === 'rejected' && r.attempts.length === 0)).toBe(true);
     expect(state.spent_usd).toBeCloseTo(costOf(served), 8);
     expect(state.spent_usd + reservation).toBeGreaterThan(budget.usd);
   });
