@@ -32,26 +32,15 @@ const dir = mkdtempSync(join(os.tmpdir(), 'infe-responses-bench-'));
 const stops = [];
 try {
   const { name: bundleName } = await procs.buildBundle(dir, 'dev');
-  const settings = procs.wranglerSettings('dev');
   const fake = await procs.startFakeProvider(dir);
   stops.push(() => fake.stop());
-  const port = await procs.freePort();
-  const bindings = {
-    ...settings.vars,
-    LOCAL_BASE_URL: `${fake.url}/v1`,
-    ...(opts.passthrough && { LOCAL_RESPONSES_API: 'true' }),
-  };
-  const workerd = await procs.startWorkerd(
-    dir,
-    procs.workerdConfig({
-      bundleName,
-      port,
-      compatibilityDate: settings.compatibilityDate,
-      compatibilityFlags: settings.compatibilityFlags,
-      bindings,
-    }),
-    port,
-  );
+  const workerd = await procs.serveBundle(dir, {
+    bundleName,
+    bindings: {
+      LOCAL_BASE_URL: `${fake.url}/v1`,
+      ...(opts.passthrough && { LOCAL_RESPONSES_API: 'true' }),
+    },
+  });
   stops.push(() => workerd.stop());
 
   const fakeModel = scenario({ tokens: Number(opts.tokens), gap: Number(opts.gap) });

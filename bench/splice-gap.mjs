@@ -39,10 +39,8 @@ const dir = mkdtempSync(join(os.tmpdir(), 'infe-splice-bench-'));
 const stops = [];
 try {
   const { name: bundleName } = await procs.buildBundle(dir, 'dev');
-  const settings = procs.wranglerSettings('dev');
   const fake = await procs.startFakeProvider(dir);
   stops.push(() => fake.stop());
-  const port = await procs.freePort();
   const reply = { tokens: TOKENS, gap: Number(opts.gap) };
   // Both targets are `local` (vLLM's continue_final_message): its continuation repeats nothing,
   // so the first continued token is the one the failure held back, and the gap is the splice's own.
@@ -55,24 +53,15 @@ try {
   });
   const aliases = {};
   for (const kind of KINDS) for (let at = 1; at < TOKENS; at++) aliases[`${kind}-${at}`] = alias(kind, at);
-  const bindings = {
-    ...settings.vars,
-    LOCAL_BASE_URL: `${fake.url}/v1`,
-    UPSTREAM_MAX_RETRIES: '0',
-    STREAM_IDLE_TIMEOUT_MS: opts.idle,
-    GATEWAY_CONFIG: JSON.stringify({ aliases }),
-  };
-  const workerd = await procs.startWorkerd(
-    dir,
-    procs.workerdConfig({
-      bundleName,
-      port,
-      compatibilityDate: settings.compatibilityDate,
-      compatibilityFlags: settings.compatibilityFlags,
-      bindings,
-    }),
-    port,
-  );
+  const workerd = await procs.serveBundle(dir, {
+    bundleName,
+    bindings: {
+      LOCAL_BASE_URL: `${fake.url}/v1`,
+      UPSTREAM_MAX_RETRIES: '0',
+      STREAM_IDLE_TIMEOUT_MS: opts.idle,
+      GATEWAY_CONFIG: JSON.stringify({ aliases }),
+    },
+  });
   stops.push(() => workerd.stop());
 
   const parsed = parseScenario(scenario(reply));

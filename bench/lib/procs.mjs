@@ -150,6 +150,23 @@ ${bindingLines.join('\n')}
 `;
 }
 
+/**
+ * The built bundle served by bare workerd on a free port, with the wrangler environment's vars
+ * and `bindings` over them: the setup of every single-gateway benchmark.
+ */
+export async function serveBundle(dir, { bundleName, wranglerEnv = 'dev', bindings }) {
+  const settings = wranglerSettings(wranglerEnv);
+  const port = await freePort();
+  const config = workerdConfig({
+    bundleName,
+    port,
+    compatibilityDate: settings.compatibilityDate,
+    compatibilityFlags: settings.compatibilityFlags,
+    bindings: { ...settings.vars, ...bindings },
+  });
+  return startWorkerd(dir, config, port);
+}
+
 /** Bare `workerd serve`: no wrangler dev, no inspector proxy between the client and the Worker. */
 export async function startWorkerd(dir, configText, port) {
   const configPath = join(dir, 'config.capnp');
