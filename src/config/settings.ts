@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { GatewayError } from '../errors/gateway-error';
 import { formatPath } from '../schema/validation-error';
+import { cacheConfigSchema } from './cache-config';
 import { pipelineConfigSchema } from './pipeline-config';
 
 const ms = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
@@ -32,6 +33,8 @@ const aliasSchema = z.strictObject({
     .optional(),
   /** How the targets are ordered for each request; the configured order when absent. */
   routing: routingSchema.optional(),
+  /** Caches this alias's answers; replaces the gateway-wide `cache`. */
+  cache: cacheConfigSchema.optional(),
 });
 
 /** `GATEWAY_CONFIG`: JSON for what does not fit a flat variable. */
@@ -39,6 +42,8 @@ export const gatewayConfigSchema = z.strictObject({
   aliases: z.record(z.string().min(1), aliasSchema).default({}),
   /** The inline stages for every request that does not use an alias with its own. */
   pipeline: pipelineConfigSchema.prefault({}),
+  /** Caches every model's answers (README, Caching); off when absent. */
+  cache: cacheConfigSchema.optional(),
 });
 
 /** Every tunable the relay reads, from wrangler vars / `.dev.vars`, validated once per isolate. */
@@ -75,6 +80,16 @@ export const settingsSchema = z.object({
    * is one extra minimal upstream request. 0 turns warm-ups off for every session.
    */
   SESSION_WARMUP_PER_MINUTE: z.coerce.number().int().min(0).max(60).default(6),
+  /**
+   * A cached answer larger than this (its stored events, in bytes) is served but not kept. An
+   * entry is one SQLite row in its Durable Object, and a row holds at most 2 MB.
+   */
+  CACHE_MAX_ENTRY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1_900_000)
+    .default(1024 * 1024),
   /** Log prompts and completions (after the guard's redaction) with each request record. */
   LOG_PAYLOADS: z
     .enum(['true', 'false'])

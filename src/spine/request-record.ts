@@ -1,7 +1,14 @@
 import { asGatewayError } from '../errors/gateway-error';
 import { Observation, usageDetails } from '../observe/observation';
 import { CHARS_PER_TOKEN } from '../observe/observe-stage';
-import { countAttempts, failureOutcome, hedgesLost, type Outcome, type RequestLogRecord } from '../observe/request-log';
+import {
+  type CacheRecord,
+  countAttempts,
+  failureOutcome,
+  hedgesLost,
+  type Outcome,
+  type RequestLogRecord,
+} from '../observe/request-log';
 import type { StageTiming } from '../observe/stage-timing';
 import { StageControl } from '../pipeline/stage';
 import type { GuardRecord } from '../pipeline/stage-records';
@@ -53,6 +60,8 @@ export class RequestRecorder {
   /** What the client was sent, as the last stage saw it. */
   readonly observation: Observation;
   routing: RoutingRecord | undefined;
+  /** What the response cache did, read when the record is built. */
+  cache: (() => CacheRecord) | undefined;
   inputActions: GuardRecord[] = [];
   timings: Record<string, StageTiming> = {};
   /** The prompt as sent (after redaction): the estimate of what hedged legs that lost read, and the logged prompt. */
@@ -123,7 +132,9 @@ export class RequestRecorder {
         () => usage?.inputTokens ?? Math.ceil(JSON.stringify(this.messages).length / CHARS_PER_TOKEN),
       ),
       routing: this.routing,
-      upstreamTtftMs: since(end.upstreamFirstAt, facts.receivedAt),
+      cache: this.cache?.(),
+      // A hit's events come from storage: no provider produced a first token for it.
+      upstreamTtftMs: this.cache?.().status === 'hit' ? undefined : since(end.upstreamFirstAt, facts.receivedAt),
       clientTtftMs: since(observation.firstContentAt, facts.receivedAt),
       interTokenMs:
         p50 === undefined

@@ -1,4 +1,5 @@
 import { admitCaller, type Caller } from '../auth/admission';
+import { responseCache } from '../cache/response-cache';
 import { settingsFor } from '../config/settings';
 import type { ClientFormat, ResponseMeta } from '../encoders/encoder';
 import { asGatewayError } from '../errors/gateway-error';
@@ -22,6 +23,8 @@ export interface ServeInput extends Caller {
   keyId: string | null;
   /** The client going away: ends the upstream and the relay. */
   signal: AbortSignal;
+  /** The client's `Cache-Control`: `no-store` / `no-cache` bypass the response cache. */
+  cacheControl?: string;
 }
 
 export interface ServeOptions {
@@ -77,17 +80,21 @@ export async function serve(
 
   try {
     const prepared = prepare({ env, settings, request, recorder, waitUntil });
+    const { keyId, cacheControl } = input;
+    const cache = responseCache({ env, settings, request, prepared, keyId, cacheControl });
+    recorder.cache = cache?.record;
+    const connect = cache?.connect ?? prepared.connect;
     release = await admitCaller(input, { model: request.model, holdsStream: true });
     const stages = prepared.stages({ emitMetrics: options.emitMetrics });
     const { control } = recorder;
     if (!request.stream) {
-      const connection = await prepared.connect(clientSignal);
+      const connection = await connect(clientSignal);
       const collector = format.collector(meta);
       const idleMs = settings.STREAM_IDLE_TIMEOUT_MS;
       const pump = await collect(connection, stages, collector.event, idleMs, clientSignal, control);
       onDone(pump.outcome ?? 'finished', pump.stats);
       return Response.json(collector.result(), {
-        headers: { 'x-request-id': requestId, ...upstreamHeaders(connection) },
+        headers: { 'x-request-id': requestId, ...upstreamHeaders(connection), ...cache?.headers() },
       });
     }
 
@@ -100,7 +107,7 @@ export async function serve(
     };
     if (settings.PREFILL_PROBE_MS > 0) {
       const stop = new AbortController();
-      const connection = prepared.connect(AbortSignal.any([clientSignal, stop.signal]));
+      const connection = connect(AbortSignal.any([clientSignal, stop.signal]));
       connection.catch(() => {});
       const body = relayStream(
         { connection, abort: () => stop.abort(), probeMs: settings.PREFILL_PROBE_MS },
@@ -109,9 +116,9 @@ export async function serve(
       );
       return new Response(body, { headers });
     }
-    const connection = await prepared.connect(clientSignal);
+    const connection = await connect(clientSignal);
     return new Response(relayStream(connection, relay, waitUntil), {
-      headers: { ...headers, ...upstreamHeaders(connection) },
+      headers: { ...headers, ...upstreamHeaders(connection), ...cache?.headers() },
     });
   } catch (error) {
     log(recorder.failed(error, clientSignal.aborted));

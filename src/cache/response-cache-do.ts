@@ -1,0 +1,146 @@
+import { DurableObject } from 'cloudflare:workers';
+import type { Bindings } from '../app-env';
+import { asGatewayError } from '../errors/gateway-error';
+import { UpstreamPump } from '../pipeline/upstream-pump';
+import { registryFor } from '../providers/registry';
+import { type AttemptRecord, connect } from '../routing/connect';
+import { ORIGIN } from '../schema/client-origin';
+import { type CacheAnswer, type CacheCall, type CacheFailure, type CacheHead, failureOf } from './cache-call';
+import { EntryStore, replayStream, tokensOf } from './cache-entry';
+import { Flight } from './cache-flight';
+import { purgeIndex } from './cache-index-do';
+
+interface Current {
+  flight: Flight;
+  /** Resolves when the upstream is connected (or failed): what a client that joins waits for. */
+  head: Promise<CacheHead | { error: CacheFailure }>;
+  /** Purged while in flight: served to its readers, never stored. */
+  purged: boolean;
+}
+
+/**
+ * The cache object of one key: its stored answer, and the generation in flight that every
+ * identical request joins (request collapsing). It calls the provider itself, so the upstream
+ * outlives the first client: it runs while anyone reads it, and is aborted when the last leaves.
+ * Only a generation that finished cleanly is stored.
+ */
+export class ResponseCacheDO extends DurableObject<Bindings> {
+  private readonly store: EntryStore;
+  private current: Current | undefined;
+
+  constructor(ctx: DurableObjectState, env: Bindings) {
+    super(ctx, env);
+    this.store = new EntryStore(ctx.storage.sql);
+  }
+
+  async open(call: CacheCall): Promise<CacheAnswer> {
+    const entry = this.store.read();
+    if (entry) {
+      const { meta } = entry;
+      const attempts: AttemptRecord[] = [{ provider: meta.provider, model: meta.model }];
+      const saved = { upstreamMs: meta.upstreamMs, inputTokens: meta.inputTokens, outputTokens: meta.outputTokens };
+      const body = replayStream(entry.events, call.paced);
+      return { status: 'hit', body, provider: meta.provider, model: meta.model, attempts, ttftMs: 0, saved };
+    }
+    const current = this.current;
+    if (!current) return this.lead(call);
+    const body = current.flight.stream();
+    const head = await current.head;
+    if ('error' in head) {
+      await body.cancel();
+      return { status: 'error', error: head.error, attempts: [] };
+    }
+    return { status: 'collapsed', body, ...head, attempts: [{ provider: head.provider, model: head.model }] };
+  }
+
+  /** Drops the stored answer; a generation in flight still serves its readers but is not stored. */
+  async purge(): Promise<void> {
+    this.store.delete();
+    if (this.current) this.current.purged = true;
+    await this.ctx.storage.deleteAlarm();
+  }
+
+  override async alarm(): Promise<void> {
+    if (!this.store.read()) this.store.delete();
+  }
+
+  private async lead(call: CacheCall): Promise<CacheAnswer> {
+    const abort = new AbortController();
+    let pump: UpstreamPump | undefined;
+    const flight = new Flight(() => {
+      abort.abort(new Error('every client left'));
+      pump?.cancel('client_cancelled');
+    });
+    let settle: (head: CacheHead | { error: CacheFailure }) => void = () => {};
+    const current: Current = { flight, head: new Promise((resolve) => (settle = resolve)), purged: false };
+    this.current = current;
+    const body = flight.stream();
+    const attempts: AttemptRecord[] = [];
+    const request = call.origin ? { ...call.request, [ORIGIN]: call.origin } : call.request;
+    try {
+      const connection = await connect({
+        registry: registryFor(this.env),
+        targets: call.targets,
+        request,
+        clientSignal: abort.signal,
+        firstByteTimeoutMs: call.firstByteTimeoutMs,
+        retry: call.retry,
+        attempts,
+        hedge: call.hedge,
+      });
+      const head: CacheHead = {
+        provider: connection.provider.id,
+        model: connection.model,
+        attempts,
+        ttftMs: connection.ttftMs,
+        upstreamRequestId: connection.upstreamRequestId,
+        dropped: connection.dropped,
+      };
+      settle(head);
+      pump = new UpstreamPump(connection, (event) => flight.append(event), call.idleTimeoutMs);
+      const startedAt = Date.now() - connection.ttftMs;
+      this.ctx.waitUntil(this.run(call, current, pump, head, startedAt));
+      return { status: 'miss', body, ...head };
+    } catch (error) {
+      const failure = failureOf(asGatewayError(error));
+      this.current = undefined;
+      settle({ error: failure });
+      await body.cancel();
+      return { status: 'error', error: failure, attempts };
+    }
+  }
+
+  /** Reads the upstream to its end for every reader, and stores it only when it finished cleanly. */
+  private async run(call: CacheCall, current: Current, pump: UpstreamPump, head: CacheHead, startedAt: number) {
+    const { flight } = current;
+    try {
+      while (await pump.step()) {}
+    } catch (error) {
+      const failure = asGatewayError(error);
+      // A cut stream already reads as one to the Worker (no finish); any other failure is told.
+      if (pump.outcome !== 'truncated')
+        flight.append({ type: 'error', error: { code: failure.code, message: failure.message } });
+    }
+    const keep = pump.outcome === 'finished' && !current.purged && flight.size <= call.maxEntryBytes;
+    const now = Date.now();
+    const expiresAt = now + call.ttlS * 1000;
+    if (keep) {
+      const meta = {
+        provider: head.provider,
+        model: head.model,
+        upstreamMs: now - startedAt,
+        createdAt: now,
+        expiresAt,
+      };
+      this.store.write({ meta: { ...meta, ...tokensOf(flight.events) }, events: flight.events });
+    }
+    // Stored (or not) before the flight is let go, so a request arriving now sees one or the other.
+    if (this.current === current) this.current = undefined;
+    flight.end();
+    if (!keep) return;
+    await this.ctx.storage.setAlarm(expiresAt);
+    await purgeIndex(this.env)
+      ?.add(call.key, call.model, expiresAt)
+      .catch(() => {});
+  }
+}
