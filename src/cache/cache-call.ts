@@ -46,7 +46,7 @@ export interface CacheSaved {
 export type CacheFailure = Pick<GatewayError, 'status' | 'type' | 'message' | 'code' | 'param' | 'retryAfter'>;
 
 export type CacheAnswer =
-  | ({ status: 'miss' | 'collapsed'; body: ReadableStream<Uint8Array> } & CacheHead)
+  | ({ status: 'miss' | 'collapsed'; body: ReadableStream<Uint8Array>; flight: string } & CacheHead)
   | ({ status: 'hit'; body: ReadableStream<Uint8Array>; saved: CacheSaved } & CacheHead)
   | { status: 'error'; error: CacheFailure; attempts: AttemptRecord[] };
 

@@ -12,8 +12,10 @@ const bytes = new TextEncoder();
  * tail; when the last one leaves before the end, `onDeserted` aborts the upstream.
  */
 export class Flight {
+  /** Names this generation in the readers' reports (see CommitGate). */
+  readonly id = crypto.randomUUID();
   readonly events: TimedEvent[] = [];
-  /** Serialised size of the events so far: what the entry would take in storage. */
+  /** Serialised size of the events so far, in bytes: about what the entry takes in storage. */
   size = 0;
   ended = false;
   private readonly lines: string[] = [];
@@ -33,7 +35,7 @@ export class Flight {
     const line = eventLine(event);
     this.events.push([now - this.firstAt, event]);
     this.lines.push(line);
-    this.size += line.length;
+    this.size += bytes.encode(line).length;
     this.wake();
   }
 

@@ -53,9 +53,9 @@ function nativeCached(native: NonNullable<Usage['native']>): Usage['native'] {
 
 /** A hit's usage: the prompt was not read again, so every prompt token counts as cached. */
 export function cachedUsage(usage: Usage): Usage {
-  const out: Usage = { ...usage, cacheCreationInputTokens: undefined };
+  const out: Usage = { ...usage };
   if (usage.inputTokens !== undefined) out.cachedInputTokens = usage.inputTokens;
-  if (usage.cacheCreationInputTokens === undefined) delete out.cacheCreationInputTokens;
+  if (usage.cacheCreationInputTokens !== undefined) out.cacheCreationInputTokens = 0;
   if (usage.native) out.native = nativeCached(usage.native);
   return out;
 }

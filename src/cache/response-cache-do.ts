@@ -1,7 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Bindings } from '../app-env';
 import { asGatewayError } from '../errors/gateway-error';
-import { UpstreamPump } from '../pipeline/upstream-pump';
+import { type PumpOutcome, UpstreamPump } from '../pipeline/upstream-pump';
 import { registryFor } from '../providers/registry';
 import { type AttemptRecord, connect } from '../routing/connect';
 import { ORIGIN } from '../schema/client-origin';
@@ -9,6 +9,7 @@ import { type CacheAnswer, type CacheCall, type CacheFailure, type CacheHead, fa
 import { EntryStore, replayStream, tokensOf } from './cache-entry';
 import { Flight } from './cache-flight';
 import { purgeIndex } from './cache-index-do';
+import { CommitGate } from './commit-gate';
 
 interface Current {
   flight: Flight;
@@ -18,15 +19,19 @@ interface Current {
   purged: boolean;
 }
 
+/** Reader reports go to their generation's gate; old ones are dropped beyond this many. */
+const GATES_KEPT = 8;
+
 /**
  * The cache object of one key: its stored answer, and the generation in flight that every
  * identical request joins (request collapsing). It calls the provider itself, so the upstream
  * outlives the first client: it runs while anyone reads it, and is aborted when the last leaves.
- * Only a generation that finished cleanly is stored.
+ * Only a generation that finished cleanly, and that its readers relayed to a clean end, is stored.
  */
 export class ResponseCacheDO extends DurableObject<Bindings> {
   private readonly store: EntryStore;
   private current: Current | undefined;
+  private readonly gates = new Map<string, CommitGate>();
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
@@ -50,7 +55,13 @@ export class ResponseCacheDO extends DurableObject<Bindings> {
       await body.cancel();
       return { status: 'error', error: head.error, attempts: [] };
     }
-    return { status: 'collapsed', body, ...head, attempts: [{ provider: head.provider, model: head.model }] };
+    const flight = current.flight.id;
+    return { status: 'collapsed', body, flight, ...head, attempts: [{ provider: head.provider, model: head.model }] };
+  }
+
+  /** How a reader's relay of generation `flight` ended: what decides whether it is stored. */
+  report(flight: string, outcome: PumpOutcome): void {
+    this.gates.get(flight)?.report(outcome);
   }
 
   /** Drops the stored answer; a generation in flight still serves its readers but is not stored. */
@@ -64,6 +75,26 @@ export class ResponseCacheDO extends DurableObject<Bindings> {
     if (!this.store.read()) this.store.delete();
   }
 
+  private gateFor(call: CacheCall, flight: string): CommitGate {
+    const gate = new CommitGate(
+      (entry) => {
+        this.store.write(entry);
+        this.ctx.waitUntil(this.indexed(call, entry.meta.expiresAt));
+      },
+      () => this.store.delete(),
+    );
+    this.gates.set(flight, gate);
+    for (const old of this.gates.keys()) if (this.gates.size > GATES_KEPT) this.gates.delete(old);
+    return gate;
+  }
+
+  private async indexed(call: CacheCall, expiresAt: number): Promise<void> {
+    await this.ctx.storage.setAlarm(expiresAt);
+    await purgeIndex(this.env)
+      ?.add(call.key, call.model, expiresAt)
+      .catch(() => {});
+  }
+
   private async lead(call: CacheCall): Promise<CacheAnswer> {
     const abort = new AbortController();
     let pump: UpstreamPump | undefined;
@@ -74,6 +105,7 @@ export class ResponseCacheDO extends DurableObject<Bindings> {
     let settle: (head: CacheHead | { error: CacheFailure }) => void = () => {};
     const current: Current = { flight, head: new Promise((resolve) => (settle = resolve)), purged: false };
     this.current = current;
+    const gate = this.gateFor(call, flight.id);
     const body = flight.stream();
     const attempts: AttemptRecord[] = [];
     const request = call.origin ? { ...call.request, [ORIGIN]: call.origin } : call.request;
@@ -99,8 +131,8 @@ export class ResponseCacheDO extends DurableObject<Bindings> {
       settle(head);
       pump = new UpstreamPump(connection, (event) => flight.append(event), call.idleTimeoutMs);
       const startedAt = Date.now() - connection.ttftMs;
-      this.ctx.waitUntil(this.run(call, current, pump, head, startedAt));
-      return { status: 'miss', body, ...head };
+      this.ctx.waitUntil(this.run(call, current, pump, gate, startedAt));
+      return { status: 'miss', body, flight: flight.id, ...head };
     } catch (error) {
       const failure = failureOf(asGatewayError(error));
       this.current = undefined;
@@ -110,9 +142,10 @@ export class ResponseCacheDO extends DurableObject<Bindings> {
     }
   }
 
-  /** Reads the upstream to its end for every reader, and stores it only when it finished cleanly. */
-  private async run(call: CacheCall, current: Current, pump: UpstreamPump, head: CacheHead, startedAt: number) {
+  /** Reads the upstream to its end for every reader; a clean finish goes to the commit gate. */
+  private async run(call: CacheCall, current: Current, pump: UpstreamPump, gate: CommitGate, startedAt: number) {
     const { flight } = current;
+    const head = await current.head;
     try {
       while (await pump.step()) {}
     } catch (error) {
@@ -121,26 +154,14 @@ export class ResponseCacheDO extends DurableObject<Bindings> {
       if (pump.outcome !== 'truncated')
         flight.append({ type: 'error', error: { code: failure.code, message: failure.message } });
     }
-    const keep = pump.outcome === 'finished' && !current.purged && flight.size <= call.maxEntryBytes;
-    const now = Date.now();
-    const expiresAt = now + call.ttlS * 1000;
-    if (keep) {
-      const meta = {
-        provider: head.provider,
-        model: head.model,
-        upstreamMs: now - startedAt,
-        createdAt: now,
-        expiresAt,
-      };
-      this.store.write({ meta: { ...meta, ...tokensOf(flight.events) }, events: flight.events });
+    if (pump.outcome === 'finished' && !current.purged && flight.size <= call.maxEntryBytes && !('error' in head)) {
+      const now = Date.now();
+      const meta = { provider: head.provider, model: head.model, upstreamMs: now - startedAt, createdAt: now };
+      const expiresAt = now + call.ttlS * 1000;
+      gate.finished({ meta: { ...meta, expiresAt, ...tokensOf(flight.events) }, events: flight.events });
     }
-    // Stored (or not) before the flight is let go, so a request arriving now sees one or the other.
+    // Handed to the gate before the flight is let go, so a request arriving now finds one or the other.
     if (this.current === current) this.current = undefined;
     flight.end();
-    if (!keep) return;
-    await this.ctx.storage.setAlarm(expiresAt);
-    await purgeIndex(this.env)
-      ?.add(call.key, call.model, expiresAt)
-      .catch(() => {});
   }
 }

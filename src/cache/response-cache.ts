@@ -3,6 +3,7 @@ import type { Settings } from '../config/settings';
 import { GatewayError } from '../errors/gateway-error';
 import type { CacheRecord } from '../observe/request-log';
 import type { Connection } from '../pipeline/connection';
+import type { PumpOutcome } from '../pipeline/upstream-pump';
 import type { Provider } from '../providers/provider';
 import type { ConnectOptions } from '../routing/connect';
 import type { ChatRequest } from '../schema/chat-request';
@@ -23,6 +24,7 @@ export interface CacheInput {
   prepared: { request: ChatRequest; connectOptions: Omit<ConnectOptions, 'clientSignal'> };
   keyId: string | null;
   cacheControl?: string;
+  waitUntil: (promise: Promise<unknown>) => void;
 }
 
 /** How a cached request connects, and what its response and log record say about the cache. */
@@ -31,6 +33,8 @@ export interface CacheRun {
   connect?: (clientSignal: AbortSignal) => Promise<Connection>;
   headers(): Record<string, string>;
   record(): CacheRecord;
+  /** The relay ended: the object stores a generation only when a reader ended it cleanly. */
+  settled(outcome: PumpOutcome): void;
 }
 
 /** A replayed stream names its provider for errors and records; it is never opened again. */
@@ -69,17 +73,23 @@ export function responseCache(input: CacheInput): CacheRun | undefined {
   const namespace = env.RESPONSE_CACHE;
   if (!policy || !namespace) return undefined;
   if (bypasses(input.cacheControl)) {
-    return { headers: () => ({ [CACHE_HEADER]: 'bypass' }), record: () => ({ status: 'bypass' }) };
+    return {
+      headers: () => ({ [CACHE_HEADER]: 'bypass' }),
+      record: () => ({ status: 'bypass' }),
+      settled: () => {},
+    };
   }
   const options = prepared.connectOptions;
   let record: CacheRecord = { status: 'miss' };
+  let report: ((outcome: PumpOutcome) => Promise<void>) | undefined;
   const connect = async (clientSignal: AbortSignal): Promise<Connection> => {
     const scope = policy.scope === 'gateway' ? 'gateway' : `key:${input.keyId ?? 'local'}`;
     const targets = options.targets.map((target) => `${target.providerId}/${target.model}`).sort();
     const key = await cacheKey({ scope, targets, request: prepared.request });
     record = { status: 'miss', key };
     const { [ORIGIN]: origin, ...request } = prepared.request;
-    const answer = await namespace.get(namespace.idFromName(key)).open({
+    const stub = namespace.get(namespace.idFromName(key));
+    const answer = await stub.open({
       key,
       model: input.request.model,
       request,
@@ -99,6 +109,10 @@ export function responseCache(input: CacheInput): CacheRun | undefined {
       throw new GatewayError(status, type, message, rest);
     }
     record = { status: answer.status, key, saved: answer.status === 'hit' ? answer.saved : undefined };
+    if (answer.status !== 'hit') {
+      const flight = answer.flight;
+      report = (outcome) => stub.report(flight, outcome);
+    }
     const connection = connectionOf(answer);
     // The client left while the object answered: its stream would never be read.
     if (clientSignal.aborted) connection.abort(clientSignal.reason);
@@ -108,5 +122,8 @@ export function responseCache(input: CacheInput): CacheRun | undefined {
     connect,
     headers: () => ({ [CACHE_HEADER]: record.status, ...(record.key && { [CACHE_KEY_HEADER]: record.key }) }),
     record: () => record,
+    settled: (outcome) => {
+      if (report) input.waitUntil(report(outcome).catch(() => {}));
+    },
   };
 }

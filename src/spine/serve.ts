@@ -1,5 +1,5 @@
 import { admitCaller, type Caller } from '../auth/admission';
-import { responseCache } from '../cache/response-cache';
+import { type CacheRun, responseCache } from '../cache/response-cache';
 import { settingsFor } from '../config/settings';
 import type { ClientFormat, ResponseMeta } from '../encoders/encoder';
 import { asGatewayError } from '../errors/gateway-error';
@@ -75,13 +75,16 @@ export async function serve(
     release();
     writeRequestLog(record, env, waitUntil);
   };
-  const onDone = (outcome: PumpOutcome, stats?: PumpStats, error?: unknown) =>
+  let cache: CacheRun | undefined;
+  const onDone = (outcome: PumpOutcome, stats?: PumpStats, error?: unknown) => {
+    cache?.settled(outcome);
     log(recorder.streamed(outcome, stats, error));
+  };
 
   try {
     const prepared = prepare({ env, settings, request, recorder, waitUntil });
     const { keyId, cacheControl } = input;
-    const cache = responseCache({ env, settings, request, prepared, keyId, cacheControl });
+    cache = responseCache({ env, settings, request, prepared, keyId, cacheControl, waitUntil });
     recorder.cache = cache?.record;
     const connect = cache?.connect ?? prepared.connect;
     release = await admitCaller(input, { model: request.model, holdsStream: true });
