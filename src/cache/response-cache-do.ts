@@ -99,6 +99,8 @@ export class ResponseCacheDO extends DurableObject<Bindings> {
     const abort = new AbortController();
     let pump: UpstreamPump | undefined;
     const flight = new Flight(() => {
+      // Let go at once: a request arriving now starts afresh instead of joining a stream being torn down.
+      if (this.current === current) this.current = undefined;
       abort.abort(new Error('every client left'));
       pump?.cancel('client_cancelled');
     });
