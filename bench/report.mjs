@@ -6,6 +6,8 @@
 //   floor-js        a trivial Worker: upstream body through one JS TransformStream
 //   floor-pump      a trivial Worker shaped like the relay: JS reads each chunk, writes it to a native stream
 //   passthrough     the gateway, no inline stage (decode, observe, encode)
+//   cache-hit       the passthrough gateway with the response cache on: after the warm-up every
+//                   request of a block is a hit, replayed from its key's ResponseCacheDO
 //   full            the gateway with guard (every detector, 20 phrases) and, for JSON replies, structured
 //   session         a turn of a session: through its SessionDO (no stage), which also keeps the
 //                   history and tees the events to its replay log in SQLite; sessions are reused
@@ -45,8 +47,29 @@ import { summarize } from './lib/stats.mjs';
 import { guardHolds, pumpReads } from './lib/workerd-log.mjs';
 import { multiWorkerdConfig, writeFloorWorker } from './lib/workers.mjs';
 
-const ALL_MODES = ['direct', 'floor-identity', 'floor-js', 'floor-pump', 'passthrough', 'full', 'session', 'peer'];
-const GATEWAY_PIPELINE = { passthrough: 'passthrough', full: 'full', session: 'passthrough' };
+const ALL_MODES = [
+  'direct',
+  'floor-identity',
+  'floor-js',
+  'floor-pump',
+  'passthrough',
+  'cache-hit',
+  'full',
+  'session',
+  'peer',
+];
+const GATEWAY_PIPELINE = {
+  passthrough: 'passthrough',
+  'cache-hit': 'passthrough',
+  full: 'full',
+  session: 'passthrough',
+};
+/** Every request of the cache-hit mode is cacheable; shared across keys (the bench sends none). */
+const CACHE_CONFIG = { cache: { ttl_s: 3600, scope: 'gateway' } };
+const DURABLE_OBJECTS = {
+  session: { SESSIONS: 'SessionDO' },
+  'cache-hit': { RESPONSE_CACHE: 'ResponseCacheDO', CACHE_INDEX: 'CacheIndexDO' },
+};
 const FLOORS = {
   'floor-identity': 'identity',
   'floor-js': 'js',
@@ -158,9 +181,13 @@ async function startServers(dir, modes, peerEntry, stops) {
           FIRST_BYTE_TIMEOUT_MS: '30000',
           STREAM_IDLE_TIMEOUT_MS: '30000',
           LOCAL_BASE_URL: `${fake.url}/v1`,
-          GATEWAY_CONFIG: JSON.stringify({ ...config, aliases: hedgeAliases() }),
+          GATEWAY_CONFIG: JSON.stringify({
+            ...config,
+            ...(mode === 'cache-hit' && CACHE_CONFIG),
+            aliases: hedgeAliases(),
+          }),
         },
-        ...(mode === 'session' && { durableObjects: { SESSIONS: 'SessionDO' } }),
+        ...(mode in DURABLE_OBJECTS && { durableObjects: DURABLE_OBJECTS[mode] }),
       });
     } else if (mode in FLOORS) {
       workers.push({ name: mode, port, module: floor, bindings: { UPSTREAM: fake.url, FLOOR: FLOORS[mode] } });
