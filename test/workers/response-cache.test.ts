@@ -81,6 +81,31 @@ describe('response cache: what is a hit', () => {
     });
   }
 
+  it('responses passed through to a provider that serves them: a hit relays the same events', async () => {
+    const id = uniqueId('hit-passthrough');
+    const model = local({ id, tokens: 5 });
+    const environment = cached({ LOCAL_RESPONSES_API: 'true' });
+    const call = FORMATS['responses, SSE'] as Call;
+    const first = await send(call, model, environment);
+    const second = await send(call, model, environment);
+    expect([first.cache, second.cache]).toEqual(['miss', 'hit']);
+    expect(masked(second.text)).toBe(masked(first.text));
+    expect(second.text).toContain('response.completed');
+    expect((await fakeLog(id)).requests).toBe(1);
+  });
+
+  it('replay: "recorded" streams a hit at the pace the provider had, in many reads', async () => {
+    const id = uniqueId('paced');
+    const model = local({ id, tokens: 8, gap: 30 });
+    const environment = fakeEnv({ GATEWAY_CONFIG: JSON.stringify({ cache: { ttl_s: 60, replay: 'recorded' } }) });
+    await send(chatSse, model, environment);
+    const res = await callGateway({ body: chat(model, { stream: true }), env: environment });
+    expect(res.headers.get('x-infe-cache')).toBe('hit');
+    let reads = 0;
+    for await (const chunk of res.body as ReadableStream<Uint8Array>) if (chunk.length > 0) reads++;
+    expect(reads).toBeGreaterThanOrEqual(4);
+  });
+
   it('a streamed answer serves a non-streamed request, and the hit is marked in the log record', async () => {
     const id = uniqueId('cross');
     const model = local({ id, tokens: 4 });
