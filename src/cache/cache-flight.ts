@@ -1,8 +1,11 @@
 import type { StreamEvent } from '../stream/events';
 import { eventLine } from './cache-wire';
 
-/** A stored event and when it came, in ms after the upstream's first event: the recorded pace. */
-export type TimedEvent = [offsetMs: number, event: StreamEvent];
+/** What the provider reported it spent on the generation (its last usage wins). */
+export interface Spent {
+  inputTokens?: number;
+  outputTokens?: number;
+}
 
 const bytes = new TextEncoder();
 
@@ -14,11 +17,14 @@ const bytes = new TextEncoder();
 export class Flight {
   /** Names this generation in the readers' reports (see CommitGate). */
   readonly id = crypto.randomUUID();
-  readonly events: TimedEvent[] = [];
-  /** Serialised size of the events so far, in bytes: about what the entry takes in storage. */
+  /** Each event as its line of the cache wire: what readers get, and what an entry stores. */
+  readonly lines: string[] = [];
+  /** Each event's arrival, in ms after the first: the recorded pace. */
+  readonly offsets: number[] = [];
+  readonly spent: Spent = {};
+  /** Size of the lines so far, in bytes: what the entry takes in storage. */
   size = 0;
   ended = false;
-  private readonly lines: string[] = [];
   private firstAt: number | undefined;
   private readers = 0;
   private waiting = new Set<() => void>();
@@ -33,8 +39,11 @@ export class Flight {
     const now = Date.now();
     this.firstAt ??= now;
     const line = eventLine(event);
-    this.events.push([now - this.firstAt, event]);
+    this.offsets.push(now - this.firstAt);
     this.lines.push(line);
+    const usage = event.type === 'usage' || event.type === 'start' ? event.usage : undefined;
+    if (usage?.inputTokens !== undefined) this.spent.inputTokens = usage.inputTokens;
+    if (usage?.outputTokens !== undefined) this.spent.outputTokens = usage.outputTokens;
     this.size += bytes.encode(line).length;
     this.wake();
   }

@@ -4,7 +4,8 @@ import { CommitGate } from './commit-gate';
 
 const entry: CacheEntry = {
   meta: { provider: 'p', model: 'm', upstreamMs: 1, createdAt: 0, expiresAt: 1 },
-  events: [[0, { type: 'text', text: 'a' }]],
+  lines: '{"type":"text","text":"a"}\n',
+  offsets: [0],
 };
 
 function gate() {

@@ -6,7 +6,7 @@ import { registryFor } from '../providers/registry';
 import { type AttemptRecord, connect } from '../routing/connect';
 import { ORIGIN } from '../schema/client-origin';
 import { type CacheAnswer, type CacheCall, type CacheFailure, type CacheHead, failureOf } from './cache-call';
-import { EntryStore, replayStream, tokensOf } from './cache-entry';
+import { type CacheEntry, EntryStore, replayStream } from './cache-entry';
 import { Flight } from './cache-flight';
 import { purgeIndex } from './cache-index-do';
 import { CommitGate } from './commit-gate';
@@ -44,7 +44,7 @@ export class ResponseCacheDO extends DurableObject<Bindings> {
       const { meta } = entry;
       const attempts: AttemptRecord[] = [{ provider: meta.provider, model: meta.model }];
       const saved = { upstreamMs: meta.upstreamMs, inputTokens: meta.inputTokens, outputTokens: meta.outputTokens };
-      const body = replayStream(entry.events, call.paced);
+      const body = replayStream(entry, call.paced);
       return { status: 'hit', body, provider: meta.provider, model: meta.model, attempts, ttftMs: 0, saved };
     }
     const current = this.current;
@@ -77,15 +77,23 @@ export class ResponseCacheDO extends DurableObject<Bindings> {
 
   private gateFor(call: CacheCall, flight: string): CommitGate {
     const gate = new CommitGate(
-      (entry) => {
-        this.store.write(entry);
-        this.ctx.waitUntil(this.indexed(call, entry.meta.expiresAt));
-      },
+      (entry) => this.keep(call, entry),
       () => this.store.delete(),
     );
     this.gates.set(flight, gate);
     for (const old of this.gates.keys()) if (this.gates.size > GATES_KEPT) this.gates.delete(old);
     return gate;
+  }
+
+  /** Stores an answer; one the storage refuses (a row over its limit) is simply not kept. */
+  private keep(call: CacheCall, entry: CacheEntry): void {
+    try {
+      this.store.write(entry);
+    } catch (error) {
+      console.error(JSON.stringify({ type: 'cache_write_failed', error: String(error).slice(0, 200) }));
+      return;
+    }
+    this.ctx.waitUntil(this.indexed(call, entry.meta.expiresAt));
   }
 
   private async indexed(call: CacheCall, expiresAt: number): Promise<void> {
@@ -147,7 +155,6 @@ export class ResponseCacheDO extends DurableObject<Bindings> {
   /** Reads the upstream to its end for every reader; a clean finish goes to the commit gate. */
   private async run(call: CacheCall, current: Current, pump: UpstreamPump, gate: CommitGate, startedAt: number) {
     const { flight } = current;
-    const head = await current.head;
     try {
       while (await pump.step()) {}
     } catch (error) {
@@ -155,15 +162,19 @@ export class ResponseCacheDO extends DurableObject<Bindings> {
       // A cut stream already reads as one to the Worker (no finish); any other failure is told.
       if (pump.outcome !== 'truncated')
         flight.append({ type: 'error', error: { code: failure.code, message: failure.message } });
+    } finally {
+      const head = await current.head;
+      const clean = pump.outcome === 'finished' && !current.purged && flight.size <= call.maxEntryBytes;
+      if (clean && !('error' in head)) {
+        const now = Date.now();
+        const meta = { provider: head.provider, model: head.model, upstreamMs: now - startedAt, createdAt: now };
+        const expiresAt = now + call.ttlS * 1000;
+        const lines = flight.lines.join('');
+        gate.finished({ meta: { ...meta, expiresAt, ...flight.spent }, lines, offsets: [...flight.offsets] });
+      }
+      // Handed to the gate before the flight is let go, so a request arriving now finds one or the other.
+      if (this.current === current) this.current = undefined;
+      flight.end();
     }
-    if (pump.outcome === 'finished' && !current.purged && flight.size <= call.maxEntryBytes && !('error' in head)) {
-      const now = Date.now();
-      const meta = { provider: head.provider, model: head.model, upstreamMs: now - startedAt, createdAt: now };
-      const expiresAt = now + call.ttlS * 1000;
-      gate.finished({ meta: { ...meta, expiresAt, ...tokensOf(flight.events) }, events: flight.events });
-    }
-    // Handed to the gate before the flight is let go, so a request arriving now finds one or the other.
-    if (this.current === current) this.current = undefined;
-    flight.end();
   }
 }

@@ -21,7 +21,11 @@ export interface CacheInput {
   settings: Settings;
   /** The request as the client sent it (its `infe.cache`) and as the provider is sent it. */
   request: ChatRequest;
-  prepared: { request: ChatRequest; connectOptions: Omit<ConnectOptions, 'clientSignal'> };
+  prepared: {
+    request: ChatRequest;
+    connectOptions: Omit<ConnectOptions, 'clientSignal'>;
+    connect(clientSignal: AbortSignal): Promise<Connection>;
+  };
   keyId: string | null;
   cacheControl?: string;
   waitUntil: (promise: Promise<unknown>) => void;
@@ -89,20 +93,30 @@ export function responseCache(input: CacheInput): CacheRun | undefined {
     record = { status: 'miss', key };
     const { [ORIGIN]: origin, ...request } = prepared.request;
     const stub = namespace.get(namespace.idFromName(key));
-    const answer = await stub.open({
-      key,
-      model: input.request.model,
-      request,
-      origin,
-      targets: [...options.targets],
-      firstByteTimeoutMs: options.firstByteTimeoutMs,
-      idleTimeoutMs: settings.STREAM_IDLE_TIMEOUT_MS,
-      retry: options.retry,
-      hedge: options.hedge,
-      ttlS: policy.ttlS,
-      maxEntryBytes: settings.CACHE_MAX_ENTRY_BYTES,
-      paced: policy.paced,
-    });
+    const answer = await stub
+      .open({
+        key,
+        model: input.request.model,
+        request,
+        origin,
+        targets: [...options.targets],
+        firstByteTimeoutMs: options.firstByteTimeoutMs,
+        idleTimeoutMs: settings.STREAM_IDLE_TIMEOUT_MS,
+        retry: options.retry,
+        hedge: options.hedge,
+        ttlS: policy.ttlS,
+        maxEntryBytes: settings.CACHE_MAX_ENTRY_BYTES,
+        paced: policy.paced,
+      })
+      .catch((error: unknown) => {
+        // The cache is a shortcut, never a dependency: an object that cannot answer is bypassed.
+        console.error(JSON.stringify({ type: 'cache_unavailable', error: String(error).slice(0, 200) }));
+        return undefined;
+      });
+    if (!answer) {
+      record = { status: 'bypass', key };
+      return prepared.connect(clientSignal);
+    }
     options.attempts.push(...answer.attempts);
     if (answer.status === 'error') {
       const { status, type, message, ...rest } = answer.error;
