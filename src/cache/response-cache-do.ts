@@ -68,6 +68,8 @@ export class ResponseCacheDO extends DurableObject<Bindings> {
   async purge(): Promise<void> {
     this.store.delete();
     if (this.current) this.current.purged = true;
+    // A finished generation still waiting for its readers' reports is not stored either.
+    this.gates.clear();
     await this.ctx.storage.deleteAlarm();
   }
 
