@@ -8,6 +8,8 @@
 //   passthrough     the gateway, no inline stage (decode, observe, encode)
 //   cache-hit       the passthrough gateway with the response cache on: after the warm-up every
 //                   request of a block is a hit, replayed from its key's ResponseCacheDO
+//   cache-miss      the same, but every request differs (its `user` field): each one a miss,
+//                   read from the provider by its key's ResponseCacheDO: what the cache costs
 //   full            the gateway with guard (every detector, 20 phrases) and, for JSON replies, structured
 //   session         a turn of a session: through its SessionDO (no stage), which also keeps the
 //                   history and tees the events to its replay log in SQLite; sessions are reused
@@ -54,6 +56,7 @@ const ALL_MODES = [
   'floor-pump',
   'passthrough',
   'cache-hit',
+  'cache-miss',
   'full',
   'session',
   'peer',
@@ -61,14 +64,17 @@ const ALL_MODES = [
 const GATEWAY_PIPELINE = {
   passthrough: 'passthrough',
   'cache-hit': 'passthrough',
+  'cache-miss': 'passthrough',
   full: 'full',
   session: 'passthrough',
 };
-/** Every request of the cache-hit mode is cacheable; shared across keys (the bench sends none). */
+const CACHED_MODES = ['cache-hit', 'cache-miss'];
+/** Every request of the cache modes is cacheable; shared across keys (the bench sends none). */
 const CACHE_CONFIG = { cache: { ttl_s: 3600, scope: 'gateway' } };
 const DURABLE_OBJECTS = {
   session: { SESSIONS: 'SessionDO' },
   'cache-hit': { RESPONSE_CACHE: 'ResponseCacheDO', CACHE_INDEX: 'CacheIndexDO' },
+  'cache-miss': { RESPONSE_CACHE: 'ResponseCacheDO', CACHE_INDEX: 'CacheIndexDO' },
 };
 const FLOORS = {
   'floor-identity': 'identity',
@@ -183,7 +189,7 @@ async function startServers(dir, modes, peerEntry, stops) {
           LOCAL_BASE_URL: `${fake.url}/v1`,
           GATEWAY_CONFIG: JSON.stringify({
             ...config,
-            ...(mode === 'cache-hit' && CACHE_CONFIG),
+            ...(CACHED_MODES.includes(mode) && CACHE_CONFIG),
             aliases: hedgeAliases(),
           }),
         },
@@ -234,6 +240,8 @@ async function startServers(dir, modes, peerEntry, stops) {
   if (targets.passthrough)
     for (const mode of ['ordered', 'hedged'])
       targets[mode] = { ...targets.passthrough, prefix: '', agent: agent(), modelFor: () => `bench-${mode}` };
+  // A new `user` per request: a new cache key, so every request is a miss.
+  if (targets['cache-miss']) targets['cache-miss'].extraBody = () => ({ user: `bench-${crypto.randomUUID()}` });
   // Only the full pipeline asks for structured output, and only when the reply is JSON.
   if (targets.full) targets.full.extraBody = (model) => (model.includes(';json_chars=') ? STRUCTURED_REQUEST : {});
   stops.push(async () => {

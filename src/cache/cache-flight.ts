@@ -22,7 +22,7 @@ export class Flight {
   /** Each event's arrival, in ms after the first: the recorded pace. */
   readonly offsets: number[] = [];
   readonly spent: Spent = {};
-  /** Size of the lines so far, in bytes: what the entry takes in storage. */
+  /** Length of the lines so far, in UTF-16 units: never more than their UTF-8 bytes in storage. */
   size = 0;
   ended = false;
   private firstAt: number | undefined;
@@ -44,7 +44,7 @@ export class Flight {
     const usage = event.type === 'usage' || event.type === 'start' ? event.usage : undefined;
     if (usage?.inputTokens !== undefined) this.spent.inputTokens = usage.inputTokens;
     if (usage?.outputTokens !== undefined) this.spent.outputTokens = usage.outputTokens;
-    this.size += bytes.encode(line).length;
+    this.size += line.length;
     this.wake();
   }
 

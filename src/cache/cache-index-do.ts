@@ -3,6 +3,8 @@ import type { Bindings } from '../app-env';
 
 /** The purge index is one object: purges are rare admin calls, and each commit adds one row. */
 const INDEX_NAME = 'index';
+/** Expired rows are dropped at most this often: each add must stay one indexed write. */
+const PRUNE_EVERY_MS = 60_000;
 
 /** The one index object, or undefined where the gateway runs without the binding. */
 export function purgeIndex(env: Bindings) {
@@ -16,17 +18,24 @@ export function purgeIndex(env: Bindings) {
  * come in.
  */
 export class CacheIndexDO extends DurableObject<Bindings> {
+  private prunedAt = 0;
+
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
     ctx.storage.sql.exec(
       'CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, model TEXT NOT NULL, expires_at INTEGER NOT NULL)',
     );
     ctx.storage.sql.exec('CREATE INDEX IF NOT EXISTS entries_model ON entries (model)');
+    ctx.storage.sql.exec('CREATE INDEX IF NOT EXISTS entries_expiry ON entries (expires_at)');
   }
 
   add(key: string, model: string, expiresAt: number): void {
     const { sql } = this.ctx.storage;
-    sql.exec('DELETE FROM entries WHERE expires_at <= ?', Date.now());
+    const now = Date.now();
+    if (now - this.prunedAt >= PRUNE_EVERY_MS) {
+      this.prunedAt = now;
+      sql.exec('DELETE FROM entries WHERE expires_at <= ?', now);
+    }
     sql.exec('INSERT OR REPLACE INTO entries (key, model, expires_at) VALUES (?, ?, ?)', key, model, expiresAt);
   }
 

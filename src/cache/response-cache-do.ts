@@ -19,6 +19,8 @@ interface Current {
   purged: boolean;
 }
 
+const utf8 = new TextEncoder();
+
 /** Reader reports go to their generation's gate; old ones are dropped beyond this many. */
 const GATES_KEPT = 8;
 
@@ -166,12 +168,13 @@ export class ResponseCacheDO extends DurableObject<Bindings> {
         flight.append({ type: 'error', error: { code: failure.code, message: failure.message } });
     } finally {
       const head = await current.head;
+      // The length check is cheap and never under the bytes; the bytes are counted only for an entry that may fit.
       const clean = pump.outcome === 'finished' && !current.purged && flight.size <= call.maxEntryBytes;
-      if (clean && !('error' in head)) {
+      const lines = clean ? flight.lines.join('') : '';
+      if (clean && !('error' in head) && utf8.encode(lines).length <= call.maxEntryBytes) {
         const now = Date.now();
         const meta = { provider: head.provider, model: head.model, upstreamMs: now - startedAt, createdAt: now };
         const expiresAt = now + call.ttlS * 1000;
-        const lines = flight.lines.join('');
         gate.finished({ meta: { ...meta, expiresAt, ...flight.spent }, lines, offsets: [...flight.offsets] });
       }
       // Handed to the gate before the flight is let go, so a request arriving now finds one or the other.
