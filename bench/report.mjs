@@ -73,8 +73,8 @@ const CACHED_MODES = ['cache-hit', 'cache-miss'];
 const CACHE_CONFIG = { cache: { ttl_s: 3600, scope: 'gateway' } };
 const DURABLE_OBJECTS = {
   session: { SESSIONS: 'SessionDO' },
-  'cache-hit': { RESPONSE_CACHE: 'ResponseCacheDO', CACHE_INDEX: 'CacheIndexDO' },
-  'cache-miss': { RESPONSE_CACHE: 'ResponseCacheDO', CACHE_INDEX: 'CacheIndexDO' },
+  'cache-hit': { RESPONSE_CACHE: 'ResponseCacheDO' },
+  'cache-miss': { RESPONSE_CACHE: 'ResponseCacheDO' },
 };
 const FLOORS = {
   'floor-identity': 'identity',

@@ -11,7 +11,7 @@ export type Bindings = ProviderEnv &
   Partial<
     Pick<
       Cloudflare.Env,
-      'DB' | 'LOG_QUEUE' | 'SESSIONS' | 'KEY_LIMITER' | 'ROUTE_STATS' | 'RESPONSES' | 'RESPONSE_CACHE' | 'CACHE_INDEX'
+      'DB' | 'LOG_QUEUE' | 'SESSIONS' | 'KEY_LIMITER' | 'ROUTE_STATS' | 'RESPONSES' | 'RESPONSE_CACHE'
     >
   >;
 

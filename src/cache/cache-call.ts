@@ -5,9 +5,9 @@ import type { RetryPolicy } from '../routing/retry-policy';
 import type { ChatRequest } from '../schema/chat-request';
 import type { Origin } from '../schema/client-origin';
 
-/** What a Worker hands the cache object of a key: all it needs to answer, or to call the provider itself. */
+/** What a Worker hands the cache shard of a key: all it needs to answer, or to call the provider itself. */
 export interface CacheCall {
-  /** The cache key (a digest): the object's name, and what the purge index lists. */
+  /** The cache key (a hex digest): it names the shard and the entry. */
   key: string;
   /** As the client addressed it, for purge by model. */
   model: string;

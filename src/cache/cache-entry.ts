@@ -17,37 +17,60 @@ export interface CacheEntry {
   offsets: number[];
 }
 
+/** Which entries a purge drops: one key's, one model's (as clients address it), or all. */
+export type PurgeTarget = { key: string } | { model: string } | { all: true };
+
 /**
- * The one stored answer of a cache object: a single row, so a hit is one read, and the events
- * stay the lines readers get, so a hit neither parses nor re-serialises them. Depends only on
+ * The stored answers of one cache shard, a row each, so a hit is one read; the events stay the
+ * lines readers get, so a hit neither parses nor re-serialises them. Depends only on
  * `SqlStorage`, so it runs the same in a test.
  */
 export class EntryStore {
   constructor(private readonly sql: SqlStorage) {
-    sql.exec(
-      'CREATE TABLE IF NOT EXISTS entry (id INTEGER PRIMARY KEY CHECK (id = 1), meta TEXT, lines TEXT, offsets TEXT)',
+    sql.exec(`CREATE TABLE IF NOT EXISTS entries (
+      key TEXT PRIMARY KEY, model TEXT NOT NULL, expires_at INTEGER NOT NULL,
+      meta TEXT NOT NULL, lines TEXT NOT NULL, offsets TEXT NOT NULL)`);
+    sql.exec('CREATE INDEX IF NOT EXISTS entries_model ON entries (model)');
+    sql.exec('CREATE INDEX IF NOT EXISTS entries_expiry ON entries (expires_at)');
+  }
+
+  /** The stored answer of `key`, unless it has expired. */
+  read(key: string, now = Date.now()): CacheEntry | undefined {
+    const row = this.sql
+      .exec<{ meta: string; lines: string; offsets: string }>(
+        'SELECT meta, lines, offsets FROM entries WHERE key = ? AND expires_at > ?',
+        key,
+        now,
+      )
+      .toArray()[0];
+    if (!row) return undefined;
+    return { meta: JSON.parse(row.meta) as EntryMeta, lines: row.lines, offsets: JSON.parse(row.offsets) as number[] };
+  }
+
+  write(key: string, model: string, entry: CacheEntry): void {
+    const { meta, lines, offsets } = entry;
+    this.sql.exec(
+      'INSERT OR REPLACE INTO entries (key, model, expires_at, meta, lines, offsets) VALUES (?, ?, ?, ?, ?, ?)',
+      ...[key, model, meta.expiresAt, JSON.stringify(meta), lines, JSON.stringify(offsets)],
     );
   }
 
-  /** The stored answer, unless it has expired. */
-  read(now = Date.now()): CacheEntry | undefined {
-    const row = this.sql
-      .exec<{ meta: string; lines: string; offsets: string }>('SELECT meta, lines, offsets FROM entry')
-      .toArray()[0];
-    if (!row) return undefined;
-    const meta = JSON.parse(row.meta) as EntryMeta;
-    if (meta.expiresAt <= now) return undefined;
-    return { meta, lines: row.lines, offsets: JSON.parse(row.offsets) as number[] };
+  /** Drops what `target` names; returns how many entries went. */
+  purge(target: PurgeTarget): number {
+    const cursor =
+      'key' in target
+        ? this.sql.exec('DELETE FROM entries WHERE key = ? RETURNING key', target.key)
+        : 'model' in target
+          ? this.sql.exec('DELETE FROM entries WHERE model = ? RETURNING key', target.model)
+          : this.sql.exec('DELETE FROM entries RETURNING key');
+    return cursor.toArray().length;
   }
 
-  write(entry: CacheEntry): void {
-    const { meta, lines, offsets } = entry;
-    const values = [JSON.stringify(meta), lines, JSON.stringify(offsets)];
-    this.sql.exec('INSERT OR REPLACE INTO entry (id, meta, lines, offsets) VALUES (1, ?, ?, ?)', ...values);
-  }
-
-  delete(): void {
-    this.sql.exec('DELETE FROM entry');
+  /** Drops the expired entries; returns when the next one expires, if any is left. */
+  prune(now = Date.now()): number | undefined {
+    this.sql.exec('DELETE FROM entries WHERE expires_at <= ?', now);
+    const next = this.sql.exec<{ at: number | null }>('SELECT MIN(expires_at) AS at FROM entries').one().at;
+    return next ?? undefined;
   }
 }
 

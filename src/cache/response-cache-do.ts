@@ -6,34 +6,43 @@ import { registryFor } from '../providers/registry';
 import { type AttemptRecord, connect } from '../routing/connect';
 import { ORIGIN } from '../schema/client-origin';
 import { type CacheAnswer, type CacheCall, type CacheFailure, type CacheHead, failureOf } from './cache-call';
-import { type CacheEntry, EntryStore, replayStream } from './cache-entry';
+import { type CacheEntry, EntryStore, type PurgeTarget, replayStream } from './cache-entry';
 import { Flight } from './cache-flight';
-import { purgeIndex } from './cache-index-do';
 import { CommitGate } from './commit-gate';
 
+/** One generation in flight, for one cache key. */
 interface Current {
+  key: string;
+  model: string;
   flight: Flight;
   /** Resolves when the upstream is connected (or failed): what a client that joins waits for. */
   head: Promise<CacheHead | { error: CacheFailure }>;
+  gate: CommitGate;
   /** Purged while in flight: served to its readers, never stored. */
   purged: boolean;
 }
 
 const utf8 = new TextEncoder();
 
-/** Reader reports go to their generation's gate; old ones are dropped beyond this many. */
-const GATES_KEPT = 8;
+/** Generations whose readers may still report; the oldest are forgotten beyond this many. */
+const REPORTS_KEPT = 256;
+
+const matches = (target: PurgeTarget, current: Current) =>
+  'all' in target || ('key' in target ? target.key === current.key : target.model === current.model);
 
 /**
- * The cache object of one key: its stored answer, and the generation in flight that every
- * identical request joins (request collapsing). It calls the provider itself, so the upstream
- * outlives the first client: it runs while anyone reads it, and is aborted when the last leaves.
- * Only a generation that finished cleanly, and that its readers relayed to a clean end, is stored.
+ * A cache shard (see cache-shards.ts): the stored answers of its keys, and per key the generation
+ * in flight that every identical request joins (request collapsing). It calls the provider
+ * itself, so the upstream outlives the first client: it runs while anyone reads it, and is
+ * aborted when the last leaves. Only a generation that finished cleanly, and that a reader relayed
+ * to a clean end, is stored.
  */
 export class ResponseCacheDO extends DurableObject<Bindings> {
   private readonly store: EntryStore;
-  private current: Current | undefined;
-  private readonly gates = new Map<string, CommitGate>();
+  /** By cache key. */
+  private readonly flying = new Map<string, Current>();
+  /** By flight id: generations that readers report on. */
+  private readonly reports = new Map<string, Current>();
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
@@ -41,7 +50,7 @@ export class ResponseCacheDO extends DurableObject<Bindings> {
   }
 
   async open(call: CacheCall): Promise<CacheAnswer> {
-    const entry = this.store.read();
+    const entry = this.store.read(call.key);
     if (entry) {
       const { meta } = entry;
       const attempts: AttemptRecord[] = [{ provider: meta.provider, model: meta.model }];
@@ -49,7 +58,7 @@ export class ResponseCacheDO extends DurableObject<Bindings> {
       const body = replayStream(entry, call.paced);
       return { status: 'hit', body, provider: meta.provider, model: meta.model, attempts, ttftMs: 0, saved };
     }
-    const current = this.current;
+    const current = this.flying.get(call.key);
     if (!current) return this.lead(call);
     const body = current.flight.stream();
     const head = await current.head;
@@ -63,48 +72,46 @@ export class ResponseCacheDO extends DurableObject<Bindings> {
 
   /** How a reader's relay of generation `flight` ended: what decides whether it is stored. */
   report(flight: string, outcome: PumpOutcome): void {
-    this.gates.get(flight)?.report(outcome);
+    this.reports.get(flight)?.gate.report(outcome);
   }
 
-  /** Drops the stored answer; a generation in flight still serves its readers but is not stored. */
-  async purge(): Promise<void> {
-    this.store.delete();
-    if (this.current) this.current.purged = true;
-    // A finished generation still waiting for its readers' reports is not stored either.
-    this.gates.clear();
-    await this.ctx.storage.deleteAlarm();
+  /** Drops stored answers; a generation in flight still serves its readers but is not stored. */
+  purge(target: PurgeTarget): number {
+    for (const [id, current] of this.reports) {
+      if (!matches(target, current)) continue;
+      current.purged = true;
+      // A finished generation still waiting for its readers' reports is not stored either.
+      this.reports.delete(id);
+    }
+    return this.store.purge(target);
   }
 
   override async alarm(): Promise<void> {
-    if (!this.store.read()) this.store.delete();
-  }
-
-  private gateFor(call: CacheCall, flight: string): CommitGate {
-    const gate = new CommitGate(
-      (entry) => this.keep(call, entry),
-      () => this.store.delete(),
-    );
-    this.gates.set(flight, gate);
-    for (const old of this.gates.keys()) if (this.gates.size > GATES_KEPT) this.gates.delete(old);
-    return gate;
+    const next = this.store.prune();
+    if (next !== undefined) await this.ctx.storage.setAlarm(next);
   }
 
   /** Stores an answer; one the storage refuses (a row over its limit) is simply not kept. */
-  private keep(call: CacheCall, entry: CacheEntry): void {
+  private keep(current: Current, entry: CacheEntry): void {
+    if (current.purged) return;
     try {
-      this.store.write(entry);
+      this.store.write(current.key, current.model, entry);
     } catch (error) {
       console.error(JSON.stringify({ type: 'cache_write_failed', error: String(error).slice(0, 200) }));
       return;
     }
-    this.ctx.waitUntil(this.indexed(call, entry.meta.expiresAt));
+    this.ctx.waitUntil(this.expireAt(entry.meta.expiresAt));
   }
 
-  private async indexed(call: CacheCall, expiresAt: number): Promise<void> {
-    await this.ctx.storage.setAlarm(expiresAt);
-    await purgeIndex(this.env)
-      ?.add(call.key, call.model, expiresAt)
-      .catch(() => {});
+  private async expireAt(at: number): Promise<void> {
+    const alarm = await this.ctx.storage.getAlarm();
+    if (alarm === null || at < alarm) await this.ctx.storage.setAlarm(at);
+  }
+
+  private track(current: Current): void {
+    this.flying.set(current.key, current);
+    this.reports.set(current.flight.id, current);
+    for (const id of this.reports.keys()) if (this.reports.size > REPORTS_KEPT) this.reports.delete(id);
   }
 
   private async lead(call: CacheCall): Promise<CacheAnswer> {
@@ -112,14 +119,24 @@ export class ResponseCacheDO extends DurableObject<Bindings> {
     let pump: UpstreamPump | undefined;
     const flight = new Flight(() => {
       // Let go at once: a request arriving now starts afresh instead of joining a stream being torn down.
-      if (this.current === current) this.current = undefined;
+      if (this.flying.get(call.key) === current) this.flying.delete(call.key);
       abort.abort(new Error('every client left'));
       pump?.cancel('client_cancelled');
     });
     let settle: (head: CacheHead | { error: CacheFailure }) => void = () => {};
-    const current: Current = { flight, head: new Promise((resolve) => (settle = resolve)), purged: false };
-    this.current = current;
-    const gate = this.gateFor(call, flight.id);
+    const head = new Promise<CacheHead | { error: CacheFailure }>((resolve) => (settle = resolve));
+    const current: Current = {
+      key: call.key,
+      model: call.model,
+      flight,
+      head,
+      gate: new CommitGate(
+        (entry) => this.keep(current, entry),
+        () => this.store.purge({ key: call.key }),
+      ),
+      purged: false,
+    };
+    this.track(current);
     const body = flight.stream();
     const attempts: AttemptRecord[] = [];
     const request = call.origin ? { ...call.request, [ORIGIN]: call.origin } : call.request;
@@ -134,7 +151,7 @@ export class ResponseCacheDO extends DurableObject<Bindings> {
         attempts,
         hedge: call.hedge,
       });
-      const head: CacheHead = {
+      const connected: CacheHead = {
         provider: connection.provider.id,
         model: connection.model,
         attempts,
@@ -142,14 +159,14 @@ export class ResponseCacheDO extends DurableObject<Bindings> {
         upstreamRequestId: connection.upstreamRequestId,
         dropped: connection.dropped,
       };
-      settle(head);
+      settle(connected);
       pump = new UpstreamPump(connection, (event) => flight.append(event), call.idleTimeoutMs);
       const startedAt = Date.now() - connection.ttftMs;
-      this.ctx.waitUntil(this.run(call, current, pump, gate, startedAt));
-      return { status: 'miss', body, flight: flight.id, ...head };
+      this.ctx.waitUntil(this.run(call, current, pump, connected, startedAt));
+      return { status: 'miss', body, flight: flight.id, ...connected };
     } catch (error) {
       const failure = failureOf(asGatewayError(error));
-      this.current = undefined;
+      if (this.flying.get(call.key) === current) this.flying.delete(call.key);
       settle({ error: failure });
       await body.cancel();
       return { status: 'error', error: failure, attempts };
@@ -157,7 +174,7 @@ export class ResponseCacheDO extends DurableObject<Bindings> {
   }
 
   /** Reads the upstream to its end for every reader; a clean finish goes to the commit gate. */
-  private async run(call: CacheCall, current: Current, pump: UpstreamPump, gate: CommitGate, startedAt: number) {
+  private async run(call: CacheCall, current: Current, pump: UpstreamPump, head: CacheHead, startedAt: number) {
     const { flight } = current;
     try {
       while (await pump.step()) {}
@@ -167,18 +184,17 @@ export class ResponseCacheDO extends DurableObject<Bindings> {
       if (pump.outcome !== 'truncated')
         flight.append({ type: 'error', error: { code: failure.code, message: failure.message } });
     } finally {
-      const head = await current.head;
       // The length check is cheap and never under the bytes; the bytes are counted only for an entry that may fit.
       const clean = pump.outcome === 'finished' && !current.purged && flight.size <= call.maxEntryBytes;
       const lines = clean ? flight.lines.join('') : '';
-      if (clean && !('error' in head) && utf8.encode(lines).length <= call.maxEntryBytes) {
+      if (clean && utf8.encode(lines).length <= call.maxEntryBytes) {
         const now = Date.now();
         const meta = { provider: head.provider, model: head.model, upstreamMs: now - startedAt, createdAt: now };
         const expiresAt = now + call.ttlS * 1000;
-        gate.finished({ meta: { ...meta, expiresAt, ...flight.spent }, lines, offsets: [...flight.offsets] });
+        current.gate.finished({ meta: { ...meta, expiresAt, ...flight.spent }, lines, offsets: [...flight.offsets] });
       }
       // Handed to the gate before the flight is let go, so a request arriving now finds one or the other.
-      if (this.current === current) this.current = undefined;
+      if (this.flying.get(call.key) === current) this.flying.delete(call.key);
       flight.end();
     }
   }

@@ -11,6 +11,7 @@ import { ORIGIN } from '../schema/client-origin';
 import type { CacheAnswer } from './cache-call';
 import { cacheKey } from './cache-key';
 import { bypasses, cachePolicy } from './cache-policy';
+import { shardOf } from './cache-shards';
 import { asHit, createCacheDecoder } from './cache-wire';
 
 export const CACHE_HEADER = 'x-infe-cache';
@@ -92,7 +93,7 @@ export function responseCache(input: CacheInput): CacheRun | undefined {
     const key = await cacheKey({ scope, targets, request: prepared.request });
     record = { status: 'miss', key };
     const { [ORIGIN]: origin, ...request } = prepared.request;
-    const stub = namespace.get(namespace.idFromName(key));
+    const stub = shardOf(namespace, key);
     const answer = await stub
       .open({
         key,

@@ -91,7 +91,6 @@ export async function startGateway(
         ROUTE_STATS: { className: 'RouteStatsDO', useSQLite: true },
         RESPONSES: { className: 'ResponsesDO', useSQLite: true },
         RESPONSE_CACHE: { className: 'ResponseCacheDO', useSQLite: true },
-        CACHE_INDEX: { className: 'CacheIndexDO', useSQLite: true },
       },
       ...(options.assets && { assets: assetsOption(config) }),
       ...(options.logs && {

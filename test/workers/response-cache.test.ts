@@ -1,5 +1,6 @@
 import { env, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { shardOf } from '../../src/cache/cache-shards';
 import type { RequestLogRecord } from '../../src/observe/request-log';
 import { scenario } from '../fake-provider/scenario.ts';
 import { logsFor } from '../reliability/support';
@@ -180,9 +181,9 @@ describe('response cache: what is a hit', () => {
     const id = uniqueId('expiry');
     const model = local({ id, tokens: 3 });
     const first = await send(chatSse, model);
-    const stub = env.RESPONSE_CACHE.get(env.RESPONSE_CACHE.idFromName(first.key as string));
-    await runInDurableObject(stub, (_instance, state) => {
-      state.storage.sql.exec("UPDATE entry SET meta = json_set(meta, '$.expiresAt', ?)", Date.now() - 1);
+    const key = first.key as string;
+    await runInDurableObject(shardOf(env.RESPONSE_CACHE, key), (_instance, state) => {
+      state.storage.sql.exec('UPDATE entries SET expires_at = ? WHERE key = ?', Date.now() - 1, key);
     });
     expect((await send(chatSse, model)).cache).toBe('miss');
     expect((await fakeLog(id)).requests).toBe(2);
