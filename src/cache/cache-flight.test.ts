@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StreamEvent } from '../stream/events';
-import { Flight } from './cache-flight';
+import { BACKLOG_CHARS, Flight } from './cache-flight';
 import { createCacheDecoder } from './cache-wire';
 
 async function readAll(stream: ReadableStream<Uint8Array>): Promise<StreamEvent[]> {
@@ -47,5 +47,30 @@ describe('Flight', () => {
     flight.end();
     await reading;
     expect(deserted).toBe(0);
+  });
+});
+
+describe('Flight: memory and pace', () => {
+  it('holds the upstream while a reader has BACKLOG_CHARS left to take, and lets it go once taken', async () => {
+    const flight = new Flight(() => {});
+    const reader = flight.stream().getReader();
+    flight.append(text('x'.repeat(BACKLOG_CHARS)));
+    let drained = false;
+    const waiting = flight.drained().then(() => (drained = true));
+    await Promise.resolve();
+    expect(drained).toBe(false);
+    await reader.read();
+    await waiting;
+    expect(drained).toBe(true);
+  });
+
+  it('past retainChars: not whole, keeps only what a reader has yet to take, stores nothing', async () => {
+    const flight = new Flight(() => {}, 100);
+    const all = readAll(flight.stream());
+    for (let i = 0; i < 10; i++) flight.append(text(`event ${i} `.padEnd(30, '.')));
+    expect(flight.whole).toBe(false);
+    expect(flight.text()).toBeUndefined();
+    flight.end();
+    expect((await all).length).toBe(10);
   });
 });

@@ -59,7 +59,8 @@ export class ResponseCacheDO extends DurableObject<Bindings> {
       return { status: 'hit', body, provider: meta.provider, model: meta.model, attempts, ttftMs: 0, saved };
     }
     const current = this.flying.get(call.key);
-    if (!current) return this.lead(call);
+    // One too large to keep no longer has its beginning: a request for it starts its own.
+    if (!current?.flight.whole) return this.lead(call);
     const body = current.flight.stream();
     const head = await current.head;
     if ('error' in head) {
@@ -122,7 +123,7 @@ export class ResponseCacheDO extends DurableObject<Bindings> {
       if (this.flying.get(call.key) === current) this.flying.delete(call.key);
       abort.abort(new Error('every client left'));
       pump?.cancel('client_cancelled');
-    });
+    }, call.maxEntryBytes);
     let settle: (head: CacheHead | { error: CacheFailure }) => void = () => {};
     const head = new Promise<CacheHead | { error: CacheFailure }>((resolve) => (settle = resolve));
     const current: Current = {
@@ -177,17 +178,16 @@ export class ResponseCacheDO extends DurableObject<Bindings> {
   private async run(call: CacheCall, current: Current, pump: UpstreamPump, head: CacheHead, startedAt: number) {
     const { flight } = current;
     try {
-      while (await pump.step()) {}
+      while (await pump.step()) await flight.drained();
     } catch (error) {
       const failure = asGatewayError(error);
       // A cut stream already reads as one to the Worker (no finish); any other failure is told.
       if (pump.outcome !== 'truncated')
         flight.append({ type: 'error', error: { code: failure.code, message: failure.message } });
     } finally {
-      // The length check is cheap and never under the bytes; the bytes are counted only for an entry that may fit.
-      const clean = pump.outcome === 'finished' && !current.purged && flight.size <= call.maxEntryBytes;
-      const lines = clean ? flight.lines.join('') : '';
-      if (clean && utf8.encode(lines).length <= call.maxEntryBytes) {
+      // The flight's length never exceeds the bytes, so only an answer that may fit has its bytes counted.
+      const lines = pump.outcome === 'finished' && !current.purged ? flight.text() : undefined;
+      if (lines !== undefined && utf8.encode(lines).length <= call.maxEntryBytes) {
         const now = Date.now();
         const meta = { provider: head.provider, model: head.model, upstreamMs: now - startedAt, createdAt: now };
         const expiresAt = now + call.ttlS * 1000;
