@@ -10,16 +10,21 @@ import { type CacheEntry, EntryStore, type PurgeTarget, replayStream } from './c
 import { Flight } from './cache-flight';
 import { CommitGate } from './commit-gate';
 
-/** One generation in flight, for one cache key. */
-interface Current {
+/** A generation whose readers may still report how it ended: what decides whether it is stored. */
+interface Pending {
   key: string;
   model: string;
-  flight: Flight;
-  /** Resolves when the upstream is connected (or failed): what a client that joins waits for. */
-  head: Promise<CacheHead | { error: CacheFailure }>;
   gate: CommitGate;
   /** Purged while in flight: served to its readers, never stored. */
   purged: boolean;
+}
+
+/** One generation in flight, for one cache key. */
+interface Current {
+  pending: Pending;
+  flight: Flight;
+  /** Resolves when the upstream is connected (or failed): what a client that joins waits for. */
+  head: Promise<CacheHead | { error: CacheFailure }>;
 }
 
 const utf8 = new TextEncoder();
@@ -27,8 +32,8 @@ const utf8 = new TextEncoder();
 /** Generations whose readers may still report; the oldest are forgotten beyond this many. */
 const REPORTS_KEPT = 256;
 
-const matches = (target: PurgeTarget, current: Current) =>
-  'all' in target || ('key' in target ? target.key === current.key : target.model === current.model);
+const matches = (target: PurgeTarget, pending: Pending) =>
+  'all' in target || ('key' in target ? target.key === pending.key : target.model === pending.model);
 
 /**
  * A cache shard (see cache-shards.ts): the stored answers of its keys, and per key the generation
@@ -41,8 +46,8 @@ export class ResponseCacheDO extends DurableObject<Bindings> {
   private readonly store: EntryStore;
   /** By cache key. */
   private readonly flying = new Map<string, Current>();
-  /** By flight id: generations that readers report on. */
-  private readonly reports = new Map<string, Current>();
+  /** By flight id: generations that readers report on (without their events: those go once the flight ends). */
+  private readonly reports = new Map<string, Pending>();
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
@@ -78,9 +83,9 @@ export class ResponseCacheDO extends DurableObject<Bindings> {
 
   /** Drops stored answers; a generation in flight still serves its readers but is not stored. */
   purge(target: PurgeTarget): number {
-    for (const [id, current] of this.reports) {
-      if (!matches(target, current)) continue;
-      current.purged = true;
+    for (const [id, pending] of this.reports) {
+      if (!matches(target, pending)) continue;
+      pending.purged = true;
       // A finished generation still waiting for its readers' reports is not stored either.
       this.reports.delete(id);
     }
@@ -93,10 +98,10 @@ export class ResponseCacheDO extends DurableObject<Bindings> {
   }
 
   /** Stores an answer; one the storage refuses (a row over its limit) is simply not kept. */
-  private keep(current: Current, entry: CacheEntry): void {
-    if (current.purged) return;
+  private keep(pending: Pending, entry: CacheEntry): void {
+    if (pending.purged) return;
     try {
-      this.store.write(current.key, current.model, entry);
+      this.store.write(pending.key, pending.model, entry);
     } catch (error) {
       console.error(JSON.stringify({ type: 'cache_write_failed', error: String(error).slice(0, 200) }));
       return;
@@ -110,8 +115,8 @@ export class ResponseCacheDO extends DurableObject<Bindings> {
   }
 
   private track(current: Current): void {
-    this.flying.set(current.key, current);
-    this.reports.set(current.flight.id, current);
+    this.flying.set(current.pending.key, current);
+    this.reports.set(current.flight.id, current.pending);
     for (const id of this.reports.keys()) if (this.reports.size > REPORTS_KEPT) this.reports.delete(id);
   }
 
@@ -126,17 +131,17 @@ export class ResponseCacheDO extends DurableObject<Bindings> {
     }, call.maxEntryBytes);
     let settle: (head: CacheHead | { error: CacheFailure }) => void = () => {};
     const head = new Promise<CacheHead | { error: CacheFailure }>((resolve) => (settle = resolve));
-    const current: Current = {
+    const pending: Pending = {
       key: call.key,
       model: call.model,
-      flight,
-      head,
       gate: new CommitGate(
-        (entry) => this.keep(current, entry),
+        (entry) => this.keep(pending, entry),
         () => this.store.purge({ key: call.key }),
       ),
       purged: false,
     };
+    // Reports keep only `pending`: the flight's events go when the flight is let go.
+    const current: Current = { pending, flight, head };
     this.track(current);
     const body = flight.stream();
     const attempts: AttemptRecord[] = [];
@@ -186,12 +191,16 @@ export class ResponseCacheDO extends DurableObject<Bindings> {
         flight.append({ type: 'error', error: { code: failure.code, message: failure.message } });
     } finally {
       // The flight's length never exceeds the bytes, so only an answer that may fit has its bytes counted.
-      const lines = pump.outcome === 'finished' && !current.purged ? flight.text() : undefined;
+      const lines = pump.outcome === 'finished' && !current.pending.purged ? flight.text() : undefined;
       if (lines !== undefined && utf8.encode(lines).length <= call.maxEntryBytes) {
         const now = Date.now();
         const meta = { provider: head.provider, model: head.model, upstreamMs: now - startedAt, createdAt: now };
         const expiresAt = now + call.ttlS * 1000;
-        current.gate.finished({ meta: { ...meta, expiresAt, ...flight.spent }, lines, offsets: [...flight.offsets] });
+        current.pending.gate.finished({
+          meta: { ...meta, expiresAt, ...flight.spent },
+          lines,
+          offsets: [...flight.offsets],
+        });
       }
       // Handed to the gate before the flight is let go, so a request arriving now finds one or the other.
       if (this.flying.get(call.key) === current) this.flying.delete(call.key);
