@@ -75,6 +75,8 @@ export class EntryStore {
 }
 
 const bytes = new TextEncoder();
+/** A replayed answer goes to the Worker in pieces of about this many characters. */
+const CHUNK_CHARS = 64 * 1024;
 
 /**
  * A hit's events as the Worker reads them: all at once by default, or each at its recorded
@@ -82,13 +84,20 @@ const bytes = new TextEncoder();
  */
 export function replayStream(entry: CacheEntry, paced: boolean): ReadableStream<Uint8Array> {
   if (!paced) {
-    const body = bytes.encode(entry.lines);
-    return new ReadableStream({
-      start(controller) {
-        controller.enqueue(body);
-        controller.close();
+    // At most about CHUNK_CHARS a read, cut after a line: a large answer is not one allocation per reader.
+    let from = 0;
+    return new ReadableStream<Uint8Array>(
+      {
+        pull(controller) {
+          if (from >= entry.lines.length) return controller.close();
+          const cut = entry.lines.indexOf('\n', from + CHUNK_CHARS - 1);
+          const to = cut === -1 ? entry.lines.length : cut + 1;
+          controller.enqueue(bytes.encode(entry.lines.slice(from, to)));
+          from = to;
+        },
       },
-    });
+      { highWaterMark: 0 },
+    );
   }
   // A line is one JSON.stringify'd event: any newline inside it is escaped.
   const lines = entry.lines.split('\n').slice(0, entry.offsets.length);

@@ -13,6 +13,9 @@ export interface Spent {
  */
 export const BACKLOG_CHARS = 1024 * 1024;
 
+/** At most this much goes to a reader per read, so a reader far behind takes it in pieces, as from a socket. */
+const CHUNK_CHARS = 64 * 1024;
+
 interface Reader {
   /** Index (in all lines ever appended) of the next line it gets. */
   next: number;
@@ -109,9 +112,10 @@ export class Flight {
           while (reader.next >= end() && !this.ended) await new Promise<void>((resolve) => this.waiting.add(resolve));
           if (!reading) return;
           if (reader.next < end()) {
-            const chunk = this.lines.slice(reader.next - this.base).join('');
+            let chunk = '';
+            for (; reader.next < end() && chunk.length < CHUNK_CHARS; reader.next++)
+              chunk += this.lines[reader.next - this.base];
             controller.enqueue(bytes.encode(chunk));
-            reader.next = end();
             reader.taken += chunk.length;
             if (!this.whole) this.trim();
             this.wake();
