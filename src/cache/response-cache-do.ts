@@ -29,8 +29,12 @@ interface Current {
 
 const utf8 = new TextEncoder();
 
-/** Generations whose readers may still report; the oldest are forgotten beyond this many. */
-const REPORTS_KEPT = 256;
+/**
+ * Generations whose readers may still report; the oldest are forgotten beyond this many (not
+ * stored, if still unreported). A finished one holds its answer (≤ the size cap) until a report
+ * comes, normally within milliseconds: this bounds what lost reports could hold in memory.
+ */
+const REPORTS_KEPT = 64;
 
 const matches = (target: PurgeTarget, pending: Pending) =>
   'all' in target || ('key' in target ? target.key === pending.key : target.model === pending.model);
