@@ -15,11 +15,13 @@ export function createCacheDecoder(rewrite: (event: StreamEvent) => StreamEvent 
   const text = new TextDecoder();
   let pending = '';
   const emitLines = (emit: Emit) => {
-    for (let end = pending.indexOf('\n'); end !== -1; end = pending.indexOf('\n')) {
-      const line = pending.slice(0, end);
-      pending = pending.slice(end + 1);
+    let start = 0;
+    for (let end = pending.indexOf('\n'); end !== -1; end = pending.indexOf('\n', start)) {
+      const line = pending.slice(start, end);
+      start = end + 1;
       if (line) emit(rewrite(JSON.parse(line) as StreamEvent));
     }
+    pending = pending.slice(start);
   };
   return {
     push(bytes, emit) {
