@@ -21,6 +21,11 @@ export default defineConfig({
                 ANTHROPIC_API_KEY: 'test-anthropic-key',
                 ANTHROPIC_BASE_URL: `${inject('fakeProviderUrl')}/v1`,
                 UPSTREAM_RETRY_BASE_MS: '10',
+                // A priced fake model for what runs in Durable Objects (session turns under a
+                // key's budget: test/workers/key-budgets.test.ts), which cannot take a test's env.
+                GATEWAY_CONFIG: JSON.stringify({
+                  prices: { 'local/fake;id=budget-session;tokens=5': { input: 1, output: 1000 } },
+                }),
               },
             },
           })),

@@ -31,7 +31,7 @@ const deadline = AbortSignal.timeout(300_000);
 const dir = mkdtempSync(join(os.tmpdir(), 'infe-responses-bench-'));
 const stops = [];
 try {
-  const bundleName = await procs.buildWorker(dir, 'dev');
+  const { name: bundleName } = await procs.buildBundle(dir, 'dev');
   const settings = procs.wranglerSettings('dev');
   const fake = await procs.startFakeProvider(dir);
   stops.push(() => fake.stop());

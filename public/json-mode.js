@@ -43,6 +43,7 @@ export async function sendJson(content) {
       { role: 'user', content },
     ],
     response_format: { type: 'json_object' },
+    stream_options: { include_usage: true },
     infe: { structured: { partial_objects: true } },
   };
   const post = () =>
@@ -68,6 +69,7 @@ export async function sendJson(content) {
     const chunk = JSON.parse(data);
     if (chunk.error) return fail(turn, chunk.error.message);
     if (chunk.infe) return annotate(turn, chunk.infe);
+    if (typeof chunk.usage?.cost === 'number') turn.cost = chunk.usage.cost;
     const choice = chunk.choices?.[0];
     if (choice?.delta?.content) {
       appendText(turn, choice.delta.content);

@@ -68,6 +68,7 @@ export async function sendResponse(content) {
  * @param {number} now
  */
 function apply(turn, event, now) {
+  if (typeof event.response?.usage?.cost === 'number') turn.cost = event.response.usage.cost;
   switch (event.type) {
     case 'response.created':
       turn.reply.dataset.responseId = event.response.id;

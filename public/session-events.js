@@ -68,6 +68,9 @@ export async function consume(body, context) {
         case 'guard':
           flag(turn, data.action, data.rule);
           break;
+        case 'usage':
+          if (typeof data.cost === 'number') turn.cost = data.cost;
+          break;
         case 'finish':
           setState(turn, data.reason === 'interrupted' ? 'interrupted' : 'done');
           if (data.reason === 'interrupted') explainStop(turn);

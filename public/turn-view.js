@@ -129,6 +129,8 @@ export function flag(turn, action, rule) {
   turn.reply.classList.add('guarded');
 }
 
+/** A reply costs fractions of a cent: two significant digits say it without a row of zeros. */
+const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', maximumSignificantDigits: 2 });
 const fmt = (/** @type {number | null} */ v, digits = 0) => (v === null ? '–' : v.toFixed(digits));
 
 const CACHED = { hit: 'cache hit', collapsed: 'collapsed' };
@@ -155,6 +157,7 @@ export function renderMeta(turn) {
     items.push(['tokens', 'tokens', String(m.tokens)]);
   }
   if (turn.gateway) items.push(['gw', 'gateway TTFT', `${Math.round(turn.gateway.ttftMs)} ms`]);
+  if (turn.cost !== undefined) items.push(['cost', 'cost', usd.format(turn.cost)]);
   if (items.length === 0) return turn.meta.replaceChildren();
   const dl = h('dl');
   for (const [key, name, value] of items) {

@@ -21,6 +21,7 @@
  * @property {number} rendered  characters of `text` already turned into nodes before `tail`
  * @property {number} seq       the last session event applied to this turn
  * @property {ReplyState} state
+ * @property {number} [cost]   USD, the reply's `usage.cost` as the gateway reported it
  * @property {import('./meter.js').ReplyMeter} meter
  * @property {TurnKind} kind
  * @property {HTMLPreElement} [object]

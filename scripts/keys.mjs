@@ -4,6 +4,8 @@
 // level, what plain `wrangler dev` runs) and `--persist-to DIR` a local state other than .wrangler/state.
 //
 //   create --name NAME [--models sim/*,groq/*] [--rpm N] [--concurrency N] [--expires 30d|2027-01-01]
+//          [--budget-usd 5 [--budget-period day|month]]      (a budget's period is a month unless told)
+//   update KEY_ID [--rpm N|none] [--concurrency N|none] [--budget-usd X|none] [--budget-period day|month]
 //   list
 //   revoke KEY_ID
 import { spawnSync } from 'node:child_process';
@@ -18,6 +20,8 @@ const { values: opts, positionals } = parseArgs({
     rpm: { type: 'string' },
     concurrency: { type: 'string' },
     expires: { type: 'string' },
+    'budget-usd': { type: 'string' },
+    'budget-period': { type: 'string' },
     remote: { type: 'boolean', default: false },
     env: { type: 'string' },
     'persist-to': { type: 'string' },
@@ -36,6 +40,28 @@ const positiveInt = (name, value) => {
   if (!Number.isInteger(n) || n < 1) fail(`--${name} must be a positive integer`);
   return n;
 };
+
+/** For `update`: `none` lifts the limit (NULL), absent leaves it as it is (undefined). */
+const orNone = (value, parse) => {
+  if (value === undefined) return undefined;
+  return value === 'none' ? null : parse(value);
+};
+
+// A budget is counted in nano-dollars by the key's limiter: a cent's fraction is fine, a
+// trillion dollars is not a budget.
+function budgetUsd(value) {
+  if (value === undefined) return null;
+  const usd = Number(value);
+  if (!Number.isFinite(usd) || usd <= 0 || usd > 1e6)
+    fail('--budget-usd must be a positive amount of USD up to 1000000');
+  return usd;
+}
+
+function budgetPeriod(value) {
+  if (value === undefined) return null;
+  if (value !== 'day' && value !== 'month') fail('--budget-period must be day or month');
+  return value;
+}
 
 function expiry(value) {
   if (value === undefined) return null;
@@ -65,22 +91,50 @@ if (command === 'create') {
   const id = `key_${randomBytes(9).toString('base64url')}`;
   const hash = createHash('sha256').update(key).digest('hex');
   const models = opts.models ? JSON.stringify(opts.models.split(',').map((m) => m.trim())) : null;
+  const budget = budgetUsd(opts['budget-usd']);
+  if (budget === null && opts['budget-period'] !== undefined) fail('--budget-period needs --budget-usd');
+  const period = budget === null ? null : (budgetPeriod(opts['budget-period']) ?? 'month');
   d1(
-    `INSERT INTO api_keys (id, name, hash, models, rpm, concurrency, expires_at, created_at) VALUES (${[
+    `INSERT INTO api_keys (id, name, hash, models, rpm, concurrency, budget_usd, budget_period, expires_at, created_at) VALUES (${[
       sqlString(id),
       sqlString(opts.name),
       sqlString(hash),
       sqlString(models),
       positiveInt('rpm', opts.rpm) ?? 'NULL',
       positiveInt('concurrency', opts.concurrency) ?? 'NULL',
+      budget ?? 'NULL',
+      sqlString(period),
       expiry(opts.expires) ?? 'NULL',
       Date.now(),
     ].join(', ')})`,
   );
   console.log(`created ${id} (${opts.name}). The key is shown only now; store it safely:\n${key}`);
+} else if (command === 'update') {
+  if (!arg) fail('update needs a key id');
+  const sets = [];
+  const set = (column, value) => value !== undefined && sets.push(`${column} = ${value === null ? 'NULL' : value}`);
+  set(
+    'rpm',
+    orNone(opts.rpm, (v) => positiveInt('rpm', v)),
+  );
+  set(
+    'concurrency',
+    orNone(opts.concurrency, (v) => positiveInt('concurrency', v)),
+  );
+  const budget = orNone(opts['budget-usd'], budgetUsd);
+  set('budget_usd', budget);
+  const period = opts['budget-period'] === undefined ? undefined : sqlString(budgetPeriod(opts['budget-period']));
+  // Lifting the budget lifts its period; a budget set without one keeps the key's own, else monthly.
+  if (budget === null) set('budget_period', null);
+  else if (period !== undefined) set('budget_period', period);
+  else if (budget !== undefined) set('budget_period', "COALESCE(budget_period, 'month')");
+  if (sets.length === 0) fail('update needs --rpm, --concurrency, --budget-usd or --budget-period');
+  const updated = d1(`UPDATE api_keys SET ${sets.join(', ')} WHERE id = ${sqlString(arg)} RETURNING id`);
+  if (updated.length === 0) fail(`no key ${arg}`);
+  console.log(`updated ${arg} (every isolate applies it within 30 s)`);
 } else if (command === 'list') {
   const rows = d1(
-    'SELECT id, name, models, rpm, concurrency, expires_at, created_at, revoked_at FROM api_keys ORDER BY created_at',
+    'SELECT id, name, models, rpm, concurrency, budget_usd, budget_period, expires_at, created_at, revoked_at FROM api_keys ORDER BY created_at',
   );
   console.table(
     rows.map((r) => ({
@@ -89,6 +143,7 @@ if (command === 'create') {
       models: r.models ?? '*',
       rpm: r.rpm ?? '-',
       concurrency: r.concurrency ?? '-',
+      budget: r.budget_usd === null ? '-' : `$${r.budget_usd}/${r.budget_period ?? 'month'}`,
       expires: r.expires_at ? new Date(r.expires_at).toISOString() : '-',
       revoked: r.revoked_at ? new Date(r.revoked_at).toISOString() : '-',
     })),
@@ -105,6 +160,6 @@ if (command === 'create') {
   console.log(`revoked ${arg} (every isolate stops accepting it within 30 s)`);
 } else {
   fail(
-    'usage: npm run keys -- create --name NAME [--models a,b] [--rpm N] [--concurrency N] [--expires 30d] | list | revoke KEY_ID  [--remote] [--env NAME] [--persist-to DIR]',
+    'usage: npm run keys -- create --name NAME [--models a,b] [--rpm N] [--concurrency N] [--expires 30d] [--budget-usd X [--budget-period day|month]] | update KEY_ID [--rpm N|none] [--concurrency N|none] [--budget-usd X|none] [--budget-period day|month] | list | revoke KEY_ID  [--remote] [--env NAME] [--persist-to DIR]',
   );
 }

@@ -14,6 +14,7 @@ import { models } from './routes/models';
 import { responses } from './routes/responses';
 import { sessions } from './routes/sessions';
 import { stats } from './routes/stats';
+import { usage } from './routes/usage';
 
 export const app = new Hono<AppEnv>();
 
@@ -44,6 +45,7 @@ app.route('/v1/responses', responses);
 app.route('/v1/logs', logs);
 app.route('/v1/sessions', sessions);
 app.route('/v1/stats', stats);
+app.route('/v1/usage', usage);
 
 app.notFound(() =>
   errorResponse(new GatewayError(404, 'not_found_error', 'No such route.', { code: 'route_not_found' })),

@@ -4,15 +4,21 @@ import type { EnvVars } from '../config/env';
 import { settingsFor } from '../config/settings';
 import { GatewayError } from '../errors/gateway-error';
 import { withStorage } from '../errors/storage';
+import type { CostRecord } from '../observe/cost';
 import { aliasFor } from '../routing/resolve-targets';
+import type { ChatRequest } from '../schema/chat-request';
 import { type ApiKeyRecord, modelAllowed } from './api-key';
+import { budgetExceeded, reservation } from './budget-admission';
 import { type KeyLimitsOf, keepLease, releaseLease, type StreamLease } from './key-handoff';
 import type { KeyLimiterDO } from './key-limiter-do';
 import type { Admission } from './key-limits';
 
-/** Gives the stream's slot back; `lease` names the slot, for an object that takes it over. */
+/**
+ * Gives the stream's slot back and settles its budget reservation with the stream's cost (none:
+ * nothing was consumed); `lease` names the slot, for an object that takes it over.
+ */
 export interface Release {
-  (): void;
+  (cost?: CostRecord): void;
   lease?: StreamLease;
   /** The object the lease was handed to renews and releases it from now on. */
   handOff(): void;
@@ -48,6 +54,8 @@ export const callerOf = (c: Context<AppEnv>): Caller => ({
 interface AdmitOptions {
   model?: string;
   holdsStream: boolean;
+  /** The request as it goes upstream (capped: capForBudget): its worst case is reserved of a budget. */
+  request?: ChatRequest;
 }
 
 /** `admitCaller` for a route's own request. */
@@ -64,7 +72,9 @@ export async function admitCaller(caller: Caller, options: AdmitOptions): Promis
   if (options.model !== undefined) checkModel(key, options.model, caller.env);
   const limiter = caller.env.KEY_LIMITER;
   if (!limiter) return nothing;
-  const lease = await acquireSlot(limiter, key, options.holdsStream);
+  const reserveUsd =
+    options.holdsStream && key.budget && options.request ? reservation(options.request, caller.env) : 0;
+  const lease = await acquireSlot(limiter, key, options.holdsStream, reserveUsd);
   if (!lease) return nothing;
   if (!options.holdsStream) {
     caller.waitUntil(releaseLease(limiter, lease));
@@ -72,30 +82,34 @@ export async function admitCaller(caller: Caller, options: AdmitOptions): Promis
   }
   let released = false;
   const stopRenewing = keepLease(limiter, lease);
-  const release = () => {
+  const release = (cost?: CostRecord) => {
     stopRenewing();
     if (released) return;
     released = true;
-    caller.waitUntil(releaseLease(limiter, lease));
+    caller.waitUntil(releaseLease(limiter, lease, cost));
   };
   return Object.assign(release, { lease, handOff: stopRenewing });
 }
 
 /**
- * Counts one request against the key's rate and, for a stream, takes one of its slots; a 429
- * when there is no room. Undefined when the key has no limit that applies (nothing to give back).
+ * Counts one request against the key's rate and, for a stream, takes one of its slots and
+ * reserves `reserveUsd` of its budget; a 429 when there is no room. Undefined when the key has no
+ * limit that applies (nothing to give back).
  */
 export async function acquireSlot(
   limiter: DurableObjectNamespace<KeyLimiterDO>,
   key: KeyLimitsOf,
   holdsStream: boolean,
+  reserveUsd = 0,
 ): Promise<StreamLease | undefined> {
   const concurrency = holdsStream ? key.concurrency : null;
-  if (key.rpm === null && concurrency === null) return undefined;
+  const budget = holdsStream ? key.budget : null;
+  if (key.rpm === null && concurrency === null && !budget) return undefined;
   const stub = limiter.get(limiter.idFromName(key.id));
   const admission: Admission = await withStorage('key limiter', async () =>
-    stub.acquire({ rpm: key.rpm, concurrency }),
+    stub.acquire({ rpm: key.rpm, concurrency, budget }, reserveUsd),
   );
+  if (!admission.ok && admission.reason === 'budget' && budget) throw budgetExceeded(admission, reserveUsd, budget);
   if (!admission.ok) {
     const what = admission.reason === 'rpm' ? `${key.rpm} requests per minute` : `${concurrency} concurrent streams`;
     throw new GatewayError(429, 'rate_limit_error', `This key is limited to ${what}.`, {
@@ -103,5 +117,7 @@ export async function acquireSlot(
       retryAfter: admission.retryAfterSeconds,
     });
   }
-  return { keyId: key.id, lease: admission.lease };
+  return budget
+    ? { keyId: key.id, lease: admission.lease, budget, reservedUsd: reserveUsd }
+    : { keyId: key.id, lease: admission.lease };
 }

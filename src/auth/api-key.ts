@@ -1,3 +1,11 @@
+export type BudgetPeriod = 'day' | 'month';
+
+/** USD a key may spend per calendar period (UTC), enforced by its limiter (src/auth/key-budget.ts). */
+export interface KeyBudget {
+  usd: number;
+  period: BudgetPeriod;
+}
+
 /** What a gateway key may do; `null` means no limit. */
 export interface ApiKeyRecord {
   id: string;
@@ -6,6 +14,7 @@ export interface ApiKeyRecord {
   models: string[] | null;
   rpm: number | null;
   concurrency: number | null;
+  budget: KeyBudget | null;
   expiresAt: number | null;
   revokedAt: number | null;
 }

@@ -1,3 +1,6 @@
+import type { KeyBudget } from './api-key';
+import { type BudgetCheck, BudgetLedger, type BudgetState } from './key-budget';
+
 /**
  * A lease neither renewed nor released within this time is presumed lost (its isolate died) and
  * stops counting. A living stream renews its lease every LEASE_RENEW_MS, however long it runs.
@@ -10,25 +13,36 @@ const WINDOW_MS = 60_000;
 export interface Limits {
   rpm: number | null;
   concurrency: number | null;
+  /** With a budget, the lease holds `reserveUsd` of it until it is released. */
+  budget?: KeyBudget | null;
 }
 
 export type Admission =
   | { ok: true; lease: string }
-  | { ok: false; reason: 'rpm' | 'concurrency'; retryAfterSeconds: number };
+  | { ok: false; reason: 'rpm' | 'concurrency'; retryAfterSeconds: number }
+  | { ok: false; reason: 'budget'; retryAfterSeconds: number; remainingUsd: number };
 
 /**
- * One key's request rate (a sliding 60 s window) and open streams (leases), exact because one
- * Durable Object owns them. Kept in its SQLite storage so an eviction does not forget open streams.
+ * One key's request rate (a sliding 60 s window), open streams (leases) and budget (their
+ * reservations and the period's spend: key-budget.ts), exact because one Durable Object owns
+ * them. Kept in its SQLite storage so an eviction does not forget open streams.
  */
 export class KeyLimits {
+  private readonly ledger: BudgetLedger;
+
   constructor(private readonly sql: SqlStorage) {
     sql.exec('CREATE TABLE IF NOT EXISTS requests (ts INTEGER NOT NULL)');
     sql.exec('CREATE TABLE IF NOT EXISTS leases (id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)');
+    this.ledger = new BudgetLedger(sql);
   }
 
-  acquire(limits: Limits, now: number): Admission {
+  /**
+   * Admits one request when every limit has room, its worst case (`reserveUsd`) included, all in
+   * one synchronous step of the object that owns the key: no two admissions see the same room.
+   */
+  acquire(limits: Limits, now: number, reserveUsd = 0): Admission {
     this.sql.exec('DELETE FROM requests WHERE ts <= ?', now - WINDOW_MS);
-    this.sql.exec('DELETE FROM leases WHERE expires_at <= ?', now);
+    this.sweep(now);
     if (limits.rpm !== null) {
       const inWindow = this.count('requests');
       if (inWindow >= limits.rpm) {
@@ -46,14 +60,43 @@ export class KeyLimits {
     if (limits.concurrency !== null && this.count('leases') >= limits.concurrency) {
       return { ok: false, reason: 'concurrency', retryAfterSeconds: 1 };
     }
+    if (limits.budget) {
+      const room = this.ledger.check(limits.budget, reserveUsd, now);
+      if (!room.ok) return { reason: 'budget', ...room };
+    }
     const lease = crypto.randomUUID();
     this.sql.exec('INSERT INTO requests (ts) VALUES (?)', now);
     this.sql.exec('INSERT INTO leases (id, expires_at) VALUES (?, ?)', lease, now + LEASE_TTL_MS);
+    if (limits.budget) this.ledger.reserve(lease, reserveUsd);
     return { ok: true, lease };
   }
 
-  release(lease: string): void {
+  /** Gives the slot back and settles its reservation at `spentUsd`, what the stream really cost. */
+  release(lease: string, now: number, spentUsd = 0): void {
+    this.ledger.settle(lease, spentUsd, now);
     this.sql.exec('DELETE FROM leases WHERE id = ?', lease);
+  }
+
+  /**
+   * Adds `usd` to an open lease's reservation when the budget has room: a session turn holds its
+   * slot from the route's admission, before the object knows the prompt it will send.
+   */
+  reserve(lease: string, budget: KeyBudget, usd: number, now: number): BudgetCheck {
+    this.sweep(now);
+    const room = this.ledger.check(budget, usd, now);
+    if (room.ok) this.ledger.reserve(lease, usd);
+    return room;
+  }
+
+  budget(budget: KeyBudget, now: number): BudgetState {
+    this.sweep(now);
+    return this.ledger.state(budget, now);
+  }
+
+  /** Lapsed leases stop counting; their reservations are charged in full first. */
+  private sweep(now: number): void {
+    this.ledger.lapse(now);
+    this.sql.exec('DELETE FROM leases WHERE expires_at <= ?', now);
   }
 
   /** Pushes a living stream's lease a full TTL ahead; a lease already lapsed is not revived. */

@@ -1,4 +1,4 @@
-import type { ApiKeyRecord } from './api-key';
+import type { ApiKeyRecord, BudgetPeriod } from './api-key';
 
 /**
  * How long a looked-up key is trusted without asking D1 again. A revoked key stops working
@@ -15,6 +15,8 @@ interface Row {
   models: string | null;
   rpm: number | null;
   concurrency: number | null;
+  budget_usd: number | null;
+  budget_period: BudgetPeriod | null;
   expires_at: number | null;
   revoked_at: number | null;
 }
@@ -39,7 +41,9 @@ async function lookUp(db: D1Database, column: 'hash' | 'id', value: string, now:
   const cached = cache.get(cacheKey);
   if (cached && cached.until > now) return cached.record;
   const row = await db
-    .prepare(`SELECT id, name, models, rpm, concurrency, expires_at, revoked_at FROM api_keys WHERE ${column} = ?`)
+    .prepare(
+      `SELECT id, name, models, rpm, concurrency, budget_usd, budget_period, expires_at, revoked_at FROM api_keys WHERE ${column} = ?`,
+    )
     .bind(value)
     .first<Row>();
   const record: ApiKeyRecord | null = row
@@ -49,6 +53,8 @@ async function lookUp(db: D1Database, column: 'hash' | 'id', value: string, now:
         models: row.models === null ? null : (JSON.parse(row.models) as string[]),
         rpm: row.rpm,
         concurrency: row.concurrency,
+        // A budget without a period is a monthly one, as `npm run keys` defaults it.
+        budget: row.budget_usd === null ? null : { usd: row.budget_usd, period: row.budget_period ?? 'month' },
         expiresAt: row.expires_at,
         revokedAt: row.revoked_at,
       }

@@ -3,21 +3,37 @@ import { GatewayError } from '../errors/gateway-error';
 import { formatPath } from '../schema/validation-error';
 import { cacheConfigSchema } from './cache-config';
 import { pipelineConfigSchema } from './pipeline-config';
+import { pricesSchema } from './prices';
 
 const ms = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 
-const strategy = z.enum(['ordered', 'latency']);
+const strategy = z.enum(['ordered', 'latency', 'cost']);
 /** Share of requests that try a target other than the best, so a recovered one is measured again. */
 const DEFAULT_EXPLORE = 0.05;
 
 /**
  * `ordered`: the configured order. `latency`: cheapest measured expected TTFT first (see
- * src/routing/target-stats.ts); the short string form takes the default exploration.
+ * src/routing/target-stats.ts). `cost`: the cheapest target whose expected TTFT is within
+ * `max_ttft_ms` (no bound when absent), else the fastest (src/routing/cost-order.ts). The short
+ * string form takes the default exploration.
  */
 const routingSchema = z.union([
-  strategy.transform((name) => ({ strategy: name, explore: DEFAULT_EXPLORE })),
-  z.strictObject({ strategy, explore: z.number().min(0).max(1).default(DEFAULT_EXPLORE) }),
+  strategy.transform((name) => ({ strategy: name, explore: DEFAULT_EXPLORE, max_ttft_ms: undefined })),
+  z.strictObject({
+    strategy,
+    explore: z.number().min(0).max(1).default(DEFAULT_EXPLORE),
+    max_ttft_ms: z.int().min(1).max(600_000).optional(),
+  }),
 ]);
+
+/**
+ * Mid-stream failover: `splice` continues a reply that failed after its first token on a
+ * continuation-capable target, from the text already sent, at most `max_splices` times a request.
+ */
+const resumeSchema = z.strictObject({
+  mode: z.enum(['off', 'splice']),
+  max_splices: z.int().min(1).max(8).default(2),
+});
 
 const aliasSchema = z.strictObject({
   /** Tried in order: the next one is used when the previous fails before its first token. */
@@ -33,6 +49,8 @@ const aliasSchema = z.strictObject({
     .optional(),
   /** How the targets are ordered for each request; the configured order when absent. */
   routing: routingSchema.optional(),
+  /** Replaces the gateway-wide `resume` for this alias. */
+  resume: resumeSchema.optional(),
   /** Caches this alias's answers; replaces the gateway-wide `cache`. */
   cache: cacheConfigSchema.optional(),
 });
@@ -42,6 +60,10 @@ export const gatewayConfigSchema = z.strictObject({
   aliases: z.record(z.string().min(1), aliasSchema).default({}),
   /** The inline stages for every request that does not use an alias with its own. */
   pipeline: pipelineConfigSchema.prefault({}),
+  /** USD per million tokens by `provider/model`, over the built-in table (src/config/prices.ts). */
+  prices: pricesSchema.default({}),
+  /** What happens when a stream fails after its first token; off (an honest error event) when absent. */
+  resume: resumeSchema.optional(),
   /** Caches every model's answers (README, Caching); off when absent. */
   cache: cacheConfigSchema.optional(),
 });
@@ -90,6 +112,11 @@ export const settingsSchema = z.object({
     .min(1024)
     .max(1_900_000)
     .default(1024 * 1024),
+  /**
+   * Under a key's budget, the output cap of a request that sets none (the gateway sets it): a
+   * budget reserves each request's worst case, and without a cap there is none to reserve.
+   */
+  BUDGET_DEFAULT_MAX_TOKENS: z.coerce.number().int().positive().default(4096),
   /** Log prompts and completions (after the guard's redaction) with each request record. */
   LOG_PAYLOADS: z
     .enum(['true', 'false'])
@@ -135,6 +162,7 @@ export const settingsSchema = z.object({
 
 export type Settings = z.infer<typeof settingsSchema>;
 export type Alias = z.infer<typeof aliasSchema>;
+export type ResumeConfig = z.infer<typeof resumeSchema>;
 
 const cache = new WeakMap<object, Settings>();
 

@@ -1,6 +1,7 @@
 import type { GatewayError } from '../errors/gateway-error';
 import { conversationId, type ResponsesRequest } from '../schema/responses-request';
 import type { FinishReason, StreamEvent, Usage } from '../stream/events';
+import { clientCost } from './client-usage';
 import type { Collector } from './encoder';
 import {
   createOutputBuilder,
@@ -63,6 +64,7 @@ export function responsesUsage(usage: DetailedUsage) {
       output_tokens_details: { reasoning_tokens: usage.reasoningTokens },
     }),
     total_tokens: input + output,
+    ...(clientCost(usage) !== undefined && { cost: clientCost(usage) }),
   };
 }
 

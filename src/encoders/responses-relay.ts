@@ -1,10 +1,11 @@
 import type { GatewayError } from '../errors/gateway-error';
-import type { StreamEvent } from '../stream/events';
+import type { StreamEvent, Usage } from '../stream/events';
 import type { OutputItem, ResponseObject, WireEvent } from './responses-output';
 
 type Json = Record<string, unknown>;
 /** How the gateway would end the response (ResponseEnding in responses-object.ts, which builds on this file). */
 interface Ending {
+  usage: Usage | undefined;
   finalize(shell: ResponseObject, output: OutputItem[], failure?: GatewayError): ResponseObject;
 }
 type ResponsesExtra = Extract<StreamEvent, { type: 'upstream-extra'; dialect: 'responses' }>;
@@ -220,6 +221,7 @@ export function createResponsesRelay(shell: ResponseObject, write: (event: WireE
     end(ending: Ending, failure?: GatewayError): ResponseObject {
       const upstream = terminal && !failure ? response(terminal.response as Json) : undefined;
       if (terminal && upstream && upstream.status === ending.finalize(current, []).status) {
+        withGatewayCost(upstream, ending.usage?.costUsd);
         write({ ...terminal, type: String(terminal.type), response: upstream });
         return upstream;
       }
@@ -230,6 +232,13 @@ export function createResponsesRelay(shell: ResponseObject, write: (event: WireE
       return final;
     },
   };
+}
+
+/** The upstream's usage gains the gateway's `cost` only where it has none of its own (see withCost). */
+function withGatewayCost(response: ResponseObject, costUsd: number | undefined): void {
+  const usage = response.usage;
+  if (costUsd === undefined || usage === null || typeof usage !== 'object') return;
+  if ((usage as Json).cost === undefined) response.usage = { ...usage, cost: costUsd };
 }
 
 export type ResponsesRelay = ReturnType<typeof createResponsesRelay>;

@@ -6,8 +6,8 @@ export const MIGRATE_COMMAND = 'npx wrangler d1 migrations apply infe --local (o
 /** Seconds a client should wait before trying again while the gateway's own storage fails. */
 const STORAGE_RETRY_AFTER_S = 5;
 
-/** D1 reports a table it does not have this way: the migrations were never applied. */
-const isMissingTable = (error: unknown) => error instanceof Error && /no such table/i.test(error.message);
+/** D1 reports a table or column it does not have this way: the migrations were never (all) applied. */
+const isMissingTable = (error: unknown) => error instanceof Error && /no such (table|column)/i.test(error.message);
 
 /**
  * A failure of the gateway's own storage (D1, the key limiter) as the 503 the client gets,

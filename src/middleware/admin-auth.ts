@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../app-env';
 import { envString } from '../config/env';
 import { GatewayError } from '../errors/gateway-error';
@@ -17,6 +17,13 @@ async function sameSecret(given: string, expected: string): Promise<boolean> {
 function bearer(header: string | undefined): string | undefined {
   const match = /^Bearer\s+(.+)$/i.exec(header ?? '');
   return match?.[1]?.trim();
+}
+
+/** The caller presents the configured admin key (false when none is configured). */
+export async function presentsAdminKey(c: Context<AppEnv>): Promise<boolean> {
+  const expected = envString(c.env, 'ADMIN_API_KEY');
+  const given = bearer(c.req.header('authorization'));
+  return expected !== undefined && given !== undefined && (await sameSecret(given, expected));
 }
 
 /**

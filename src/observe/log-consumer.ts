@@ -5,8 +5,9 @@ export interface LogStoreBindings {
 }
 
 const INSERT = `INSERT OR IGNORE INTO request_logs
-  (request_id, ts, key_id, route, model, provider, outcome, status, upstream_ttft_ms, duration_ms, record)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+  (request_id, ts, key_id, route, model, provider, outcome, status, upstream_ttft_ms, duration_ms, record,
+   input_tokens, output_tokens, cost_usd, cost_estimated, cost_unpriced)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 /**
  * The Queue consumer: writes a batch of records to D1 in one round trip. `OR IGNORE` makes a
@@ -34,6 +35,11 @@ export async function consumeLogBatch(batch: MessageBatch<RequestLogRecord>, env
       r.upstreamTtftMs ?? null,
       r.durationMs,
       JSON.stringify(r),
+      r.tokens.input ?? null,
+      r.tokens.output ?? null,
+      r.cost?.usd ?? null,
+      r.cost?.estimated ? 1 : 0,
+      r.cost?.unpriced ? 1 : 0,
     ),
   );
   try {

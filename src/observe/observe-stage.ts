@@ -6,6 +6,8 @@ export interface ObserveOptions {
   emitMetrics: boolean;
   /** When the request arrived (epoch ms), for TTFT. */
   receivedAt: number;
+  /** The request's USD cost so far, read at each usage report and attached to it (`Usage.costUsd`). */
+  cost?: () => number | undefined;
   now?: () => number;
 }
 
@@ -13,8 +15,9 @@ export interface ObserveOptions {
 export const CHARS_PER_TOKEN = 4;
 
 /**
- * The last stage: records what the client is sent (first content, gaps, finish, usage) without
- * touching it, and optionally ends the stream with a metrics annotation.
+ * The last stage: records what the client is sent (first content, gaps, finish, usage), completes
+ * the usage (an estimated output count where the provider left it out, the request's cost), and
+ * optionally ends the stream with a metrics annotation.
  */
 export function createObserveStage(observation: Observation, options: ObserveOptions): Stage {
   const now = options.now ?? Date.now;
@@ -22,16 +25,13 @@ export function createObserveStage(observation: Observation, options: ObserveOpt
     name: 'observe',
     onEvent(event, emit) {
       observation.see(event, now());
+      if (event.type !== 'usage') return emit(event);
       // A provider that left out the output count gets an estimate rather than a false 0; the
       // log record marks it estimated.
-      if (event.type === 'usage' && event.usage.outputTokens === undefined) {
-        emit({
-          type: 'usage',
-          usage: { ...event.usage, outputTokens: Math.ceil(observation.outputChars / CHARS_PER_TOKEN) },
-        });
-        return;
-      }
-      emit(event);
+      const costUsd = options.cost?.();
+      if (event.usage.outputTokens !== undefined && costUsd === undefined) return emit(event);
+      const outputTokens = event.usage.outputTokens ?? Math.ceil(observation.outputChars / CHARS_PER_TOKEN);
+      emit({ type: 'usage', usage: { ...event.usage, outputTokens, ...(costUsd !== undefined && { costUsd }) } });
     },
     onEnd(emit) {
       if (!options.emitMetrics || observation.firstContentAt === undefined) return;

@@ -1,8 +1,10 @@
 import type { GatewayError } from '../errors/gateway-error';
+import type { SpliceRecord } from '../pipeline/splice';
 import type { GuardRecord, ModerationRecord, StructuredRecord } from '../pipeline/stage-records';
 import type { AttemptRecord } from '../routing/connect';
 import type { RoutingRecord } from '../routing/latency-routing';
 import type { FinishReason } from '../stream/events';
+import type { CostRecord } from './cost';
 import type { UsageDetail } from './observation';
 import type { StageTiming } from './stage-timing';
 
@@ -59,6 +61,11 @@ export interface RequestLogRecord {
    * provider read their prompt: `input` estimates those tokens (the prompt's, once per leg).
    */
   hedgesLost?: { legs: number; inputTokens: number };
+  /**
+   * Mid-stream failures the stream was continued past (README, *Mid-stream failover*): where,
+   * from which target to which, and the prompt tokens each continuation cost.
+   */
+  splices?: SpliceRecord[];
   /** Present when a latency-routed alias ordered the targets. */
   routing?: RoutingRecord;
   /** Present when the request was cacheable: what the response cache did, and what a hit saved. */
@@ -73,6 +80,8 @@ export interface RequestLogRecord {
    * the text it relayed. The details are present only when the provider reported them.
    */
   tokens: { input?: number; output?: number; estimated: boolean } & Partial<Record<UsageDetail, number>>;
+  /** What the request cost at the prices in force (src/config/prices.ts); absent when nothing was consumed. */
+  cost?: CostRecord;
   finishReason?: FinishReason;
   /** The model refused (OpenAI's `refusal`). */
   refused?: boolean;
@@ -103,7 +112,8 @@ export function countAttempts(attempts: readonly AttemptRecord[]): { retries: nu
   let fallbacks = 0;
   let previous: AttemptRecord | undefined;
   for (const attempt of attempts) {
-    if (attempt.error === 'hedge_lost') continue;
+    // A continuation after a mid-stream failure is a splice, not a retry or a fallback of the start.
+    if (attempt.error === 'hedge_lost' || attempt.splice !== undefined) continue;
     if (previous?.provider === attempt.provider && previous.model === attempt.model) retries++;
     else if (previous) fallbacks++;
     previous = attempt;
@@ -120,10 +130,14 @@ export function hedgesLost(
   return legs === 0 ? undefined : { legs, inputTokens: legs * promptTokens() };
 }
 
+/** The gateway's own 429s: the key's limits refused the request, no provider was asked. */
+const KEY_LIMIT_CODES = new Set(['key_rate_limited', 'key_concurrency_limited', 'budget_exceeded']);
+
 /** The outcome of a request that failed with `error` before it streamed. */
 export function failureOutcome(error: GatewayError): Outcome {
   if (error.code === 'internal_error') return 'gateway_error';
   if (error.status === 504) return 'timeout';
   if (error.code === 'upstream_truncated') return 'truncated';
-  return error.status < 500 && error.status !== 429 ? 'rejected' : 'upstream_error';
+  if (error.status === 429 && !KEY_LIMIT_CODES.has(error.code)) return 'upstream_error';
+  return error.status < 500 ? 'rejected' : 'upstream_error';
 }

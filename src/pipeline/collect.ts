@@ -1,5 +1,6 @@
 import type { Emit } from '../stream/events';
 import type { Connection } from './connection';
+import type { Resume } from './splice';
 import { composeStages, type Stage, type StageControl } from './stage';
 import { UpstreamPump } from './upstream-pump';
 
@@ -14,9 +15,10 @@ export async function collect(
   idleTimeoutMs: number,
   clientSignal: AbortSignal,
   control: StageControl,
+  resume?: Resume,
 ): Promise<UpstreamPump> {
   const pipeline = composeStages(stages, sink);
-  const pump = new UpstreamPump(connection, pipeline.push, idleTimeoutMs, control);
+  const pump = new UpstreamPump(connection, pipeline.push, idleTimeoutMs, control, resume);
   const onAbort = () => pump.cancel('client_cancelled', clientSignal.reason);
   clientSignal.addEventListener('abort', onAbort, { once: true });
   try {

@@ -1,6 +1,7 @@
 import type { Encoder } from '../encoders/encoder';
 import { asGatewayError, GatewayError } from '../errors/gateway-error';
 import type { Connection } from './connection';
+import type { Resume } from './splice';
 import { composeStages, type Stage, type StageControl } from './stage';
 import { type PumpOutcome, type PumpStats, UpstreamPump } from './upstream-pump';
 import { WriteWatchdog } from './write-watchdog';
@@ -14,6 +15,8 @@ export interface RelayOptions {
   writeIdleTimeoutMs?: number;
   /** The client's own signal: an abort that reaches the relay through it is the client leaving. */
   clientSignal?: AbortSignal;
+  /** Continues a reply that fails after its first token, when the request's route allows it. */
+  resume?: Resume;
   /** Called once when the stream is over, however it ended. */
   onDone(outcome: PumpOutcome, stats: PumpStats | undefined, error?: unknown): void;
 }
@@ -43,7 +46,8 @@ function createRelay(source: Connection | PendingConnection, options: RelayOptio
   let pump: UpstreamPump | undefined;
   let done = false;
   const pending = 'probeMs' in source ? source : undefined;
-  if (!pending) pump = new UpstreamPump(source as Connection, pipeline.push, options.idleTimeoutMs, options.control);
+  const { idleTimeoutMs, control, resume } = options;
+  if (!pending) pump = new UpstreamPump(source as Connection, pipeline.push, idleTimeoutMs, control, resume);
   let racing: Promise<Connection> | undefined = pending?.connection;
 
   const finish = (outcome: PumpOutcome, error?: unknown) => {
@@ -62,7 +66,7 @@ function createRelay(source: Connection | PendingConnection, options: RelayOptio
     const winner = await Promise.race([racing, timeout]).finally(() => clearTimeout(timer));
     if (winner === PROBE_TIMEOUT) return encoder.probe();
     racing = undefined;
-    pump = new UpstreamPump(winner, pipeline.push, options.idleTimeoutMs, options.control);
+    pump = new UpstreamPump(winner, pipeline.push, idleTimeoutMs, control, resume);
     return pump;
   };
 

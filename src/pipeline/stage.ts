@@ -1,4 +1,5 @@
 import type { Emit, StreamEvent } from '../stream/events';
+import type { SpliceRecord } from './splice';
 import type { StageRecordEntries, StageRecords } from './stage-records';
 
 /**
@@ -35,6 +36,8 @@ export type StageFactory = (context: StageContext) => Stage;
 export class StageControl implements StageContext {
   stopped = false;
   readonly records: StageRecords = { guard: [], moderation: [], structured: [] };
+  /** The pump's splices, as they happen: the request's cost so far includes the attempts they replaced. */
+  readonly splices: SpliceRecord[] = [];
   private onStop: (() => void) | undefined;
 
   stop(): void {

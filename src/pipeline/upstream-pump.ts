@@ -2,6 +2,7 @@ import type { GatewayError } from '../errors/gateway-error';
 import { idleTimeout, truncated, upstreamNetworkError, upstreamStreamError } from '../errors/upstream';
 import { type Emit, isContent, type StreamEvent } from '../stream/events';
 import type { Connection } from './connection';
+import { type Resume, type SpliceRecord, Splicer } from './splice';
 import type { StageControl } from './stage';
 
 /** `stopped`: a stage ended the generation on purpose (a guard block, an early structured stop). */
@@ -21,13 +22,16 @@ export interface PumpStats {
   /** Epoch ms of the first content event; undefined if none came. */
   firstContentAt?: number;
   contentEvents: number;
+  /** Mid-stream failures the stream went on past (README, *Mid-stream failover*). */
+  splices?: SpliceRecord[];
 }
 
 /**
  * Moves a committed upstream forward one read at a time, pushing decoded events into `sink`.
  * The caller decides when to read (stream pull or collect loop), so backpressure from the
  * client reaches the upstream read. Enforces the idle timeout and tells a finished stream
- * from a cut one.
+ * from a cut one. With `resume`, a cut after the first token is spliced when it can be: the
+ * same stages go on with a connection that continues the reply, and the client sees no seam.
  */
 export class UpstreamPump {
   outcome: PumpOutcome | undefined;
@@ -38,17 +42,25 @@ export class UpstreamPump {
   private idleTimer: ReturnType<typeof setTimeout> | null = null;
   private idleFired = false;
   private readonly forward: Emit;
+  private readonly splicer: Splicer | undefined;
+  /** Aborts the continuation being connected when the stream is cancelled meanwhile. */
+  private resuming: AbortController | undefined;
 
   constructor(
-    private readonly connection: Connection,
+    private connection: Connection,
     sink: Emit,
     private readonly idleTimeoutMs: number,
     control?: StageControl,
+    resume?: Resume,
   ) {
     this.lastContentAt = Date.now();
+    const splicer = resume && new Splicer(resume, control?.splices);
+    this.splicer = splicer;
+    if (splicer) this.stats.splices = splicer.records;
+    const pass = splicer ? (event: StreamEvent) => splicer.pass(event, sink) : sink;
     this.forward = (event: StreamEvent) => {
       if (event.type === 'error') {
-        this.failure ??= upstreamStreamError(connection.provider.id, event.error.code);
+        this.failure ??= upstreamStreamError(this.connection.provider.id, event.error.code);
         return;
       }
       if (this.failure) return;
@@ -58,7 +70,7 @@ export class UpstreamPump {
       } else if (event.type === 'finish') {
         this.finished = true;
       }
-      sink(event);
+      pass(event);
     };
     this.armIdleTimer(idleTimeoutMs);
     control?.bind(() => this.cancel('stopped'));
@@ -66,15 +78,15 @@ export class UpstreamPump {
 
   /**
    * Reads once and forwards what it decoded. Returns false when the stream is over. Throws a
-   * GatewayError when the upstream failed, after forwarding everything decoded before the failure.
+   * GatewayError when the upstream failed (and could not be spliced), after forwarding
+   * everything decoded before the failure.
    */
   async step(): Promise<boolean> {
     if (this.outcome) return false;
     const { initial, reader, decoder } = this.connection;
     if (initial.length > 0) {
       for (const event of initial.splice(0)) this.forward(event);
-      this.checkFailure();
-      return true;
+      return this.failure ? this.recover('upstream_error', this.failure) : true;
     }
     let result: ReadableStreamReadResult<Uint8Array>;
     try {
@@ -86,21 +98,20 @@ export class UpstreamPump {
         this.close('finished');
         return false;
       }
-      if (this.idleFired) throw this.fail('timeout', this.idleError());
-      throw this.fail('upstream_error', upstreamNetworkError(this.connection.provider.id));
+      if (this.idleFired) return this.recover('timeout', this.idleError());
+      return this.recover('upstream_error', upstreamNetworkError(this.connection.provider.id));
     }
     if (this.outcome) return false;
     if (result.done) {
-      if (this.idleFired && !this.finished) throw this.fail('timeout', this.idleError());
+      if (this.idleFired && !this.finished) return this.recover('timeout', this.idleError());
       decoder.end(this.forward);
-      this.checkFailure();
-      if (!this.finished) throw this.fail('truncated', truncated(this.connection.provider.id));
+      if (this.failure) return this.recover('upstream_error', this.failure);
+      if (!this.finished) return this.recover('truncated', truncated(this.connection.provider.id));
       this.close('finished');
       return false;
     }
     decoder.push(result.value, this.forward);
-    this.checkFailure();
-    return true;
+    return this.failure ? this.recover('upstream_error', this.failure) : true;
   }
 
   /** The client went away (or a stage stopped the stream): abort the upstream now. */
@@ -108,10 +119,32 @@ export class UpstreamPump {
     if (this.outcome) return;
     this.close(outcome);
     this.connection.abort(reason);
+    this.resuming?.abort(reason);
   }
 
-  private checkFailure(): void {
-    if (this.failure) throw this.fail('upstream_error', this.failure);
+  /**
+   * The attempt failed: splice a continuation in when one can be had (true: read on), or throw
+   * the failure as it is. No event of the failure reaches the stages in either case.
+   */
+  private async recover(outcome: PumpOutcome, error: GatewayError): Promise<boolean> {
+    if (!this.splicer?.possible) throw this.fail(outcome, error);
+    clearTimeout(this.idleTimer);
+    this.connection.abort(error);
+    this.resuming = new AbortController();
+    const next = await this.splicer.splice(this.connection, error, this.resuming.signal).catch(() => undefined);
+    this.resuming = undefined;
+    if (this.outcome) {
+      next?.abort();
+      return false;
+    }
+    if (!next) throw this.fail(outcome, error);
+    this.connection = next;
+    this.failure = undefined;
+    this.finished = false;
+    this.idleFired = false;
+    this.lastContentAt = Date.now();
+    this.armIdleTimer(this.idleTimeoutMs);
+    return true;
   }
 
   private idleError(): GatewayError {

@@ -3,10 +3,13 @@ import { ORIGIN } from '../schema/client-origin';
 import { ParamPolicy } from '../schema/param-policy';
 import { createAnthropicDecoder } from './anthropic-decoder';
 import { anthropicBody } from './anthropic-request';
-import type { ProviderDefinition } from './provider';
+import { sentPrefix, withAssistantPrefix } from './continuation';
+import type { Continuation, ProviderDefinition } from './provider';
 import { upstreamFetch } from './upstream-fetch';
 
 const API_VERSION = '2023-06-01';
+/** A trailing assistant message is a prefill the reply continues; it may not end in whitespace. */
+const CONTINUATION: Continuation = { via: 'trailing-assistant', trimsTrailingWhitespace: true };
 /** Headers Anthropic defines that a client may set: its API version and beta features. */
 const CLIENT_HEADERS = ['anthropic-version', 'anthropic-beta'] as const;
 
@@ -34,13 +37,15 @@ export const anthropic: ProviderDefinition = {
     return {
       id: 'anthropic',
       models: modelList(env, 'anthropic', ['claude-sonnet-4-5', 'claude-haiku-4-5', 'claude-opus-4-1']),
-      async open(request, model, signal) {
+      continuation: CONTINUATION,
+      async open(request, model, signal, continueFrom) {
         const origin = request[ORIGIN];
         const policy = new ParamPolicy('anthropic', request.infe?.drop_unsupported_params === true);
         // Built before the fetch so a request this provider cannot express fails without a call.
-        const body = JSON.stringify(
-          origin?.anthropic ? nativeBody(origin.anthropic, model) : anthropicBody(request, model, policy),
-        );
+        const fields = origin?.anthropic ? nativeBody(origin.anthropic, model) : anthropicBody(request, model, policy);
+        const prefix = continueFrom === undefined ? '' : sentPrefix(CONTINUATION, continueFrom);
+        if (prefix) fields.messages = withAssistantPrefix(fields.messages, prefix);
+        const body = JSON.stringify(fields);
         const headers = { ...headersFor(origin?.headers), accept: 'text/event-stream' };
         const upstream = await upstreamFetch('anthropic', `${baseUrl}/messages`, { headers, body, signal });
         return { ...upstream, decoder: createAnthropicDecoder(), dropped: policy.dropped };

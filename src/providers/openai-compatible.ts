@@ -4,8 +4,9 @@ import { ORIGIN } from '../schema/client-origin';
 import type { MessagesRequest } from '../schema/messages-request';
 import { toChatRequest } from '../schema/messages-to-chat';
 import { ParamPolicy } from '../schema/param-policy';
+import { withAssistantPrefix } from './continuation';
 import { createOpenAIChunkDecoder } from './openai-chunk-decoder';
-import type { Provider, ProviderDefinition, ProviderEnv } from './provider';
+import type { Continuation, Provider, ProviderDefinition, ProviderEnv } from './provider';
 import { createResponsesDecoder } from './responses-decoder';
 import { upstreamFetch } from './upstream-fetch';
 
@@ -25,6 +26,20 @@ export interface OpenAICompatibleEntry {
   forwardHeaders?: readonly string[];
   /** Serves `POST /responses`: Responses traffic goes there as sent (`<PROVIDER>_RESPONSES_API` says so too). */
   responses?: boolean;
+  /** Continues a reply from an assistant prefix (`prefix-flag` or `continue-final-message`). */
+  continuation?: Continuation & { via: 'prefix-flag' | 'continue-final-message' };
+  /** Where continuations go when `<PROVIDER>_BASE_URL` is not set (DeepSeek serves `prefix` only on its beta API). */
+  continuationBaseUrl?: string;
+}
+
+/** The chat body continuing after `prefix`, with the provider's switch. */
+function continuationBody(body: Record<string, unknown>, prefix: string, entry: OpenAICompatibleEntry) {
+  if (entry.continuation?.via === 'prefix-flag') {
+    return { ...body, messages: withAssistantPrefix(body.messages, prefix, { prefix: true }) };
+  }
+  // vLLM's (and llama.cpp's) chat template leaves the last assistant message open instead of closing it.
+  const messages = withAssistantPrefix(body.messages, prefix);
+  return { ...body, messages, continue_final_message: true, add_generation_prompt: false };
 }
 
 /**
@@ -65,6 +80,7 @@ function createOpenAICompatibleProvider(entry: OpenAICompatibleEntry, env: Provi
   const apiKey = envString(env, `${prefix}_API_KEY`);
   const explicitBaseUrl = envString(env, `${prefix}_BASE_URL`);
   const baseUrl = (explicitBaseUrl ?? entry.baseUrl)?.replace(/\/+$/, '');
+  const continueUrl = (explicitBaseUrl ?? entry.continuationBaseUrl ?? baseUrl)?.replace(/\/+$/, '');
   const enabled = entry.keyOptional ? explicitBaseUrl !== undefined : apiKey !== undefined;
   if (!enabled || !baseUrl) return undefined;
 
@@ -75,10 +91,15 @@ function createOpenAICompatibleProvider(entry: OpenAICompatibleEntry, env: Provi
   return {
     id: entry.id,
     models: modelList(env, entry.id, entry.models),
-    async open(request, model, signal) {
+    continuation: entry.continuation,
+    async open(request, model, signal, continueFrom) {
       const policy = new ParamPolicy(entry.id, request.infe?.drop_unsupported_params === true);
-      const native = servesResponses ? request[ORIGIN]?.responses : undefined;
-      const body = JSON.stringify(native ? { ...native, model } : openAICompatibleBody(request, model, entry, policy));
+      // A continuation is a chat request: the Responses API has no assistant prefix.
+      const continueAfter = entry.continuation ? continueFrom : undefined;
+      const native = servesResponses && continueAfter === undefined ? request[ORIGIN]?.responses : undefined;
+      let fields = native ? { ...native, model } : openAICompatibleBody(request, model, entry, policy);
+      if (continueAfter !== undefined) fields = continuationBody(fields, continueAfter, entry);
+      const body = JSON.stringify(fields);
       const client = request[ORIGIN]?.headers ?? {};
       const forwarded = Object.fromEntries(
         (entry.forwardHeaders ?? []).flatMap((name) => {
@@ -86,7 +107,8 @@ function createOpenAICompatibleProvider(entry: OpenAICompatibleEntry, env: Provi
           return value === undefined ? [] : [[name, value]];
         }),
       );
-      const upstream = await upstreamFetch(entry.id, `${baseUrl}/${native ? 'responses' : 'chat/completions'}`, {
+      const base = continueAfter === undefined ? baseUrl : continueUrl;
+      const upstream = await upstreamFetch(entry.id, `${base}/${native ? 'responses' : 'chat/completions'}`, {
         headers: { ...forwarded, ...headers },
         body,
         signal,

@@ -30,12 +30,21 @@ export const OPENAI_FAMILY: readonly OpenAICompatibleEntry[] = [
     baseUrl: 'https://api.fireworks.ai/inference/v1',
     models: ['accounts/fireworks/models/llama-v3p3-70b-instruct'],
   },
-  { id: 'deepseek', baseUrl: 'https://api.deepseek.com/v1', models: ['deepseek-chat', 'deepseek-reasoner'] },
+  {
+    id: 'deepseek',
+    baseUrl: 'https://api.deepseek.com/v1',
+    models: ['deepseek-chat', 'deepseek-reasoner'],
+    // Chat prefix completion: `prefix: true` on the last (assistant) message, served by the beta API only.
+    continuation: { via: 'prefix-flag' },
+    continuationBaseUrl: 'https://api.deepseek.com/beta',
+  },
   {
     id: 'mistral',
     baseUrl: 'https://api.mistral.ai/v1',
     models: ['mistral-large-latest', 'mistral-small-latest'],
     streamUsage: false,
+    // `prefix: true` on the last assistant message; its reply begins with that prefix.
+    continuation: { via: 'prefix-flag', echoesPrefix: true },
   },
   {
     id: 'openrouter',
@@ -47,5 +56,13 @@ export const OPENAI_FAMILY: readonly OpenAICompatibleEntry[] = [
   // Any OpenAI-compatible server you run: set LOCAL_BASE_URL (e.g. http://127.0.0.1:8000/v1 for vLLM),
   // and LOCAL_RESPONSES_API=true when it serves /responses too.
   // Its headers are whatever the server defines: the OpenAI ones, as OpenAI-compatible servers read them.
-  { id: 'local', keyOptional: true, models: [], forwardHeaders: ['openai-organization', 'openai-project'] },
+  // Continuation: vLLM's `continue_final_message` with `add_generation_prompt: false` (llama.cpp's
+  // server continues a trailing assistant message by itself and ignores both).
+  {
+    id: 'local',
+    keyOptional: true,
+    models: [],
+    forwardHeaders: ['openai-organization', 'openai-project'],
+    continuation: { via: 'continue-final-message' },
+  },
 ];

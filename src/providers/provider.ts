@@ -24,15 +24,31 @@ export interface UpstreamStream {
   dropped?: readonly string[];
 }
 
+/**
+ * How a provider continues a reply from a given assistant prefix (a mid-stream splice, README
+ * *Mid-stream failover*). A provider without one is never asked to continue.
+ */
+export interface Continuation {
+  /** The request's switch: a trailing assistant message, `prefix: true` on it, or `continue_final_message`. */
+  readonly via: 'trailing-assistant' | 'prefix-flag' | 'continue-final-message' | 'simulator';
+  /** The API refuses a prefix that ends in whitespace (Anthropic): it is sent without it and the reply repeats it. */
+  readonly trimsTrailingWhitespace?: boolean;
+  /** The reply starts with the prefix itself (Mistral) before its continuation. */
+  readonly echoesPrefix?: boolean;
+}
+
 export interface Provider {
   readonly id: string;
   /** Models offered by `/v1/models`, without the `provider/` prefix. */
   readonly models: readonly string[];
+  readonly continuation?: Continuation;
   /**
    * Opens the upstream stream for `model` (no provider prefix). Throws a GatewayError for a
    * failure status (via upstreamHttpError) and rejects with the signal's reason when aborted.
+   * With `continueFrom` (only for a provider with `continuation`), the reply goes on after that
+   * text, sent as the assistant's own beginning.
    */
-  open(request: ChatRequest, model: string, signal: AbortSignal): Promise<UpstreamStream>;
+  open(request: ChatRequest, model: string, signal: AbortSignal, continueFrom?: string): Promise<UpstreamStream>;
   /**
    * `POST /v1/messages/count_tokens` as the provider itself counts, for providers that can; the
    * route estimates for the others.

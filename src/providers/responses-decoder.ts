@@ -20,6 +20,9 @@ export function usageFromResponses(usage: Json): Usage {
   if (output !== undefined) out.outputTokens = output;
   if (cached !== undefined) out.cachedInputTokens = cached;
   if (reasoning !== undefined) out.reasoningTokens = reasoning;
+  // OpenRouter's Responses API prices the request itself, as its chat completions do.
+  const cost = count(usage.cost);
+  if (cost !== undefined) out.cost = cost;
   return out;
 }
 

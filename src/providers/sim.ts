@@ -85,8 +85,23 @@ function delay(ms: number, signal: AbortSignal, onTimer: (t: ReturnType<typeof s
   });
 }
 
-function simStream(request: ChatRequest, pace: Pace, signal: AbortSignal): ReadableStream<Uint8Array> {
-  const tokens = simTokens(request);
+/**
+ * The reply's tokens after its first `chars` characters: a continuation picks up where a prefix of
+ * that length ended, mid-token if need be, whichever provider wrote the prefix.
+ */
+export function tokensAfter(tokens: readonly string[], chars: number): string[] {
+  let seen = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i] as string;
+    if (seen + token.length > chars) return [token.slice(chars - seen), ...tokens.slice(i + 1)];
+    seen += token.length;
+  }
+  return [];
+}
+
+function simStream(request: ChatRequest, pace: Pace, signal: AbortSignal, skip: number): ReadableStream<Uint8Array> {
+  const reply = simTokens(request);
+  const tokens = tokensAfter(reply, skip);
   const cap = maxOutputTokens(request);
   const lastUser = request.messages.findLast((m) => m.role === 'user');
   const promptTokens = Math.ceil(textOf(lastUser?.content as Parameters<typeof textOf>[0]).length / 4);
@@ -110,7 +125,7 @@ function simStream(request: ChatRequest, pace: Pace, signal: AbortSignal): Reada
             completion_tokens: tokens.length,
             total_tokens: promptTokens + tokens.length,
           };
-          const capped = cap !== undefined && tokens.length >= cap && !request.response_format?.type.startsWith('json');
+          const capped = cap !== undefined && reply.length >= cap && !request.response_format?.type.startsWith('json');
           controller.enqueue(chunk(id, {}, capped ? 'length' : 'stop'));
           controller.enqueue(chunk(id, null, null, usage));
           controller.enqueue(encoder.encode('data: [DONE]\n\n'));
@@ -161,13 +176,15 @@ export const sim: ProviderDefinition = {
       id: 'sim',
       models: SIM_MODELS,
       refuseModel,
-      async open(request, model, signal) {
+      // Deterministic, so a splice onto it (or from it) is exact: the playground can show one.
+      continuation: { via: 'simulator' },
+      async open(request, model, signal, continueFrom) {
         const refusal = refuseModel(model);
         if (refusal) throw refusal;
         // It writes one reply: several asked for would be a silent drop, so the policy decides.
         const policy = new ParamPolicy('sim', request.infe?.drop_unsupported_params === true);
         if ((request.n ?? 1) > 1) policy.unsupported('n');
-        const body = simStream(request, paceFor(model, env), signal);
+        const body = simStream(request, paceFor(model, env), signal, continueFrom?.length ?? 0);
         return { body, decoder: createOpenAIChunkDecoder(), dropped: policy.dropped };
       },
     };

@@ -145,7 +145,11 @@ export const sessions = new Hono<AppEnv>()
     headers.set('x-infe-owner', ownerOf(c));
     headers.delete(KEY_LIMITS_HEADER);
     const key = c.get('apiKey');
-    if (key) headers.set(KEY_LIMITS_HEADER, JSON.stringify({ id: key.id, rpm: key.rpm, concurrency: key.concurrency }));
+    if (key)
+      headers.set(
+        KEY_LIMITS_HEADER,
+        JSON.stringify({ id: key.id, rpm: key.rpm, concurrency: key.concurrency, budget: key.budget }),
+      );
     try {
       return await stub.fetch('https://session.internal/ws', { headers });
     } catch {

@@ -1,8 +1,11 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../app-env';
+import { priceOf } from '../config/prices';
 import { settingsFor } from '../config/settings';
 import { GatewayError } from '../errors/gateway-error';
 import { adminAuth } from '../middleware/admin-auth';
+import { orderByCost } from '../routing/cost-order';
+import { parseTarget } from '../routing/resolve-targets';
 import { ROUTE_STATS_INSTANCE } from '../routing/route-stats-do';
 import { expectedCost, orderTargets, type TargetStats } from '../routing/target-stats';
 
@@ -23,7 +26,7 @@ function describe(stats: TargetStats, now: number) {
 
 /**
  * GET /v1/stats/targets: the shared latency estimates, read from the object itself (not an
- * isolate's cache), and each latency-routed alias with the order the estimates give it now.
+ * isolate's cache), and each latency- or cost-routed alias with the order they give it now.
  */
 export const stats = new Hono<AppEnv>().use(adminAuth()).get('/targets', async (c) => {
   const namespace = c.env.ROUTE_STATS;
@@ -35,7 +38,8 @@ export const stats = new Hono<AppEnv>().use(adminAuth()).get('/targets', async (
   const estimates = await namespace.get(namespace.idFromName(ROUTE_STATS_INSTANCE)).sync([]);
   const byTarget = new Map(estimates.map((entry) => [entry.target, entry]));
   const now = Date.now();
-  const aliases = Object.entries(settingsFor(c.env).GATEWAY_CONFIG.aliases).flatMap(([alias, config]) =>
+  const { aliases: configured, prices } = settingsFor(c.env).GATEWAY_CONFIG;
+  const aliases = Object.entries(configured).flatMap(([alias, config]) =>
     config.routing?.strategy === 'latency'
       ? [
           {
@@ -47,5 +51,31 @@ export const stats = new Hono<AppEnv>().use(adminAuth()).get('/targets', async (
         ]
       : [],
   );
-  return c.json({ object: 'list', data: estimates.map((entry) => describe(entry, now)), latency_aliases: aliases });
+  const priceOfTarget = (address: string) => {
+    const target = parseTarget(address);
+    return target && priceOf(prices, target.providerId, target.model);
+  };
+  const costAliases = Object.entries(configured).flatMap(([alias, config]) =>
+    config.routing?.strategy === 'cost'
+      ? [
+          {
+            alias,
+            explore: config.routing.explore,
+            max_ttft_ms: config.routing.max_ttft_ms ?? null,
+            order: orderByCost(config.targets, (target) => target, priceOfTarget, byTarget, {
+              explore: 0,
+              maxTtftMs: config.routing.max_ttft_ms,
+              now,
+              random: Math.random,
+            }).targets,
+          },
+        ]
+      : [],
+  );
+  return c.json({
+    object: 'list',
+    data: estimates.map((entry) => describe(entry, now)),
+    latency_aliases: aliases,
+    cost_aliases: costAliases,
+  });
 });

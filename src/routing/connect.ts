@@ -17,6 +17,8 @@ export interface AttemptRecord {
   hedge?: 'won';
   /** The attempt that streamed: its start to its first decisive event, what latency routing learns from. */
   ttftMs?: number;
+  /** An attempt at continuing the reply after the n-th mid-stream failure (README, *Mid-stream failover*). */
+  splice?: number;
 }
 
 export interface ConnectOptions {
@@ -30,6 +32,8 @@ export interface ConnectOptions {
   /** Appended to as attempts finish, for the request's log record. */
   attempts: AttemptRecord[];
   hedge?: HedgeOptions;
+  /** Continue a reply after this text instead of starting one (only continuation-capable targets). */
+  continueFrom?: string;
 }
 
 class FirstByteTimeout extends Error {}
@@ -66,7 +70,7 @@ async function attempt(provider: Provider, target: Target, options: ConnectOptio
 
   try {
     if (options.clientSignal.aborted) throw options.clientSignal.reason;
-    const upstream = await provider.open(options.request, target.model, controller.signal);
+    const upstream = await provider.open(options.request, target.model, controller.signal, options.continueFrom);
     reader = upstream.body.getReader();
     if (controller.signal.aborted) fail(controller.signal.reason);
     const initial: StreamEvent[] = [];

@@ -1,13 +1,15 @@
+import { priceOf } from '../config/prices';
 import type { Settings } from '../config/settings';
 import type { Connection } from '../pipeline/connection';
 import { type AttemptRecord, type ConnectOptions, connect } from './connect';
+import { orderByCost } from './cost-order';
 import { aliasFor, resolveTargets, type Target } from './resolve-targets';
 import { cachedStats, type RouteStatsNamespace, reportSamples, type WaitUntil } from './route-stats-cache';
 import { orderTargets, type Sample } from './target-stats';
 
 /** How a request's targets were ordered; absent for the configured order. */
 export interface RoutingRecord {
-  strategy: 'latency';
+  strategy: 'latency' | 'cost';
   /** Exploration put a target other than the best first. */
   explored: boolean;
 }
@@ -34,10 +36,22 @@ export function samplesFrom(attempts: readonly AttemptRecord[]): Sample[] {
 
 const noReport = () => {};
 
+/** Hands a request's attempts to the shared estimates, when the gateway has them. */
+function reporter(
+  settings: Settings,
+  env: { ROUTE_STATS?: RouteStatsNamespace },
+  waitUntil: WaitUntil,
+): RoutePlan['report'] {
+  const namespace = env.ROUTE_STATS;
+  if (!namespace) return noReport;
+  return (attempts) => reportSamples(namespace, samplesFrom(attempts), settings.ROUTE_STATS_TTL_MS, waitUntil);
+}
+
 /**
  * The targets for a model in the order to try them. A latency-routed alias is ordered by this
  * isolate's cached estimates, never waiting for the shared store: an isolate that has none yet
- * (or a gateway without the ROUTE_STATS binding) uses the configured order.
+ * (or a gateway without the ROUTE_STATS binding) uses the configured order. A cost-routed one is
+ * ordered by price within its TTFT bound (src/routing/cost-order.ts), from the same estimates.
  */
 export function planRoute(
   model: string,
@@ -48,16 +62,32 @@ export function planRoute(
   const targets = resolveTargets(model, settings);
   const routing = aliasFor(model, settings)?.routing;
   const namespace = env.ROUTE_STATS;
+  if (routing?.strategy === 'cost') {
+    // Prices need no shared store: without estimates (or the binding) every target is unmeasured.
+    const stats = namespace ? cachedStats(namespace, settings.ROUTE_STATS_TTL_MS, waitUntil) : undefined;
+    const prices = settings.GATEWAY_CONFIG.prices;
+    const ordered = orderByCost(
+      targets,
+      targetKey,
+      (target) => priceOf(prices, target.providerId, target.model),
+      stats ?? new Map(),
+      { explore: routing.explore, maxTtftMs: routing.max_ttft_ms, now: Date.now(), random: Math.random },
+    );
+    return {
+      ...ordered,
+      routing: { strategy: 'cost', explored: ordered.explored },
+      report: reporter(settings, env, waitUntil),
+    };
+  }
   if (routing?.strategy !== 'latency' || !namespace) return { targets, report: noReport };
-  const ttlMs = settings.ROUTE_STATS_TTL_MS;
-  const stats = cachedStats(namespace, ttlMs, waitUntil);
+  const stats = cachedStats(namespace, settings.ROUTE_STATS_TTL_MS, waitUntil);
   const ordered = stats
     ? orderTargets(targets, targetKey, stats, { explore: routing.explore, now: Date.now(), random: Math.random })
     : { targets, explored: false };
   return {
     targets: ordered.targets,
     routing: { strategy: 'latency', explored: ordered.explored },
-    report: (attempts) => reportSamples(namespace, samplesFrom(attempts), ttlMs, waitUntil),
+    report: reporter(settings, env, waitUntil),
   };
 }
 

@@ -1,5 +1,5 @@
 import type { PipelineConfig } from '../config/pipeline-config';
-import type { Alias, Settings } from '../config/settings';
+import type { Alias, ResumeConfig, Settings } from '../config/settings';
 import { invalidRequest } from '../errors/gateway-error';
 
 export interface Target {
@@ -31,6 +31,11 @@ export interface HedgeOptions {
 export function hedgeFor(model: string, settings: Settings): HedgeOptions | undefined {
   const hedge = aliasFor(model, settings)?.hedge;
   return hedge && { afterMs: hedge.after_ms, maxParallel: hedge.max_parallel };
+}
+
+/** The mid-stream failover policy for a model: its alias's own, or the gateway-wide one. */
+export function resumeFor(model: string, settings: Settings): ResumeConfig | undefined {
+  return aliasFor(model, settings)?.resume ?? settings.GATEWAY_CONFIG.resume;
 }
 
 /** The inline stages for a model: its alias's own pipeline, or the gateway-wide one. */

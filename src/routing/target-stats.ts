@@ -90,6 +90,14 @@ export function orderTargets<T>(
     .map((target, index) => ({ target, index, cost: expectedCost(stats.get(keyOf(target)), options.now) ?? -1 }))
     .sort((a, b) => a.cost - b.cost || a.index - b.index)
     .map((entry) => entry.target);
+  return explore(ranked, options);
+}
+
+/**
+ * With probability `explore` a random target other than the first is promoted to the front, so
+ * one ranked last gets measured again; every strategy that ranks by estimates explores this way.
+ */
+export function explore<T>(ranked: T[], options: Omit<OrderOptions, 'now'>): Ordered<T> {
   if (ranked.length < 2 || options.random() >= options.explore) return { targets: ranked, explored: false };
   const pick = 1 + Math.floor(options.random() * (ranked.length - 1));
   const [promoted] = ranked.splice(pick, 1);

@@ -1,5 +1,7 @@
+import { clientCost } from '../encoders/client-usage';
 import { asGatewayError, GatewayError } from '../errors/gateway-error';
 import type { Connection } from '../pipeline/connection';
+import type { Resume } from '../pipeline/splice';
 import { composeStages, type Stage, type StageControl } from '../pipeline/stage';
 import { type PumpOutcome, type PumpStats, UpstreamPump } from '../pipeline/upstream-pump';
 import type { StreamEvent } from '../stream/events';
@@ -25,11 +27,13 @@ export interface GenerationOptions {
   stages: Stage[];
   control: StageControl;
   idleTimeoutMs: number;
+  /** Continues a reply that fails after its first token, when the session's model allows it. */
+  resume?: Resume;
   /** Receives each upstream read's events at once, in order; never called after the end. */
   onEvents(events: SessionEvent[]): void;
 }
 
-/** Maps the gateway's events to what a session viewer sees; usage and parser annotations stay inside. */
+/** Maps the gateway's events to what a session viewer sees; parser annotations stay inside. */
 function toSessionEvent(event: StreamEvent): SessionEvent | undefined {
   switch (event.type) {
     case 'text':
@@ -44,6 +48,10 @@ function toSessionEvent(event: StreamEvent): SessionEvent | undefined {
       return { type: 'guard', action: event.action, rule: event.rule };
     case 'retract':
       return { type: 'retract', chars: event.chars, reason: event.reason };
+    case 'usage': {
+      const { inputTokens, outputTokens } = event.usage;
+      return { type: 'usage', inputTokens, outputTokens, cost: clientCost(event.usage) };
+    }
     default:
       return undefined;
   }
@@ -88,7 +96,7 @@ export class Generation {
     };
     try {
       const connection = await options.connect(this.abort.signal);
-      this.pump = new UpstreamPump(connection, pipeline.push, options.idleTimeoutMs, options.control);
+      this.pump = new UpstreamPump(connection, pipeline.push, options.idleTimeoutMs, options.control, options.resume);
       if (this.interrupted) this.pump.cancel('client_cancelled');
       while (await this.pump.step()) flush();
       if (this.pump.outcome !== 'client_cancelled') {

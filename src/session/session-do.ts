@@ -1,8 +1,12 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Bindings } from '../app-env';
 import { acquireSlot } from '../auth/admission';
+import { reserveOnLease } from '../auth/budget-admission';
 import { type KeyLimitsOf, keepLease, releaseLease, type StreamLease } from '../auth/key-handoff';
+import { capForBudget } from '../auth/worst-case-cost';
+import { settingsFor } from '../config/settings';
 import { asGatewayError, errorResponse, GatewayError } from '../errors/gateway-error';
+import type { CostRecord } from '../observe/cost';
 import { readJson } from '../schema/read-json';
 import { validationError } from '../schema/validation-error';
 import { recoverLostTurn } from './crash-recovery';
@@ -19,10 +23,11 @@ import {
   recheckSocketKey,
   replyFrame,
 } from './socket-protocol';
+import { turnRequest } from './turn-request';
 import { type InterruptResult, type PostedMessage, type TurnHost, Turns } from './turns';
 import { viewerReplay } from './viewer-replay';
 import { Viewers } from './viewers';
-import { warmUp } from './warmup';
+import { WARMUP_PLACEHOLDER, warmUp } from './warmup';
 import { type WarmupDecision, WarmupGate } from './warmup-gate';
 
 const notFound = () =>
@@ -52,7 +57,7 @@ export class SessionDO extends DurableObject<Bindings> {
       tables: () => this.#tables,
       publish: (events) => this.#publish(events),
       idle: () => this.#viewers.closeAll(),
-      releaseLease: (lease) => this.#releaseLease(lease),
+      releaseLease: (lease, cost) => this.#releaseLease(lease, cost),
     };
     this.#turns = new Turns(this.#host);
   }
@@ -158,7 +163,7 @@ export class SessionDO extends DurableObject<Bindings> {
       if (message.type === 'warmup') {
         // A warm-up is an upstream call: it holds one of the key's stream slots while it runs.
         lease = await this.#admitSocket(limits, true);
-        const decision = this.#warmUp(settings, lease);
+        const decision = await this.#warmUp(settings, lease);
         lease = undefined;
         return ws.send(replyFrame({ type: 'warmup', ...decision }));
       }
@@ -181,8 +186,17 @@ export class SessionDO extends DurableObject<Bindings> {
     return settings;
   }
 
-  /** Gives `lease` back when the warm-up ends, or at once when it is skipped or refused. */
-  #warmUp(settings: SessionSettings, lease: StreamLease | undefined): WarmupDecision {
+  /**
+   * Gives `lease` back when the warm-up ends, or at once when it is skipped or refused. Under a
+   * budget the lease first reserves the warm-up's worst case: its context with a one-token cap.
+   */
+  async #warmUp(settings: SessionSettings, lease: StreamLease | undefined): Promise<WarmupDecision> {
+    const limiter = this.env.KEY_LIMITER;
+    if (lease?.budget && limiter) {
+      const { history, contextStart } = this.#tables;
+      const { request } = turnRequest(WARMUP_PLACEHOLDER, settings, history, contextStart);
+      await reserveOnLease(limiter, lease, { ...request, max_tokens: 1 }, this.env);
+    }
     return warmUp(this.#host, this.#warmups, settings, this.#turns.current !== undefined, lease);
   }
 
@@ -192,9 +206,20 @@ export class SessionDO extends DurableObject<Bindings> {
     return limits && limiter ? acquireSlot(limiter, limits, holdsStream) : Promise.resolve(undefined);
   }
 
-  /** Begins a turn that holds `lease`, renewing it while the turn lives (a turn may outlast LEASE_TTL_MS). */
+  /**
+   * Begins a turn that holds `lease`, renewing it while the turn lives (a turn may outlast
+   * LEASE_TTL_MS). Under a budget the lease first reserves the turn's worst case, from the
+   * context as it is now (a queued turn's context may grow by the reply it waits for: the
+   * reservation counts the prompt a token per byte, and a turn that costs more is charged anyway).
+   */
   async #begin(content: string, settings: SessionSettings, lease: StreamLease | undefined) {
     const limiter = this.env.KEY_LIMITER;
+    if (lease?.budget && limiter) {
+      const { history, contextStart } = this.#tables;
+      const { request } = turnRequest(content, settings, history, contextStart);
+      const config = settingsFor(this.env);
+      await reserveOnLease(limiter, lease, capForBudget(request, lease.budget, config), this.env);
+    }
     if (lease && limiter) this.#renewing.set(lease.lease, keepLease(limiter, lease));
     try {
       return await this.#turns.begin(content, settings, lease);
@@ -210,10 +235,11 @@ export class SessionDO extends DurableObject<Bindings> {
     this.#renewing.delete(lease.lease);
   }
 
-  #releaseLease(lease: StreamLease | undefined): void {
+  /** Gives `lease` back, settling its budget reservation with the turn's or warm-up's `cost`. */
+  #releaseLease(lease: StreamLease | undefined, cost?: CostRecord): void {
     this.#stopRenewing(lease);
     const limiter = this.env.KEY_LIMITER;
-    if (lease && limiter) this.ctx.waitUntil(releaseLease(limiter, lease));
+    if (lease && limiter) this.ctx.waitUntil(releaseLease(limiter, lease, cost));
   }
 
   #publish(events: SequencedEvent[]): void {

@@ -16,6 +16,8 @@ export type SessionEvent =
   | { type: 'guard'; action: 'redact' | 'block' | 'flag'; rule: string }
   /** Withdraw the last `chars` characters already sent: a moderation verdict came after them. */
   | { type: 'retract'; chars: number; reason: string }
+  /** What the turn consumed, as the provider reported it; `cost` in USD as clients' `usage.cost` is. */
+  | { type: 'usage'; inputTokens?: number; outputTokens?: number; cost?: number }
   | { type: 'error'; code: string; message: string }
   /** The answer to one WebSocket's warm-up signal: sent to that socket alone, never logged or replayed. */
   | ({ type: 'warmup' } & WarmupDecision);

@@ -1,6 +1,8 @@
 import type { Bindings } from '../app-env';
 import type { StreamLease } from '../auth/key-handoff';
+import { capForBudget } from '../auth/worst-case-cost';
 import { settingsFor } from '../config/settings';
+import type { CostRecord } from '../observe/cost';
 import { writeRequestLog } from '../observe/log-sink';
 import type { WaitUntil } from '../routing/route-stats-cache';
 import { textOf } from '../schema/chat-request';
@@ -25,7 +27,8 @@ export interface TurnHost {
   publish(events: SequencedEvent[]): void;
   /** A turn ended: nothing is generating, so live viewers have nothing left to wait for. */
   idle(): void;
-  releaseLease(lease: StreamLease | undefined): void;
+  /** Gives the key's slot back, settling its budget with what the turn or warm-up cost. */
+  releaseLease(lease: StreamLease | undefined, cost?: CostRecord): void;
 }
 
 export interface Turn extends BusyTurn {
@@ -95,7 +98,9 @@ export class Turns {
       stream: true,
       logPayloads: config.LOG_PAYLOADS,
     });
-    const prepared = prepare({ env, settings: config, request: next.request, recorder, waitUntil, guard: next.guard });
+    // Under a budget the turn carries the output cap its reservation counted (session-do.ts #begin).
+    const request = capForBudget(next.request, lease?.budget, config);
+    const prepared = prepare({ env, settings: config, request, recorder, waitUntil, guard: next.guard });
     // The history keeps the prompt as the provider saw it: after the guard's redactions.
     const stored = textOf(prepared.request.messages.at(-1)?.content);
 
@@ -109,6 +114,7 @@ export class Turns {
       stages: prepared.stages({ emitMetrics: false }),
       control: recorder.control,
       idleTimeoutMs: config.STREAM_IDLE_TIMEOUT_MS,
+      resume: prepared.resume,
       onEvents: (events) => this.host.publish(this.host.tables().log.append(turnId, events)),
     });
     const turn: Turn = {
@@ -132,7 +138,7 @@ export class Turns {
       ? recorder.streamed(result.stream.outcome, result.stream.stats, result.failure)
       : recorder.failed(result.failure, result.status === 'interrupted');
     writeRequestLog(record, this.host.env, this.host.waitUntil);
-    this.host.releaseLease(lease);
+    this.host.releaseLease(lease, record.cost);
     tables.marker.clear();
     this.active = undefined;
     this.host.idle();

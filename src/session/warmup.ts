@@ -1,6 +1,7 @@
 import type { StreamLease } from '../auth/key-handoff';
 import { settingsFor } from '../config/settings';
 import { GatewayError } from '../errors/gateway-error';
+import type { CostRecord } from '../observe/cost';
 import { writeRequestLog } from '../observe/log-sink';
 import type { RequestLogRecord } from '../observe/request-log';
 import { connect } from '../routing/connect';
@@ -80,7 +81,7 @@ export function warmUp(
   generating: boolean,
   lease?: StreamLease,
 ): WarmupDecision {
-  const release = () => host.releaseLease(lease);
+  const release = (cost?: CostRecord) => host.releaseLease(lease, cost);
   let decision: WarmupDecision;
   try {
     decision = startWarmup(host, gate, settings, generating, release);
@@ -97,7 +98,7 @@ function startWarmup(
   gate: WarmupGate,
   settings: SessionSettings,
   generating: boolean,
-  release: () => void,
+  release: (cost?: CostRecord) => void,
 ): WarmupDecision {
   const config = settingsFor(host.env);
   const perMinute = config.SESSION_WARMUP_PER_MINUTE;
@@ -128,7 +129,7 @@ function startWarmup(
     throw error;
   }
   void run.then((record) => {
-    release();
+    release(record.cost);
     gate.settle(record.outcome === 'ok');
     writeRequestLog(record, host.env, host.waitUntil);
   });

@@ -5,6 +5,7 @@ import { createObserveStage } from '../observe/observe-stage';
 import { timeStages } from '../observe/stage-timing';
 import { buildPipeline } from '../pipeline/build-pipeline';
 import type { Connection } from '../pipeline/connection';
+import type { Resume } from '../pipeline/splice';
 import type { Stage } from '../pipeline/stage';
 import { registryFor } from '../providers/registry';
 import type { ConnectOptions } from '../routing/connect';
@@ -13,6 +14,7 @@ import { hedgeFor, pipelineFor } from '../routing/resolve-targets';
 import type { WaitUntil } from '../routing/route-stats-cache';
 import type { ChatRequest } from '../schema/chat-request';
 import type { RequestRecorder } from './request-record';
+import { spliceResume } from './splice-resume';
 
 export interface PrepareInput {
   env: Bindings;
@@ -34,6 +36,8 @@ export interface PreparedRequest {
   connectOptions: Omit<ConnectOptions, 'clientSignal'>;
   /** Connects (retries, fallback, hedging) and tells the route plan what the attempts taught. */
   connect(clientSignal: AbortSignal): Promise<Connection>;
+  /** Continues a reply that fails after its first token; undefined when the route does not splice. */
+  resume: Resume | undefined;
   /** The stages for the request's stream: the pipeline's, timed, then the observer the record reads. */
   stages(options: { emitMetrics: boolean }): Stage[];
 }
@@ -53,6 +57,7 @@ export function prepare(input: PrepareInput): PreparedRequest {
   recorder.messages = pipeline.request.messages;
   const route = planRoute(request.model, settings, env, input.waitUntil);
   recorder.routing = route.routing;
+  recorder.prices = settings.GATEWAY_CONFIG.prices;
   const connectOptions: PreparedRequest['connectOptions'] = {
     registry: registryFor(env),
     targets: route.targets,
@@ -66,10 +71,15 @@ export function prepare(input: PrepareInput): PreparedRequest {
     request: pipeline.request,
     connectOptions,
     connect: (clientSignal) => connectPlanned(route, { ...connectOptions, clientSignal }),
+    resume: spliceResume(request.model, settings, connectOptions),
     stages: ({ emitMetrics }) => {
       const timed = timeStages(pipeline.stages(recorder.control));
       recorder.timings = timed.timings;
-      const observe = createObserveStage(recorder.observation, { emitMetrics, receivedAt: recorder.facts.receivedAt });
+      const observe = createObserveStage(recorder.observation, {
+        emitMetrics,
+        receivedAt: recorder.facts.receivedAt,
+        cost: () => recorder.costSoFar(),
+      });
       return [...timed.stages, observe];
     },
   };

@@ -1,4 +1,6 @@
+import type { Price } from '../config/prices';
 import { asGatewayError } from '../errors/gateway-error';
+import { type CostPart, type CostRecord, requestCost } from '../observe/cost';
 import { Observation, usageDetails } from '../observe/observation';
 import { CHARS_PER_TOKEN } from '../observe/observe-stage';
 import {
@@ -10,6 +12,7 @@ import {
   type RequestLogRecord,
 } from '../observe/request-log';
 import type { StageTiming } from '../observe/stage-timing';
+import type { SpliceRecord } from '../pipeline/splice';
 import { StageControl } from '../pipeline/stage';
 import type { GuardRecord } from '../pipeline/stage-records';
 import type { PumpOutcome, PumpStats } from '../pipeline/upstream-pump';
@@ -41,9 +44,19 @@ export interface RecordEnd {
   /** Epoch ms of the provider's first content: the upstream TTFT. */
   upstreamFirstAt?: number;
   error?: unknown;
+  /** Mid-stream failures the stream went on past. */
+  splices?: SpliceRecord[];
   /** Only for a run with no stream to count (a warm-up): what it cost. */
   tokens?: RequestLogRecord['tokens'];
 }
+
+/**
+ * Attempts that end without a token yet are billed by the provider only when it was already
+ * reading the prompt: a hedged leg we cut, or one we gave up on while it prefilled (first-byte
+ * timeout). An HTTP error, a refused connection or a rate limit is answered before any work and
+ * is not billed, so a retry after one costs nothing extra.
+ */
+const BILLED_UNSERVED = new Set(['hedge_lost', 'first_byte_timeout']);
 
 const since = (at: number | undefined, start: number) => (at === undefined ? undefined : at - start);
 
@@ -66,6 +79,8 @@ export class RequestRecorder {
   timings: Record<string, StageTiming> = {};
   /** The prompt as sent (after redaction): the estimate of what hedged legs that lost read, and the logged prompt. */
   messages: ChatRequest['messages'] = [];
+  /** The operator's price overrides (GATEWAY_CONFIG.prices), set by the preparation. */
+  prices: Readonly<Record<string, Price>> = {};
 
   constructor(readonly facts: RecordFacts) {
     this.observation = new Observation(facts.logPayloads);
@@ -89,6 +104,7 @@ export class RequestRecorder {
       served,
       upstreamFirstAt: stats?.firstContentAt,
       error,
+      splices: stats?.splices,
     });
   }
 
@@ -110,9 +126,9 @@ export class RequestRecorder {
     const { records } = this.control;
     // Hedged legs that lost are recorded after the winner: the served one is the last without an error.
     const served = end.served ? attempts.findLast((attempt) => attempt.error === undefined) : undefined;
-    const usage = observation.usage;
     const p50 = observation.gaps.percentile(0.5);
     const guard = [...this.inputActions, ...records.guard];
+    const tokens = end.tokens ?? this.tokens();
     return {
       requestId: facts.requestId,
       clientRequestId: facts.clientRequestId,
@@ -127,10 +143,7 @@ export class RequestRecorder {
       outcome: end.outcome,
       attempts,
       ...countAttempts(attempts),
-      hedgesLost: hedgesLost(
-        attempts,
-        () => usage?.inputTokens ?? Math.ceil(JSON.stringify(this.messages).length / CHARS_PER_TOKEN),
-      ),
+      hedgesLost: hedgesLost(attempts, () => this.promptTokens()),
       routing: this.routing,
       cache: this.cache?.(),
       // A hit's events come from storage: no provider produced a first token for it.
@@ -140,18 +153,77 @@ export class RequestRecorder {
         p50 === undefined
           ? undefined
           : { p50, p95: observation.gaps.percentile(0.95) ?? p50, max: observation.gaps.max },
-      tokens: end.tokens ?? this.tokens(),
+      tokens,
+      cost: this.cost(served, tokens),
       finishReason: observation.finishReason,
       refused: observation.refused || undefined,
       guard: guard.length > 0 ? guard : undefined,
       structured: records.structured.at(-1),
       moderation: records.moderation.length > 0 ? records.moderation : undefined,
       stages: this.timings,
+      splices: end.splices?.length ? end.splices : undefined,
       error: end.error === undefined ? undefined : asGatewayError(end.error).code,
       durationMs: Date.now() - facts.receivedAt,
       prompt: facts.logPayloads ? JSON.stringify(this.messages) : undefined,
       completion: facts.logPayloads ? observation.completion : undefined,
     };
+  }
+
+  /**
+   * What the request has cost so far, in USD, for the usage the client is sent (`usage.cost`):
+   * the same figure the record will carry, read when the provider's usage arrives.
+   */
+  costSoFar(): number | undefined {
+    const served = this.attempts.findLast((attempt) => attempt.error === undefined);
+    return this.cost(served, this.tokens())?.usd;
+  }
+
+  /** The prompt's tokens: as the provider counted them, else estimated from the prompt sent. */
+  private promptTokens(): number {
+    return this.observation.usage?.inputTokens ?? this.promptEstimate();
+  }
+
+  /** The prompt sent, estimated: after a splice the provider's count is the continuation's, prefix included. */
+  private promptEstimate(): number {
+    return Math.ceil(JSON.stringify(this.messages).length / CHARS_PER_TOKEN);
+  }
+
+  /**
+   * What the served attempt consumed at its model's price (or as the provider priced it), plus
+   * the prompt read by each attempt a provider bills without a token reaching us (see
+   * BILLED_UNSERVED), estimated, and each attempt a splice took over from: its prompt and the
+   * reply it produced up to the splice, estimated; undefined when nothing was consumed.
+   */
+  private cost(served: AttemptRecord | undefined, tokens: RequestLogRecord['tokens']): CostRecord | undefined {
+    // A hit, or a request that joined one in flight, called no provider: the one that did pays.
+    const cache = this.cache?.().status;
+    if (cache === 'hit' || cache === 'collapsed') return { usd: 0, estimated: false };
+    const parts: CostPart[] = [];
+    const { splices } = this.control;
+    let offset = 0;
+    let input = this.promptEstimate();
+    for (const splice of splices) {
+      // `from` is `provider/model`; a model may hold slashes of its own.
+      const cut = splice.from.indexOf('/');
+      const output = Math.max(0, splice.offsetTokens - offset);
+      const part = { provider: splice.from.slice(0, cut), model: splice.from.slice(cut + 1) };
+      parts.push({ ...part, tokens: { input, output }, estimated: true });
+      // The next attempt to fail, if one does, read this continuation's prompt.
+      offset = splice.offsetTokens;
+      input = splice.promptTokens;
+    }
+    if (served) {
+      const { provider, model } = served;
+      // A provider that reported no prompt count still read the prompt: it is priced at the estimate.
+      const input = tokens.input ?? this.promptTokens();
+      const estimated = tokens.estimated || tokens.input === undefined;
+      parts.push({ provider, model, tokens: { ...tokens, input }, estimated, reportedUsd: tokens.cost });
+    }
+    for (const leg of this.attempts) {
+      if (leg.error === undefined || !BILLED_UNSERVED.has(leg.error)) continue;
+      parts.push({ provider: leg.provider, model: leg.model, tokens: { input: this.promptTokens() }, estimated: true });
+    }
+    return parts.length === 0 ? undefined : requestCost(parts, this.prices);
   }
 
   /** The provider's counts when it sent them; otherwise the relayed text's estimate, marked so. */

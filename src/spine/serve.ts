@@ -1,4 +1,5 @@
-import { admitCaller, type Caller } from '../auth/admission';
+import { admitCaller, type Caller, type Release } from '../auth/admission';
+import { capForBudget } from '../auth/worst-case-cost';
 import { type CacheRun, responseCache } from '../cache/response-cache';
 import { settingsFor } from '../config/settings';
 import type { ClientFormat, ResponseMeta } from '../encoders/encoder';
@@ -70,9 +71,9 @@ export async function serve(
     stream: request.stream === true,
     logPayloads: settings.LOG_PAYLOADS,
   });
-  let release: () => void = () => {};
+  let release: Release | undefined;
   const log = (record: RequestLogRecord) => {
-    release();
+    release?.(record.cost);
     writeRequestLog(record, env, waitUntil);
   };
   let cache: CacheRun | undefined;
@@ -82,19 +83,21 @@ export async function serve(
   };
 
   try {
-    const prepared = prepare({ env, settings, request, recorder, waitUntil });
+    const capped = capForBudget(request, input.apiKey?.budget, settings);
+    const prepared = prepare({ env, settings, request: capped, recorder, waitUntil });
     const { keyId, cacheControl } = input;
     cache = responseCache({ env, settings, request, prepared, keyId, cacheControl, waitUntil });
     recorder.cache = cache?.record;
     const connect = cache?.connect ?? prepared.connect;
-    release = await admitCaller(input, { model: request.model, holdsStream: true });
+    release = await admitCaller(input, { model: request.model, holdsStream: true, request: capped });
     const stages = prepared.stages({ emitMetrics: options.emitMetrics });
     const { control } = recorder;
     if (!request.stream) {
       const connection = await connect(clientSignal);
       const collector = format.collector(meta);
       const idleMs = settings.STREAM_IDLE_TIMEOUT_MS;
-      const pump = await collect(connection, stages, collector.event, idleMs, clientSignal, control);
+      const { resume } = prepared;
+      const pump = await collect(connection, stages, collector.event, idleMs, clientSignal, control, resume);
       onDone(pump.outcome ?? 'finished', pump.stats);
       return Response.json(collector.result(), {
         headers: { 'x-request-id': requestId, ...upstreamHeaders(connection), ...cache?.headers() },
@@ -104,7 +107,7 @@ export async function serve(
     const encoder = format.encoder(meta);
     const headers = { ...SSE_HEADERS, 'content-type': encoder.contentType, 'x-request-id': requestId };
     const relay = {
-      ...{ stages, control, encoder, clientSignal, onDone },
+      ...{ stages, control, encoder, clientSignal, onDone, resume: prepared.resume },
       idleTimeoutMs: settings.STREAM_IDLE_TIMEOUT_MS,
       writeIdleTimeoutMs: settings.WRITE_IDLE_TIMEOUT_MS,
     };

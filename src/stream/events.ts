@@ -21,6 +21,12 @@ export interface Usage {
   reasoningTokens?: number;
   /** What the provider says the request cost (OpenRouter's `usage.cost`). */
   cost?: number;
+  /**
+   * The gateway's USD figure for the whole request so far (the served attempt, hedged legs that
+   * lost, billed retries) at the prices in force; set by the observe stage, absent when unpriced.
+   * Clients read it as `usage.cost` where the provider sent no `cost` of its own.
+   */
+  costUsd?: number;
   /** The provider's own usage object, re-emitted whole to a client of the same dialect. */
   native?: { dialect: Dialect; value: Record<string, unknown> };
 }

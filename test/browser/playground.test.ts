@@ -59,6 +59,16 @@ const models = {
   responsesStop: scenario({ id: ids.responsesStop, tokens: 400, gap: 30 }),
   cached: scenario({ id: ids.cached, ttft: 300, tokens: 10, gap: 20 }),
 };
+/** USD per million tokens for the replies whose cost the page shows. */
+const PRICE = { input: 3, cached_input: 0.3, output: 15 };
+const prices = Object.fromEntries(
+  [models.stream, models.json, models.responses].map((model) => [`local/${model}`, PRICE]),
+);
+/** The cost under a reply, as a number: `$0.000091` → 0.000091. */
+const shownUsd = (text: string) => {
+  expect(text).toMatch(/^\$\d+(\.\d+)?$/);
+  return Number(text.slice(1));
+};
 const full = (model: string) => {
   const parsed = parseScenario(model);
   if (!parsed.ok) throw new Error(parsed.error);
@@ -81,8 +91,9 @@ beforeAll(async () => {
         INSECURE_LOCAL_MODE: 'true',
         SIM_TTFT_MS: '120',
         SIM_TOKENS_PER_SECOND: '60',
-        // Only this alias is cached: every other test's model calls the provider each time.
         GATEWAY_CONFIG: JSON.stringify({
+          prices,
+          // Only this alias is cached: every other test's model calls the provider each time.
           aliases: { cached: { targets: [`local/${models.cached}`], cache: { ttl_s: 600 } } },
         }),
       },
@@ -213,6 +224,16 @@ describe.skipIf(!haveChromium)('the playground in headless Chromium', () => {
     expect(await textOf(page.locator(`${lastReply} .meta .gap dd`))).toMatch(/^\d+ \/ \d+ ms$/);
     expect(await textOf(page.locator('#last-ttft'))).toBe(String(Number.parseInt(ttft, 10)));
     expect(await page.locator('#ttft-chart rect').count()).toBe(1);
+
+    // The cost under the reply is the turn's log record's, to the two digits shown.
+    const shown = shownUsd(await textOf(page.locator(`${lastReply} .meta .cost dd`)));
+    const logs = `${gateway.url}/v1/logs?model=${encodeURIComponent(`local/${models.stream}`)}`;
+    const recordUsd = async () =>
+      ((await (await fetch(logs)).json()) as { data: Array<{ cost?: { usd?: number } }> }).data[0]?.cost?.usd ?? 0;
+    // The record reaches D1 through the log queue (batches of up to 1 s here).
+    await expect.poll(recordUsd, { timeout: 10_000 }).toBeGreaterThan(0);
+    const usd = await recordUsd();
+    expect(Math.abs(shown - usd)).toBeLessThanOrEqual(usd * 0.05);
   });
 
   it('Stop ends the generation mid-stream, and the provider sees the hang-up', async () => {
@@ -331,6 +352,7 @@ describe.skipIf(!haveChromium)('the playground in headless Chromium', () => {
     // The fake provider's text is not JSON: the gateway's structured check says so, and the page shows it.
     await page.waitForSelector(`${lastReply} .result .verdict.invalid`);
     expect(await textOf(page.locator(`${lastReply} .meta .gw dd`))).toMatch(/^\d+ ms$/);
+    expect(shownUsd(await textOf(page.locator(`${lastReply} .meta .cost dd`)))).toBeGreaterThan(0);
 
     // The record travels through the log queue to D1 (batches of up to 1 s here): refresh until it shows.
     const row = page.locator('#logs tbody tr', { hasText: `local/${models.json}` }).first();
@@ -720,6 +742,7 @@ describe.skipIf(!haveChromium)('the playground keeps a newcomer oriented', () =>
     ).toBeGreaterThanOrEqual(5);
     expect(await textOf(page.locator(`${lastReply} .meta .ttft dd`))).toMatch(/^\d+ ms$/);
     expect(await textOf(page.locator(`${lastReply} .meta .tps dd`))).toMatch(/^\d+(\.\d)?$/);
+    expect(shownUsd(await textOf(page.locator(`${lastReply} .meta .cost dd`)))).toBeGreaterThan(0);
 
     await send(page, `local/${models.responses}`, 'Second question');
     await page.waitForFunction(

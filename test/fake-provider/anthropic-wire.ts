@@ -2,7 +2,7 @@
 // event has an `event:` line naming its `type`, JSON is compact, except the
 // ping which really is `{"type": "ping"}` with a space.
 import { TOOL_ARGS, TOOL_NAME } from './scenario.ts';
-import type { Wire, WireCtx } from './wire.ts';
+import { cachedOf, type Wire, type WireCtx } from './wire.ts';
 
 export const ANTHROPIC_REQUEST_ID = 'req_fakeprovider0001';
 
@@ -14,9 +14,10 @@ const PING = 'event: ping\ndata: {"type": "ping"}\n\n';
 
 function startUsage(ctx: WireCtx): Record<string, unknown> {
   return {
-    input_tokens: ctx.promptTokens,
+    // Anthropic's input_tokens leaves out the tokens read from the cache.
+    input_tokens: ctx.promptTokens - cachedOf(ctx),
     cache_creation_input_tokens: 0,
-    cache_read_input_tokens: 0,
+    cache_read_input_tokens: cachedOf(ctx),
     cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
     output_tokens: 1,
     service_tier: 'standard',
@@ -25,9 +26,9 @@ function startUsage(ctx: WireCtx): Record<string, unknown> {
 
 function finalUsage(ctx: WireCtx, output: number): Record<string, unknown> {
   return {
-    input_tokens: ctx.promptTokens,
+    input_tokens: ctx.promptTokens - cachedOf(ctx),
     cache_creation_input_tokens: 0,
-    cache_read_input_tokens: 0,
+    cache_read_input_tokens: cachedOf(ctx),
     output_tokens: output,
   };
 }

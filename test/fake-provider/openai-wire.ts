@@ -3,7 +3,7 @@
 // `usage: null` on every chunk once include_usage is on, and an
 // `obfuscation` padding field unless include_obfuscation is false.
 import { TOOL_ARGS, TOOL_NAME } from './scenario.ts';
-import type { Wire, WireCtx } from './wire.ts';
+import { cachedOf, type Wire, type WireCtx } from './wire.ts';
 
 const FINGERPRINT = 'fp_fake0001';
 
@@ -20,13 +20,14 @@ function usage(ctx: WireCtx, output: number): Record<string, unknown> {
     prompt_tokens: ctx.promptTokens,
     completion_tokens: output,
     total_tokens: ctx.promptTokens + output,
-    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+    prompt_tokens_details: { cached_tokens: cachedOf(ctx), audio_tokens: 0 },
     completion_tokens_details: {
-      reasoning_tokens: 0,
+      reasoning_tokens: Math.min(ctx.reasoning ?? 0, output),
       audio_tokens: 0,
       accepted_prediction_tokens: 0,
       rejected_prediction_tokens: 0,
     },
+    ...(ctx.costMicros != null && { cost: ctx.costMicros / 1e6 }),
   };
 }
 

@@ -17,6 +17,8 @@ export type RequestLog = {
   lastHeaders: Record<string, string>;
   /** With `prefix_cache`: how much of the last prompt an earlier one of this id had cached. */
   lastPrefix: PrefixHit | null;
+  /** Requests that continued a reply from an assistant prefix (continuation.ts). */
+  continuations: number;
 };
 
 export const emptyLog = (): RequestLog => ({
@@ -28,4 +30,5 @@ export const emptyLog = (): RequestLog => ({
   lastBody: null,
   lastHeaders: {},
   lastPrefix: null,
+  continuations: 0,
 });

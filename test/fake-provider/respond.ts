@@ -2,6 +2,7 @@
 // the wire modules only spell events.
 import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
+import type { Resumption } from './continuation.ts';
 import { contentUnits, firstTokenDelay, type Scenario } from './scenario.ts';
 import { KEEPALIVE_COMMENT, type Wire, type WireCtx } from './wire.ts';
 
@@ -133,6 +134,8 @@ export type DriveOpts = {
   fail: boolean;
   /** Provider-specific headers added to every response (request ids). */
   headers: Record<string, string>;
+  /** A continuation: the reply goes on from here (continuation.ts). */
+  resume?: Resumption;
 };
 
 export async function drive(conn: Conn, o: DriveOpts): Promise<void> {
@@ -173,13 +176,19 @@ async function run(conn: Conn, o: DriveOpts): Promise<void> {
     return conn.end();
   }
   await conn.write(wire.preamble(ctx));
-  if (await fault(conn, o, 0)) return;
-  for (let i = 0; i < units.length; i++) {
-    if (i > 0) await conn.sleep(s.gap);
-    await conn.write(i === s.malformedAt ? wire.malformed() : wire.unit(ctx, i, units[i] ?? ''));
-    if (await fault(conn, o, i + 1)) return;
+  const from = o.resume ?? { start: 0, head: units[0] ?? '', prefix: '' };
+  if (!o.resume && (await fault(conn, o, 0))) return;
+  // Mistral's continuation repeats its prefix before going on.
+  const first = s.echo ? from.prefix + from.head : from.head;
+  for (let i = from.start; i < units.length; i++) {
+    if (i > from.start) await conn.sleep(s.gap);
+    const text = i === from.start ? first : (units[i] ?? '');
+    await conn.write(i === s.malformedAt ? wire.malformed() : wire.unit(ctx, i, text));
+    // A prefix that ended inside this unit came from the fault right after it: not met again.
+    const resumedInside = o.resume !== undefined && i === from.start && from.head !== units[i];
+    if (!resumedInside && (await fault(conn, o, i + 1))) return;
   }
-  if (!s.noFinish) await conn.write(wire.finish(ctx, s.finish, units.length));
+  if (!s.noFinish) await conn.write(wire.finish(ctx, s.finish, units.length - from.start));
   return conn.end();
 }
 
@@ -196,6 +205,10 @@ async function fault(conn: Conn, o: DriveOpts, sent: number): Promise<boolean> {
   }
   if (s.errorAfter === sent) {
     await conn.write(o.wire.streamError(o.ctx));
+    await conn.end();
+    return true;
+  }
+  if (s.truncateAfter === sent) {
     await conn.end();
     return true;
   }

@@ -4,7 +4,7 @@
 // (`response.completed`, or `response.incomplete` for a length or filter stop).
 import { openaiWire } from './openai-wire.ts';
 import { TOOL_ARGS, TOOL_NAME } from './scenario.ts';
-import type { Wire, WireCtx } from './wire.ts';
+import { cachedOf, type Wire, type WireCtx } from './wire.ts';
 
 type Json = Record<string, unknown>;
 
@@ -69,9 +69,9 @@ function usage(ctx: WireCtx, output: number): Json {
   if (ctx.usagePartial) return { input_tokens: ctx.promptTokens };
   return {
     input_tokens: ctx.promptTokens,
-    input_tokens_details: { cached_tokens: 0 },
+    input_tokens_details: { cached_tokens: cachedOf(ctx) },
     output_tokens: output,
-    output_tokens_details: { reasoning_tokens: 0 },
+    output_tokens_details: { reasoning_tokens: Math.min(ctx.reasoning ?? 0, output) },
     total_tokens: ctx.promptTokens + output,
   };
 }

@@ -18,6 +18,10 @@ export type Scenario = {
   malformedAt: number | null;
   errorFirst: boolean;
   errorAfter: number | null;
+  /** The body ends cleanly after this many units, without a finish: a cut the protocol alone shows. */
+  truncateAfter: number | null;
+  /** A continuation repeats its assistant prefix before going on, as Mistral's does. */
+  echo: boolean;
   chunk: number | null;
   noFinish: boolean;
   noUsage: boolean;
@@ -46,6 +50,12 @@ export type Scenario = {
   speedKey: string | null;
   /** Models a prefix cache: TTFT grows by this many ms per 1000 prompt chars no earlier request of this id covered (prefix-cache.ts). */
   prefixCache: number | null;
+  /** Prompt tokens the usage reports as read from the provider's cache (capped at the prompt). */
+  cached: number;
+  /** Output tokens the usage reports as reasoning (capped at the output; they stay inside it). */
+  reasoning: number;
+  /** OpenAI usage carries `cost` in USD, this many millionths (OpenRouter prices its requests itself). */
+  costMicros: number | null;
   /** Streams `test/fixtures/<replay>.sse` as it is (after ttft), for fidelity tests: every field a real upstream sends. */
   replay: string | null;
 };
@@ -67,6 +77,8 @@ export const DEFAULT_SCENARIO: Scenario = {
   malformedAt: null,
   errorFirst: false,
   errorAfter: null,
+  truncateAfter: null,
+  echo: false,
   chunk: null,
   noFinish: false,
   noUsage: false,
@@ -85,6 +97,9 @@ export const DEFAULT_SCENARIO: Scenario = {
   tailPct: 0,
   speedKey: null,
   prefixCache: null,
+  cached: 0,
+  reasoning: 0,
+  costMicros: null,
   replay: null,
 };
 
@@ -118,6 +133,8 @@ const KEYS: Record<string, [keyof Scenario, Kind]> = {
   malformed_at: ['malformedAt', 'int'],
   error_first: ['errorFirst', 'bool'],
   error_after: ['errorAfter', 'int'],
+  truncate_after: ['truncateAfter', 'int'],
+  echo: ['echo', 'bool'],
   chunk: ['chunk', 'pos'],
   no_finish: ['noFinish', 'bool'],
   no_usage: ['noUsage', 'bool'],
@@ -137,6 +154,9 @@ const KEYS: Record<string, [keyof Scenario, Kind]> = {
   speed_key: ['speedKey', 'id'],
   prefix_cache: ['prefixCache', 'int'],
   replay: ['replay', 'fixture'],
+  cached: ['cached', 'int'],
+  reasoning: ['reasoning', 'int'],
+  cost_micros: ['costMicros', 'int'],
 };
 
 function convert(kind: Kind, raw: string): string | number | boolean | null {

@@ -3,6 +3,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ANTHROPIC_REQUEST_ID, anthropicWire } from './anthropic-wire.ts';
+import { continuationAsk, type Resumption, resumeAt } from './continuation.ts';
 import { LogWatch } from './log-watch.ts';
 import { moderationReply } from './moderation.ts';
 import { openaiWire } from './openai-wire.ts';
@@ -10,7 +11,7 @@ import { PrefixCache, promptUnits } from './prefix-cache.ts';
 import { emptyLog, type RequestLog } from './request-log.ts';
 import { Conn, drive } from './respond.ts';
 import { responsesWire } from './responses-wire.ts';
-import { parseScenario } from './scenario.ts';
+import { contentUnits, parseScenario } from './scenario.ts';
 import type { Wire, WireCtx } from './wire.ts';
 
 export { scenario } from './scenario.ts';
@@ -159,6 +160,15 @@ export async function startFakeProvider(port = 0): Promise<FakeProvider> {
 
     if (kind === 'anthropic' && typeof req.headers['anthropic-version'] !== 'string')
       return sendJson(res, 400, wire.errorBody(400, 'anthropic-version: header is required'), headers);
+    const ask = s.tool ? null : continuationAsk(kind, body);
+    if (ask && 'refuse' in ask) return sendJson(res, 400, wire.errorBody(400, ask.refuse), headers);
+    let resume: Resumption | undefined;
+    if (ask) {
+      resume = resumeAt(contentUnits(s), ask.prefix) ?? undefined;
+      if (!resume)
+        return sendJson(res, 400, wire.errorBody(400, 'fake-provider: the prefix is not this reply'), headers);
+      log.continuations++;
+    }
 
     const opts = isRecord(body.stream_options) ? body.stream_options : {};
     const ctx: WireCtx = {
@@ -173,9 +183,12 @@ export async function startFakeProvider(port = 0): Promise<FakeProvider> {
       obfuscation: kind !== 'anthropic' && opts.include_obfuscation !== false,
       usageTwice: s.usageTwice,
       usagePartial: s.usagePartial,
+      cached: s.cached,
+      reasoning: s.reasoning,
+      costMicros: s.costMicros,
     };
     const fail = s.status !== null && (s.failTimes === null || attempt <= s.failTimes);
-    await drive(conn, { wire, ctx, scenario: s, stream: body.stream === true, fail, headers });
+    await drive(conn, { wire, ctx, scenario: s, stream: body.stream === true, fail, headers, resume });
   }
 
   /** Anthropic's count_tokens: the same rough count the streams report, logged like a generation. */

@@ -22,7 +22,16 @@ export type WireCtx = {
   usageTwice?: boolean;
   /** usage_partial=1: the usage report lacks the output token count. */
   usagePartial?: boolean;
+  /** cached=N: prompt tokens reported as cache reads (at most the prompt). */
+  cached?: number;
+  /** reasoning=N: output tokens reported as reasoning (at most the output). */
+  reasoning?: number;
+  /** cost_micros=N: OpenAI usage reports `cost` = N / 1e6 USD. */
+  costMicros?: number | null;
 };
+
+/** The cache reads a usage report states: `cached=`, never more than the prompt. */
+export const cachedOf = (ctx: WireCtx) => Math.min(ctx.cached ?? 0, ctx.promptTokens);
 
 export type Wire = {
   /** JSON body for an HTTP error response with this status. */

@@ -13,6 +13,7 @@ export interface KeyOptions {
   models?: string[];
   rpm?: number;
   concurrency?: number;
+  budget?: { usd: number; period: 'day' | 'month' };
   expiresAt?: number;
   revoked?: boolean;
 }
@@ -21,7 +22,7 @@ export async function createKey(options: KeyOptions = {}): Promise<{ id: string;
   const id = uniqueId('key');
   const key = `sk-infe-test-${crypto.randomUUID()}`;
   await env.DB.prepare(
-    'INSERT INTO api_keys (id, name, hash, models, rpm, concurrency, expires_at, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    'INSERT INTO api_keys (id, name, hash, models, rpm, concurrency, budget_usd, budget_period, expires_at, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   )
     .bind(
       id,
@@ -30,6 +31,8 @@ export async function createKey(options: KeyOptions = {}): Promise<{ id: string;
       options.models ? JSON.stringify(options.models) : null,
       options.rpm ?? null,
       options.concurrency ?? null,
+      options.budget?.usd ?? null,
+      options.budget?.period ?? null,
       options.expiresAt ?? null,
       Date.now(),
       options.revoked ? Date.now() : null,

@@ -1,59 +1,12 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { RequestLogRecord } from '../../src/observe/request-log';
-import { scenario } from '../fake-provider/scenario.ts';
-import { fakeLog, setFakeSpeed, uniqueId } from '../support/fake-control';
-import { callGateway, chat, fakeEnv, settledAfter } from './gateway';
+import { fakeLog, setFakeSpeed } from '../support/fake-control';
+import { callGateway, fakeEnv } from './gateway';
+import { LATENCY, send, target, tried, twoTargets } from './routed-targets';
 
 const ADMIN = { ADMIN_API_KEY: 'admin-secret' };
 const adminHeaders = { authorization: 'Bearer admin-secret' };
-
-/** A fake target whose TTFT the test sets (and changes) through the fake's control API. */
-async function target(label: string, ttft: number, extra: Record<string, string | number> = {}) {
-  const id = uniqueId(label);
-  await setFakeSpeed(id, ttft);
-  return { id, address: `local/${scenario({ id, speed_key: id, tokens: 2, ...extra })}` };
-}
-
-/** No exploration: every order in these tests follows from the estimates alone. */
-const LATENCY = { strategy: 'latency', explore: 0 };
-
-/**
- * Two fake targets, configured in this order, and envs whose alias `routed` names them with a
- * given `routing`. ROUTE_STATS_TTL_MS 0: the isolate refreshes its estimates after every request.
- */
-async function twoTargets(first: [string, number, Record<string, number>?], second: [string, number]) {
-  const a = await target(...first);
-  const b = await target(...second);
-  const targets = [a.address, b.address];
-  const routed = (routing: unknown, extra: Record<string, unknown> = {}) =>
-    fakeEnv({
-      UPSTREAM_MAX_RETRIES: '0',
-      ROUTE_STATS_TTL_MS: '0',
-      GATEWAY_CONFIG: JSON.stringify({ aliases: { routed: { targets, routing } } }),
-      ...extra,
-    });
-  return { a, b, ids: [a.id, b.id], targets, routed };
-}
-
-/**
- * One request to the alias, read to the end and settled (its waitUntil work, the estimates'
- * sync among it, has finished), so the next request orders by what this one taught.
- */
-async function send(environment: Record<string, unknown>): Promise<Response> {
-  const res = await callGateway({ body: chat('routed', { stream: true }), env: environment });
-  await res.text();
-  await settledAfter(res);
-  return res;
-}
-
-/** Which of the targets the fake saw a request for, in the order given, during `run`. */
-async function tried(ids: string[], run: () => Promise<unknown>): Promise<string[]> {
-  const before = await Promise.all(ids.map(async (id) => (await fakeLog(id)).requests));
-  await run();
-  const after = await Promise.all(ids.map(async (id) => (await fakeLog(id)).requests));
-  return ids.filter((_, i) => (after[i] ?? 0) > (before[i] ?? 0));
-}
 
 interface StatsBody {
   data: { target: string; ttft_ms: number | null; error_rate: number; samples: number; updated_at: string }[];

@@ -14,11 +14,13 @@ const cached = (overrides: Record<string, unknown> = {}) =>
   fakeEnv({ GATEWAY_CONFIG: JSON.stringify(cacheConfig), ...overrides });
 
 /**
- * A response body with what differs per request by design masked: ids, timestamps, and the
- * prompt's split into cached and uncached tokens (a hit reports every prompt token as cached).
+ * A response body with what differs per request by design masked: ids, timestamps, the prompt's
+ * split into cached and uncached tokens (a hit reports every prompt token as cached) and the
+ * cost (a hit's is 0).
  */
 const masked = (text: string) =>
   text
+    .replace(/,"(cost|costUsd)":[0-9.e-]+/g, '')
     .replace(
       /"(input_tokens|cache_read_input_tokens|cache_creation_input_tokens|cached_tokens|cachedInputTokens|cacheCreationInputTokens)":\s*\d+/g,
       '"$1":"*"',
@@ -124,6 +126,8 @@ describe('response cache: what is a hit', () => {
     expect(record.cache?.saved?.outputTokens).toBe(4);
     expect(record.cache?.saved?.upstreamMs).toBeGreaterThanOrEqual(0);
     expect(record.upstreamTtftMs).toBeUndefined();
+    // No provider was called for it: it costs nothing, whatever a miss costs.
+    expect(record.cost).toEqual({ usd: 0, estimated: false });
     expect((await fakeLog(id)).requests).toBe(1);
   });
 

@@ -144,6 +144,8 @@ describe('session warm-up: log and providers', () => {
     expect(records[0].upstreamTtftMs).toBeGreaterThanOrEqual(0);
     expect(records[0].tokens).toMatchObject({ output: 1, estimated: true });
     expect(records[0].tokens.input).toBeGreaterThan(0);
+    // What it consumed is accounted like any request's: the fake model has no price, so it is named.
+    expect(records[0].cost).toEqual({ estimated: true, unpriced: [model] });
   });
 
   it('Anthropic: cache_control on the system prompt and the last block before the new message, warm-up included', async () => {

@@ -66,7 +66,9 @@ describe('sessions: turns', () => {
     const frames = parseSessionSse(await res.text());
     expect(frames[0]).toMatchObject({ event: 'turn-start', data: { content: 'Hello' } });
     expect(tokensOf(frames)).toBe('tok0 tok1 tok2 ');
-    expect(frames.at(-1)).toMatchObject({ event: 'finish', data: { reason: 'stop' } });
+    expect(frames.at(-2)).toMatchObject({ event: 'finish', data: { reason: 'stop' } });
+    // The provider reports usage after the finish, and the turn's viewers get it as it came.
+    expect(frames.at(-1)).toMatchObject({ event: 'usage', data: { outputTokens: 3 } });
     expect(frames.map((f) => f.id)).toEqual(frames.map((_, i) => (frames[0]?.id ?? 0) + i));
     const state = (await (await callGateway({ path: `/v1/sessions/${id}` })).json()) as any;
     expect(state.messages.map((m: any) => [m.role, m.content, m.status])).toEqual([
@@ -258,7 +260,7 @@ describe('sessions: resume and viewers', () => {
   it('replays exactly what a client missed, from every reconnect point', async () => {
     const { id } = await createSession({ model: `local/${scenario({ id: uniqueId('s-resume'), tokens: 12 })}` });
     const full = parseSessionSse(await (await post(id, 'messages', { content: 'Go', stream: true })).text());
-    expect(full.at(-1)?.event).toBe('finish');
+    expect(full.findLast((f) => f.event !== 'usage')?.event).toBe('finish');
     for (let k = 0; k < full.length; k++) {
       const lastSeen = full[k]?.id;
       const res = await callGateway({
@@ -285,7 +287,7 @@ describe('sessions: resume and viewers', () => {
     const stitched = [...firstPart, ...rest];
     expect(stitched.map((f) => f.id)).toEqual(stitched.map((_, i) => (stitched[0]?.id ?? 0) + i));
     expect(tokensOf(stitched)).toBe(Array.from({ length: 30 }, (_, i) => `tok${i} `).join(''));
-    expect(stitched.at(-1)?.event).toBe('finish');
+    expect(stitched.findLast((f) => f.event !== 'usage')?.event).toBe('finish');
     for (const viewer of viewers) expect(parseSessionSse(await viewer.text())).toEqual(stitched);
   });
 

@@ -36,7 +36,14 @@ describe('workers-ai provider (AI binding)', () => {
     });
     const frames = await readSse(res);
     expect(contentOf(frames)).toBe('Hi there ☕');
-    expect(frames.at(-2)?.json.usage).toEqual({ prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 });
+    // The built-in price of this model: $0.282 input and $0.827 output per million tokens.
+    const cost = (12 * 0.282 + 3 * 0.827) / 1e6;
+    expect(frames.at(-2)?.json.usage).toEqual({
+      prompt_tokens: 12,
+      completion_tokens: 3,
+      total_tokens: 15,
+      cost: expect.closeTo(cost, 15),
+    });
     expect(calls[0]).toEqual({
       model: '@cf/meta/llama-3.1-8b-instruct',
       inputs: { messages: [{ role: 'user', content: 'Hello' }], stream: true, max_tokens: 20, temperature: 0.3 },
