@@ -6,6 +6,10 @@
 //   floor-js        a trivial Worker: upstream body through one JS TransformStream
 //   floor-pump      a trivial Worker shaped like the relay: JS reads each chunk, writes it to a native stream
 //   passthrough     the gateway, no inline stage (decode, observe, encode)
+//   cache-hit       the passthrough gateway with the response cache on: after the warm-up every
+//                   request of a block is a hit, replayed from its key's ResponseCacheDO
+//   cache-miss      the same, but every request differs (its `user` field): each one a miss,
+//                   read from the provider by its key's ResponseCacheDO: what the cache costs
 //   full            the gateway with guard (every detector, 20 phrases) and, for JSON replies, structured
 //   session         a turn of a session: through its SessionDO (no stage), which also keeps the
 //                   history and tees the events to its replay log in SQLite; sessions are reused
@@ -45,8 +49,33 @@ import { summarize } from './lib/stats.mjs';
 import { guardHolds, pumpReads } from './lib/workerd-log.mjs';
 import { multiWorkerdConfig, writeFloorWorker } from './lib/workers.mjs';
 
-const ALL_MODES = ['direct', 'floor-identity', 'floor-js', 'floor-pump', 'passthrough', 'full', 'session', 'peer'];
-const GATEWAY_PIPELINE = { passthrough: 'passthrough', full: 'full', session: 'passthrough' };
+const ALL_MODES = [
+  'direct',
+  'floor-identity',
+  'floor-js',
+  'floor-pump',
+  'passthrough',
+  'cache-hit',
+  'cache-miss',
+  'full',
+  'session',
+  'peer',
+];
+const GATEWAY_PIPELINE = {
+  passthrough: 'passthrough',
+  'cache-hit': 'passthrough',
+  'cache-miss': 'passthrough',
+  full: 'full',
+  session: 'passthrough',
+};
+const CACHED_MODES = ['cache-hit', 'cache-miss'];
+/** Every request of the cache modes is cacheable; shared across keys (the bench sends none). */
+const CACHE_CONFIG = { cache: { ttl_s: 3600, scope: 'gateway' } };
+const DURABLE_OBJECTS = {
+  session: { SESSIONS: 'SessionDO' },
+  'cache-hit': { RESPONSE_CACHE: 'ResponseCacheDO' },
+  'cache-miss': { RESPONSE_CACHE: 'ResponseCacheDO' },
+};
 const FLOORS = {
   'floor-identity': 'identity',
   'floor-js': 'js',
@@ -158,9 +187,13 @@ async function startServers(dir, modes, peerEntry, stops) {
           FIRST_BYTE_TIMEOUT_MS: '30000',
           STREAM_IDLE_TIMEOUT_MS: '30000',
           LOCAL_BASE_URL: `${fake.url}/v1`,
-          GATEWAY_CONFIG: JSON.stringify({ ...config, aliases: hedgeAliases() }),
+          GATEWAY_CONFIG: JSON.stringify({
+            ...config,
+            ...(CACHED_MODES.includes(mode) && CACHE_CONFIG),
+            aliases: hedgeAliases(),
+          }),
         },
-        ...(mode === 'session' && { durableObjects: { SESSIONS: 'SessionDO' } }),
+        ...(mode in DURABLE_OBJECTS && { durableObjects: DURABLE_OBJECTS[mode] }),
       });
     } else if (mode in FLOORS) {
       workers.push({ name: mode, port, module: floor, bindings: { UPSTREAM: fake.url, FLOOR: FLOORS[mode] } });
@@ -207,6 +240,8 @@ async function startServers(dir, modes, peerEntry, stops) {
   if (targets.passthrough)
     for (const mode of ['ordered', 'hedged'])
       targets[mode] = { ...targets.passthrough, prefix: '', agent: agent(), modelFor: () => `bench-${mode}` };
+  // A new `user` per request: a new cache key, so every request is a miss.
+  if (targets['cache-miss']) targets['cache-miss'].extraBody = () => ({ user: `bench-${crypto.randomUUID()}` });
   // Only the full pipeline asks for structured output, and only when the reply is JSON.
   if (targets.full) targets.full.extraBody = (model) => (model.includes(';json_chars=') ? STRUCTURED_REQUEST : {});
   stops.push(async () => {

@@ -2,7 +2,7 @@
 import { errorOf } from './api.js';
 import { refreshLogsSoon } from './request-log.js';
 import { sseBatches } from './sse.js';
-import { fail, renderMeta, renderText, setState } from './turn-view.js';
+import { fail, markCached, renderMeta, renderText, setState } from './turn-view.js';
 
 /** @typedef {import('./turns.js').Turn} Turn */
 
@@ -21,6 +21,7 @@ export async function streamTurn(turn, signal, open, apply) {
     const res = await open();
     if (!res) return;
     if (!res.ok || !res.body) return fail(turn, (await errorOf(res)).message);
+    markCached(turn, res.headers.get('x-infe-cache'));
     for await (const batch of sseBatches(res.body)) {
       const now = performance.now();
       for (const event of batch) apply(event.data, now);

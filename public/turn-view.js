@@ -133,9 +133,20 @@ export function flag(turn, action, rule) {
 const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', maximumSignificantDigits: 2 });
 const fmt = (/** @type {number | null} */ v, digits = 0) => (v === null ? '–' : v.toFixed(digits));
 
+const CACHED = { hit: 'cache hit', collapsed: 'collapsed' };
+
+/** A reply the gateway answered from its cache (or by joining one in flight): a badge, with the TTFT once known. @param {Turn} turn @param {string | null} status */
+export function markCached(turn, status) {
+  if (status !== 'hit' && status !== 'collapsed') return;
+  turn.cache = status;
+  turn.badges.append(h('span', `badge cache ${status}`, CACHED[status]));
+}
+
 /** The reply's timings: only those it has (a reply that failed before its first token has none). @param {Turn} turn */
 export function renderMeta(turn) {
   const m = turn.meter;
+  const cached = turn.cache && turn.badges.querySelector('.badge.cache');
+  if (cached && turn.cache && m.ttft !== null) cached.textContent = `${CACHED[turn.cache]} · ${fmt(m.ttft)} ms`;
   /** @type {Array<[string, string, string]>} */
   const items = [];
   if (m.tokens > 0) {

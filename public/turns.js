@@ -27,6 +27,7 @@
  * @property {HTMLPreElement} [object]
  * @property {HTMLElement} [result]
  * @property {{ ttftMs: number, tokensPerSecond: number } } [gateway]
+ * @property {'hit' | 'collapsed'} [cache] served from the gateway's response cache, or joined a request in flight
  */
 
 /** @type {Map<string, Turn>} */

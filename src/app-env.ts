@@ -8,7 +8,12 @@ import type { ProviderEnv } from './providers/provider';
  * Provider keys are read by name (`GROQ_API_KEY`, …).
  */
 export type Bindings = ProviderEnv &
-  Partial<Pick<Cloudflare.Env, 'DB' | 'LOG_QUEUE' | 'SESSIONS' | 'KEY_LIMITER' | 'ROUTE_STATS' | 'RESPONSES'>>;
+  Partial<
+    Pick<
+      Cloudflare.Env,
+      'DB' | 'LOG_QUEUE' | 'SESSIONS' | 'KEY_LIMITER' | 'ROUTE_STATS' | 'RESPONSES' | 'RESPONSE_CACHE'
+    >
+  >;
 
 export interface AppEnv {
   Bindings: Bindings;

@@ -5,6 +5,7 @@ import { asGatewayError, errorResponse, GatewayError } from './errors/gateway-er
 import { configuredCors, requestBodyLimit } from './middleware/limits';
 import { requestIds } from './middleware/request-ids';
 import { writeRefusalLog } from './observe/log-sink';
+import { cacheAdmin } from './routes/cache-admin';
 import { chatCompletions } from './routes/chat-completions';
 import { conversations } from './routes/conversations';
 import { logs } from './routes/logs';
@@ -35,6 +36,7 @@ for (const path of [
 }
 
 app.get('/healthz', (c) => c.json({ status: 'ok' }));
+app.route('/v1/cache', cacheAdmin);
 app.route('/v1/chat/completions', chatCompletions);
 app.route('/v1/conversations', conversations);
 app.route('/v1/messages', messages);

@@ -3,6 +3,7 @@ import { consumeLogBatch } from './observe/log-consumer';
 import type { RequestLogRecord } from './observe/request-log';
 
 export { KeyLimiterDO } from './auth/key-limiter-do';
+export { ResponseCacheDO } from './cache/response-cache-do';
 export { ResponsesDO } from './responses/responses-do';
 export { RouteStatsDO } from './routing/route-stats-do';
 export { SessionDO } from './session/session-do';

@@ -8,6 +8,8 @@ export const COLORS = {
   'floor-pump': '#9467bd',
   'floor-pump-overlap': '#c5b0d5',
   passthrough: '#1f77b4',
+  'cache-hit': '#17becf',
+  'cache-miss': '#9edae5',
   full: '#ff7f0e',
   session: '#8c564b',
   peer: '#d62728',

@@ -33,6 +33,8 @@ export const pipelineConfigSchema = z.strictObject({
       disable_guard: z.boolean().default(false),
       // Only the caller's own request changes, so allowed unless the operator says otherwise.
       drop_unsupported_params: z.boolean().default(true),
+      // `infe.cache` reads and writes only the caller's own entries, so allowed unless refused.
+      cache: z.boolean().default(true),
     })
     .prefault({}),
 });

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { GatewayError } from '../errors/gateway-error';
 import { formatPath } from '../schema/validation-error';
+import { cacheConfigSchema } from './cache-config';
 import { pipelineConfigSchema } from './pipeline-config';
 import { pricesSchema } from './prices';
 
@@ -50,6 +51,8 @@ const aliasSchema = z.strictObject({
   routing: routingSchema.optional(),
   /** Replaces the gateway-wide `resume` for this alias. */
   resume: resumeSchema.optional(),
+  /** Caches this alias's answers; replaces the gateway-wide `cache`. */
+  cache: cacheConfigSchema.optional(),
 });
 
 /** `GATEWAY_CONFIG`: JSON for what does not fit a flat variable. */
@@ -61,6 +64,8 @@ export const gatewayConfigSchema = z.strictObject({
   prices: pricesSchema.default({}),
   /** What happens when a stream fails after its first token; off (an honest error event) when absent. */
   resume: resumeSchema.optional(),
+  /** Caches every model's answers (README, Caching); off when absent. */
+  cache: cacheConfigSchema.optional(),
 });
 
 /** Every tunable the relay reads, from wrangler vars / `.dev.vars`, validated once per isolate. */
@@ -97,6 +102,16 @@ export const settingsSchema = z.object({
    * is one extra minimal upstream request. 0 turns warm-ups off for every session.
    */
   SESSION_WARMUP_PER_MINUTE: z.coerce.number().int().min(0).max(60).default(6),
+  /**
+   * A cached answer larger than this (its stored events, in bytes) is served but not kept. An
+   * entry is one SQLite row in its Durable Object, and a row holds at most 2 MB.
+   */
+  CACHE_MAX_ENTRY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1_900_000)
+    .default(1024 * 1024),
   /**
    * Under a key's budget, the output cap of a request that sets none (the gateway sets it): a
    * budget reserves each request's worst case, and without a cap there is none to reserve.

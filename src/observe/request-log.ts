@@ -22,6 +22,14 @@ export type Outcome =
   /** The gateway itself failed (a stage threw): never the provider's fault. */
   | 'gateway_error';
 
+/** `saved`, on a hit: the stored generation's upstream time and tokens, which this request did not spend. */
+export interface CacheRecord {
+  status: 'hit' | 'miss' | 'collapsed' | 'bypass';
+  /** The cache key (a digest), for `DELETE /v1/cache?key=`. */
+  key?: string;
+  saved?: { upstreamMs: number; inputTokens?: number; outputTokens?: number };
+}
+
 /**
  * One record per request: the row the Queue consumer writes to D1 and the structured console
  * line. Prompt and completion appear only when payload logging is on, after the guard's
@@ -60,6 +68,8 @@ export interface RequestLogRecord {
   splices?: SpliceRecord[];
   /** Present when a latency-routed alias ordered the targets. */
   routing?: RoutingRecord;
+  /** Present when the request was cacheable: what the response cache did, and what a hit saved. */
+  cache?: CacheRecord;
   /** Request arrival → first content event from the provider. */
   upstreamTtftMs?: number;
   /** Request arrival → first content event handed to the client's encoder (after every stage). */

@@ -50,6 +50,7 @@ export function buildPipeline(request: ChatRequest, config: PipelineConfig, env:
   if (overrides?.structured && !config.allow_overrides.structured) throw notAllowed('infe.structured');
   if (overrides?.drop_unsupported_params && !config.allow_overrides.drop_unsupported_params)
     throw notAllowed('infe.drop_unsupported_params');
+  if (overrides?.cache && !config.allow_overrides.cache) throw notAllowed('infe.cache');
   const guard = overrides?.guard === 'off' ? undefined : config.guard;
 
   // The providers' translations read the drop policy from the request: the operator's setting joins it here.

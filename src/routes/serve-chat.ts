@@ -36,6 +36,7 @@ export function serveChat(
     clientRequestId: c.get('clientRequestId'),
     keyId: c.get('keyId') ?? null,
     signal: c.req.raw.signal,
+    cacheControl: c.req.header('cache-control'),
   };
   return serve(input, request, format, options);
 }

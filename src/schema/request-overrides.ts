@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { cacheOverrideSchema } from './cache-override';
 
 /** A request's own choices, within what `allow_overrides` permits (the `infe` body field). */
 export const requestOverridesSchema = z.strictObject({
@@ -14,6 +15,8 @@ export const requestOverridesSchema = z.strictObject({
   cache_prefix: z.boolean().optional(),
   /** Drop (and list in `x-infe-dropped-params`) fields the provider cannot take, instead of a 400. */
   drop_unsupported_params: z.boolean().optional(),
+  /** Cache this request's answer for `ttl_s` in the caller's own scope (README, Caching). */
+  cache: cacheOverrideSchema.optional(),
 });
 
 export type RequestOverrides = z.infer<typeof requestOverridesSchema>;

@@ -3,7 +3,14 @@ import { asGatewayError } from '../errors/gateway-error';
 import { type CostPart, type CostRecord, requestCost } from '../observe/cost';
 import { Observation, usageDetails } from '../observe/observation';
 import { CHARS_PER_TOKEN } from '../observe/observe-stage';
-import { countAttempts, failureOutcome, hedgesLost, type Outcome, type RequestLogRecord } from '../observe/request-log';
+import {
+  type CacheRecord,
+  countAttempts,
+  failureOutcome,
+  hedgesLost,
+  type Outcome,
+  type RequestLogRecord,
+} from '../observe/request-log';
 import type { StageTiming } from '../observe/stage-timing';
 import type { SpliceRecord } from '../pipeline/splice';
 import { StageControl } from '../pipeline/stage';
@@ -66,6 +73,8 @@ export class RequestRecorder {
   /** What the client was sent, as the last stage saw it. */
   readonly observation: Observation;
   routing: RoutingRecord | undefined;
+  /** What the response cache did, read when the record is built. */
+  cache: (() => CacheRecord) | undefined;
   inputActions: GuardRecord[] = [];
   timings: Record<string, StageTiming> = {};
   /** The prompt as sent (after redaction): the estimate of what hedged legs that lost read, and the logged prompt. */
@@ -136,7 +145,9 @@ export class RequestRecorder {
       ...countAttempts(attempts),
       hedgesLost: hedgesLost(attempts, () => this.promptTokens()),
       routing: this.routing,
-      upstreamTtftMs: since(end.upstreamFirstAt, facts.receivedAt),
+      cache: this.cache?.(),
+      // A hit's events come from storage: no provider produced a first token for it.
+      upstreamTtftMs: this.cache?.().status === 'hit' ? undefined : since(end.upstreamFirstAt, facts.receivedAt),
       clientTtftMs: since(observation.firstContentAt, facts.receivedAt),
       interTokenMs:
         p50 === undefined
@@ -184,6 +195,9 @@ export class RequestRecorder {
    * reply it produced up to the splice, estimated; undefined when nothing was consumed.
    */
   private cost(served: AttemptRecord | undefined, tokens: RequestLogRecord['tokens']): CostRecord | undefined {
+    // A hit, or a request that joined one in flight, called no provider: the one that did pays.
+    const cache = this.cache?.().status;
+    if (cache === 'hit' || cache === 'collapsed') return { usd: 0, estimated: false };
     const parts: CostPart[] = [];
     const { splices } = this.control;
     let offset = 0;

@@ -1,5 +1,6 @@
 import { admitCaller, type Caller, type Release } from '../auth/admission';
 import { capForBudget } from '../auth/worst-case-cost';
+import { type CacheRun, responseCache } from '../cache/response-cache';
 import { settingsFor } from '../config/settings';
 import type { ClientFormat, ResponseMeta } from '../encoders/encoder';
 import { asGatewayError } from '../errors/gateway-error';
@@ -23,6 +24,8 @@ export interface ServeInput extends Caller {
   keyId: string | null;
   /** The client going away: ends the upstream and the relay. */
   signal: AbortSignal;
+  /** The client's `Cache-Control`: `no-store` / `no-cache` bypass the response cache. */
+  cacheControl?: string;
 }
 
 export interface ServeOptions {
@@ -73,24 +76,31 @@ export async function serve(
     release?.(record.cost);
     writeRequestLog(record, env, waitUntil);
   };
-  const onDone = (outcome: PumpOutcome, stats?: PumpStats, error?: unknown) =>
+  let cache: CacheRun | undefined;
+  const onDone = (outcome: PumpOutcome, stats?: PumpStats, error?: unknown) => {
+    cache?.settled(outcome);
     log(recorder.streamed(outcome, stats, error));
+  };
 
   try {
     const capped = capForBudget(request, input.apiKey?.budget, settings);
     const prepared = prepare({ env, settings, request: capped, recorder, waitUntil });
+    const { keyId, cacheControl } = input;
+    cache = responseCache({ env, settings, request, prepared, keyId, cacheControl, waitUntil });
+    recorder.cache = cache?.record;
+    const connect = cache?.connect ?? prepared.connect;
     release = await admitCaller(input, { model: request.model, holdsStream: true, request: capped });
     const stages = prepared.stages({ emitMetrics: options.emitMetrics });
     const { control } = recorder;
     if (!request.stream) {
-      const connection = await prepared.connect(clientSignal);
+      const connection = await connect(clientSignal);
       const collector = format.collector(meta);
       const idleMs = settings.STREAM_IDLE_TIMEOUT_MS;
       const { resume } = prepared;
       const pump = await collect(connection, stages, collector.event, idleMs, clientSignal, control, resume);
       onDone(pump.outcome ?? 'finished', pump.stats);
       return Response.json(collector.result(), {
-        headers: { 'x-request-id': requestId, ...upstreamHeaders(connection) },
+        headers: { 'x-request-id': requestId, ...upstreamHeaders(connection), ...cache?.headers() },
       });
     }
 
@@ -103,7 +113,7 @@ export async function serve(
     };
     if (settings.PREFILL_PROBE_MS > 0) {
       const stop = new AbortController();
-      const connection = prepared.connect(AbortSignal.any([clientSignal, stop.signal]));
+      const connection = connect(AbortSignal.any([clientSignal, stop.signal]));
       connection.catch(() => {});
       const body = relayStream(
         { connection, abort: () => stop.abort(), probeMs: settings.PREFILL_PROBE_MS },
@@ -112,9 +122,9 @@ export async function serve(
       );
       return new Response(body, { headers });
     }
-    const connection = await prepared.connect(clientSignal);
+    const connection = await connect(clientSignal);
     return new Response(relayStream(connection, relay, waitUntil), {
-      headers: { ...headers, ...upstreamHeaders(connection) },
+      headers: { ...headers, ...upstreamHeaders(connection), ...cache?.headers() },
     });
   } catch (error) {
     log(recorder.failed(error, clientSignal.aborted));

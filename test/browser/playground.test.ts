@@ -36,6 +36,7 @@ const ids = {
   responses: uniqueId('pg-responses'),
   truncated: uniqueId('pg-truncated'),
   responsesStop: uniqueId('pg-responses-stop'),
+  cached: uniqueId('pg-cached'),
 };
 const models = {
   stream: scenario({ id: ids.stream, ttft: 150, tokens: 40, gap: 30 }),
@@ -56,6 +57,7 @@ const models = {
   responses: scenario({ id: ids.responses, ttft: 100, tokens: 30, gap: 20 }),
   truncated: scenario({ id: ids.truncated, tokens: 5, gap: 10, finish: 'length' }),
   responsesStop: scenario({ id: ids.responsesStop, tokens: 400, gap: 30 }),
+  cached: scenario({ id: ids.cached, ttft: 300, tokens: 10, gap: 20 }),
 };
 /** USD per million tokens for the replies whose cost the page shows. */
 const PRICE = { input: 3, cached_input: 0.3, output: 15 };
@@ -89,7 +91,11 @@ beforeAll(async () => {
         INSECURE_LOCAL_MODE: 'true',
         SIM_TTFT_MS: '120',
         SIM_TOKENS_PER_SECOND: '60',
-        GATEWAY_CONFIG: JSON.stringify({ prices }),
+        GATEWAY_CONFIG: JSON.stringify({
+          prices,
+          // Only this alias is cached: every other test's model calls the provider each time.
+          aliases: { cached: { targets: [`local/${models.cached}`], cache: { ttl_s: 600 } } },
+        }),
       },
       { assets: true, logs: true },
     ),
@@ -362,6 +368,21 @@ describe.skipIf(!haveChromium)('the playground in headless Chromium', () => {
       .toBe(1);
     expect(await textOf(row.locator('.pill'))).toBe('ok');
     expect(await textOf(row.locator('td.ttft'))).toMatch(/^\d+ ms$/);
+  });
+
+  it('a reply from the response cache shows a cache-hit badge with its TTFT', async () => {
+    const page = await openPlayground();
+    await page.check('#json-mode');
+    await send(page, 'cached', 'The same question');
+    await page.waitForSelector(`${lastReply}[data-state="done"]`);
+    expect(await page.locator(`${lastReply} .badge.cache`).count()).toBe(0);
+    await send(page, 'cached', 'The same question');
+    await page.waitForFunction(
+      () => document.querySelectorAll('#messages .turn .reply[data-state="done"]').length === 2,
+    );
+    expect(await textOf(page.locator(`${lastReply} .badge.cache`))).toMatch(/^cache hit · \d+ ms$/);
+    expect(await replyText(page)).toBe(full(models.cached));
+    expect((await fakeLog(ids.cached)).requests).toBe(1);
   });
 
   it('renders the live partial object and the final verdict from the annotations', async () => {

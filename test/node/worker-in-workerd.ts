@@ -90,6 +90,7 @@ export async function startGateway(
         KEY_LIMITER: { className: 'KeyLimiterDO', useSQLite: true },
         ROUTE_STATS: { className: 'RouteStatsDO', useSQLite: true },
         RESPONSES: { className: 'ResponsesDO', useSQLite: true },
+        RESPONSE_CACHE: { className: 'ResponseCacheDO', useSQLite: true },
       },
       ...(options.assets && { assets: assetsOption(config) }),
       ...(options.logs && {

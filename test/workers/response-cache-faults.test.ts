@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest';
+import { scenario } from '../fake-provider/scenario.ts';
+import { fakeLog, uniqueId, untilHungUp, untilLogged } from '../support/fake-control';
+import { callGateway, chat, contentOf, fakeEnv, readSse, settledAfter } from './gateway';
+
+const local = (opts: Record<string, string | number>) => `local/${scenario(opts)}`;
+const cached = (overrides: Record<string, unknown> = {}, config: Record<string, unknown> = {}) =>
+  fakeEnv({ GATEWAY_CONFIG: JSON.stringify({ cache: { ttl_s: 60 }, ...config }), ...overrides });
+const masked = (text: string) => text.replace(/chatcmpl-[0-9a-f-]+/g, 'chatcmpl-*').replace(/"created":\d+/g, '');
+
+async function streamed(model: string, environment: Record<string, unknown>) {
+  const res = await callGateway({ body: chat(model, { stream: true }), env: environment });
+  const text = await res.text();
+  await settledAfter(res);
+  return { status: res.status, text, cache: res.headers.get('x-infe-cache') };
+}
+
+/** Reads a streaming response until `marker` has arrived; returns the reader and the text so far. */
+async function readUntil(res: Response, marker: string) {
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  while (!text.includes(marker)) {
+    const { done, value } = await reader.read();
+    if (done) throw new Error(`the stream ended before '${marker}'`);
+    text += decoder.decode(value, { stream: true });
+  }
+  return { reader, text };
+}
+
+async function rest(reader: ReadableStreamDefaultReader<Uint8Array>, text: string) {
+  const decoder = new TextDecoder();
+  for (let read = await reader.read(); !read.done; read = await reader.read()) text += decoder.decode(read.value);
+  return text;
+}
+
+/** After the failure, the same request goes upstream again: nothing was stored. */
+async function expectRetryCallsProvider(id: string, model: string, environment: Record<string, unknown>) {
+  const before = (await fakeLog(id)).requests;
+  const retry = await streamed(model, environment);
+  // An error before the stream is an error response, which carries no cache header.
+  if (retry.status === 200) expect(retry.cache).toBe('miss');
+  expect((await fakeLog(id)).requests).toBe(before + 1);
+}
+
+describe('response cache: a failed or stopped stream is never stored', () => {
+  const faults: Array<[string, Record<string, number>, Record<string, unknown>]> = [
+    ['a connection reset', { reset_after: 2 }, {}],
+    ['a truncated stream (no finish)', { no_finish: 1 }, {}],
+    ['an error event mid-stream', { error_after: 2 }, {}],
+    ['a stall past STREAM_IDLE_TIMEOUT_MS', { stall_after: 2 }, { STREAM_IDLE_TIMEOUT_MS: '150' }],
+  ];
+  for (const [name, fault, settings] of faults) {
+    it(`${name}: the client gets the failure; a retry calls the provider`, async () => {
+      const id = uniqueId('fault');
+      const model = local({ id, tokens: 6, ...fault });
+      const environment = cached(settings);
+      const first = await streamed(model, environment);
+      expect(first.cache).toBe('miss');
+      expect(first.text).not.toContain('[DONE]');
+      expect(first.text).toContain('"error"');
+      await expectRetryCallsProvider(id, model, environment);
+    });
+  }
+
+  it('an error as the first event: a 502, and a retry calls the provider', async () => {
+    const id = uniqueId('fault-first');
+    const model = local({ id, error_first: 1 });
+    const environment = cached({ UPSTREAM_MAX_RETRIES: '0' });
+    expect((await streamed(model, environment)).status).toBe(502);
+    await expectRetryCallsProvider(id, model, environment);
+  });
+
+  it('a client that hangs up: the upstream is aborted, and a retry calls the provider', async () => {
+    const id = uniqueId('fault-cancel');
+    const model = local({ id, tokens: 50, gap: 10 });
+    const environment = cached();
+    const res = await callGateway({ body: chat(model, { stream: true }), env: environment });
+    const { reader } = await readUntil(res, 'tok1 ');
+    await reader.cancel();
+    expect((await untilHungUp(id)).hungUp).toBe(1);
+    await settledAfter(res);
+    await expectRetryCallsProvider(id, model, environment);
+  });
+
+  it('a guard block, even when the provider finished first: not stored; a retry calls the provider', async () => {
+    const id = uniqueId('fault-block');
+    const model = local({ id, text: 'The launch code is 0000. Fine.' });
+    const guard = { rules: [{ id: 'secret', kind: 'phrase', phrases: ['launch code'], action: 'block' }] };
+    const environment = cached({}, { pipeline: { guard } });
+    const first = await streamed(model, environment);
+    expect(first.text).toContain('content_filter');
+    await untilLogged(id, { ended: 1 });
+    await expectRetryCallsProvider(id, model, environment);
+  });
+});
+
+describe('request collapsing', () => {
+  it('ten identical concurrent requests: one upstream request, ten identical complete streams', async () => {
+    const id = uniqueId('collapse');
+    const model = local({ id, tokens: 20, ttft: 100, gap: 5 });
+    const environment = cached();
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () => callGateway({ body: chat(model, { stream: true }), env: environment })),
+    );
+    const texts = await Promise.all(responses.map((res) => res.text()));
+    await Promise.all(responses.map(settledAfter));
+    const statuses = responses.map((res) => res.headers.get('x-infe-cache')).sort();
+    expect(statuses).toEqual(['collapsed', ...Array(8).fill('collapsed'), 'miss'].sort());
+    for (const text of texts) {
+      expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
+      expect(masked(text)).toBe(masked(texts[0] as string));
+    }
+    expect(contentOf(await readSse(new Response(texts[0])))).toBe(
+      Array.from({ length: 20 }, (_, i) => `tok${i} `).join(''),
+    );
+    expect((await fakeLog(id)).requests).toBe(1);
+    expect((await streamed(model, environment)).cache).toBe('hit');
+    expect((await fakeLog(id)).requests).toBe(1);
+  });
+
+  it('a request that joins mid-stream gets everything streamed so far, then the live tail', async () => {
+    const id = uniqueId('collapse-late');
+    const model = local({ id, tokens: 30, gap: 10 });
+    const environment = cached();
+    const leader = await callGateway({ body: chat(model, { stream: true }), env: environment });
+    const { reader, text } = await readUntil(leader, 'tok3 ');
+    const late = await callGateway({ body: chat(model, { stream: true }), env: environment });
+    expect(late.headers.get('x-infe-cache')).toBe('collapsed');
+    const [leaderText, lateText] = await Promise.all([rest(reader, text), late.text()]);
+    expect(masked(lateText)).toBe(masked(leaderText));
+    expect(lateText.endsWith('data: [DONE]\n\n')).toBe(true);
+    expect((await fakeLog(id)).requests).toBe(1);
+  });
+
+  it('the first client hanging up mid-stream leaves the others complete; the upstream runs on', async () => {
+    const id = uniqueId('collapse-first-leaves');
+    const model = local({ id, tokens: 40, ttft: 50, gap: 10 });
+    const environment = cached();
+    const responses = await Promise.all(
+      Array.from({ length: 3 }, () => callGateway({ body: chat(model, { stream: true }), env: environment })),
+    );
+    const [first, ...others] = responses as [Response, ...Response[]];
+    const { reader } = await readUntil(first, 'tok2 ');
+    await reader.cancel();
+    const texts = await Promise.all(others.map((res) => res.text()));
+    for (const text of texts) {
+      expect(contentOf(await readSse(new Response(text)))).toBe(
+        Array.from({ length: 40 }, (_, i) => `tok${i} `).join(''),
+      );
+      expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
+    }
+    const upstream = await untilLogged(id, { ended: 1 });
+    expect(upstream).toMatchObject({ requests: 1, hungUp: 0, completed: 1 });
+  });
+
+  it('when every client hangs up, the upstream is aborted', async () => {
+    const id = uniqueId('collapse-all-leave');
+    const model = local({ id, tokens: 200, gap: 20 });
+    const environment = cached();
+    const responses = await Promise.all(
+      Array.from({ length: 3 }, () => callGateway({ body: chat(model, { stream: true }), env: environment })),
+    );
+    for (const res of responses) await (await readUntil(res, 'tok1 ')).reader.cancel();
+    expect(await untilHungUp(id)).toMatchObject({ requests: 1, hungUp: 1, completed: 0 });
+  });
+});
