@@ -5,7 +5,7 @@ import type { CacheRecord } from '../observe/request-log';
 import type { Connection } from '../pipeline/connection';
 import type { PumpOutcome } from '../pipeline/upstream-pump';
 import type { Provider } from '../providers/provider';
-import type { ConnectOptions } from '../routing/connect';
+import type { AttemptRecord, ConnectOptions } from '../routing/connect';
 import type { ChatRequest } from '../schema/chat-request';
 import { ORIGIN } from '../schema/client-origin';
 import type { CacheAnswer } from './cache-call';
@@ -26,6 +26,7 @@ export interface CacheInput {
     request: ChatRequest;
     connectOptions: Omit<ConnectOptions, 'clientSignal'>;
     connect(clientSignal: AbortSignal): Promise<Connection>;
+    report(attempts: readonly AttemptRecord[]): void;
   };
   keyId: string | null;
   cacheControl?: string;
@@ -119,6 +120,9 @@ export function responseCache(input: CacheInput): CacheRun | undefined {
       return prepared.connect(clientSignal);
     }
     options.attempts.push(...answer.attempts);
+    // The object connected for this request: latency routing learns from it as from any connect.
+    // A hit or a join made no attempt of its own.
+    if (answer.status === 'miss' || answer.status === 'error') prepared.report(answer.attempts);
     if (answer.status === 'error') {
       const { status, type, message, ...rest } = answer.error;
       throw new GatewayError(status, type, message, rest);

@@ -8,7 +8,7 @@ import type { Connection } from '../pipeline/connection';
 import type { Resume } from '../pipeline/splice';
 import type { Stage } from '../pipeline/stage';
 import { registryFor } from '../providers/registry';
-import type { ConnectOptions } from '../routing/connect';
+import type { AttemptRecord, ConnectOptions } from '../routing/connect';
 import { connectPlanned, planRoute } from '../routing/latency-routing';
 import { hedgeFor, pipelineFor } from '../routing/resolve-targets';
 import type { WaitUntil } from '../routing/route-stats-cache';
@@ -36,6 +36,8 @@ export interface PreparedRequest {
   connectOptions: Omit<ConnectOptions, 'clientSignal'>;
   /** Connects (retries, fallback, hedging) and tells the route plan what the attempts taught. */
   connect(clientSignal: AbortSignal): Promise<Connection>;
+  /** Tells the route plan what attempts made elsewhere taught (a cache object's connect). */
+  report(attempts: readonly AttemptRecord[]): void;
   /** Continues a reply that fails after its first token; undefined when the route does not splice. */
   resume: Resume | undefined;
   /** The stages for the request's stream: the pipeline's, timed, then the observer the record reads. */
@@ -71,6 +73,7 @@ export function prepare(input: PrepareInput): PreparedRequest {
     request: pipeline.request,
     connectOptions,
     connect: (clientSignal) => connectPlanned(route, { ...connectOptions, clientSignal }),
+    report: (attempts) => route.report(attempts),
     resume: spliceResume(request.model, settings, connectOptions),
     stages: ({ emitMetrics }) => {
       const timed = timeStages(pipeline.stages(recorder.control));
