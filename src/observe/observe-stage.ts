@@ -1,3 +1,4 @@
+import { CHARS_PER_TOKEN } from '../config/chars-per-token';
 import type { Stage } from '../pipeline/stage';
 import type { Observation } from './observation';
 
@@ -10,9 +11,6 @@ export interface ObserveOptions {
   cost?: () => number | undefined;
   now?: () => number;
 }
-
-/** 4 characters a token is the usual English estimate, used when the provider reports no usage. */
-export const CHARS_PER_TOKEN = 4;
 
 /**
  * The last stage: records what the client is sent (first content, gaps, finish, usage), completes

@@ -1,3 +1,4 @@
+import { CHARS_PER_TOKEN } from '../config/chars-per-token';
 import type { GatewayError } from '../errors/gateway-error';
 import { type Emit, isContent, type StreamEvent } from '../stream/events';
 import type { Connection } from './connection';
@@ -48,7 +49,6 @@ export interface SpliceRecord {
   gapMs?: number;
 }
 
-const CHARS_PER_TOKEN = 4;
 const target = (connection: Connection) => `${connection.provider.id}/${connection.model}`;
 
 /**

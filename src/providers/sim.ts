@@ -1,3 +1,4 @@
+import { CHARS_PER_TOKEN } from '../config/chars-per-token';
 import { type EnvVars, envString } from '../config/env';
 import { GatewayError } from '../errors/gateway-error';
 import { type ChatRequest, maxOutputTokens, textOf } from '../schema/chat-request';
@@ -104,7 +105,7 @@ function simStream(request: ChatRequest, pace: Pace, signal: AbortSignal, skip: 
   const tokens = tokensAfter(reply, skip);
   const cap = maxOutputTokens(request);
   const lastUser = request.messages.findLast((m) => m.role === 'user');
-  const promptTokens = Math.ceil(textOf(lastUser?.content as Parameters<typeof textOf>[0]).length / 4);
+  const promptTokens = Math.ceil(textOf(lastUser?.content as Parameters<typeof textOf>[0]).length / CHARS_PER_TOKEN);
   const id = `sim-${crypto.randomUUID()}`;
   let step = 0;
   let timer: ReturnType<typeof setTimeout> | null = null;

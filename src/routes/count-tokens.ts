@@ -1,9 +1,9 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../app-env';
 import { admit } from '../auth/admission';
+import { CHARS_PER_TOKEN } from '../config/chars-per-token';
 import { settingsFor } from '../config/settings';
 import { GatewayError } from '../errors/gateway-error';
-import { CHARS_PER_TOKEN } from '../observe/observe-stage';
 import { registryFor } from '../providers/registry';
 import { resolveTargets } from '../routing/resolve-targets';
 import { forwardableHeaders } from '../schema/client-origin';

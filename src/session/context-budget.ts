@@ -1,3 +1,4 @@
+import { CHARS_PER_TOKEN } from '../config/chars-per-token';
 export interface ContextMessage {
   role: 'user' | 'assistant';
   content: string;
@@ -34,9 +35,8 @@ export const DEFAULT_TRIM_TO = 0.5;
 /** Role markers and separators each message costs on top of its text, as chat templates add them. */
 export const MESSAGE_OVERHEAD_TOKENS = 4;
 
-/** About four characters per token for English text with the common BPE tokenizers. */
 export function estimateTokens(text: string): number {
-  return Math.ceil(text.length / 4);
+  return Math.ceil(text.length / CHARS_PER_TOKEN);
 }
 
 /**

@@ -1,8 +1,8 @@
+import { CHARS_PER_TOKEN } from '../config/chars-per-token';
 import type { Price } from '../config/prices';
 import { asGatewayError } from '../errors/gateway-error';
 import { type CostPart, type CostRecord, requestCost } from '../observe/cost';
 import { Observation, usageDetails } from '../observe/observation';
-import { CHARS_PER_TOKEN } from '../observe/observe-stage';
 import {
   type CacheRecord,
   countAttempts,

@@ -1,5 +1,5 @@
+import { CHARS_PER_TOKEN } from '../config/chars-per-token';
 import type { Settings } from '../config/settings';
-import { CHARS_PER_TOKEN } from '../observe/observe-stage';
 import type { Connection } from '../pipeline/connection';
 import type { Resume } from '../pipeline/splice';
 import { expectedRepeat } from '../providers/continuation';
