@@ -54,6 +54,25 @@ describe('Splicer', () => {
     }
   });
 
+  it('forgets the repeat a continuation that failed mid-repeat left held', async () => {
+    let text = '';
+    const sink = (event: StreamEvent) => {
+      if (event.type === 'text') text += event.text;
+    };
+    const continuations = [
+      { connection: connection('b'), repeat: ' lazy', promptTokens: 9 },
+      { connection: connection('c'), repeat: 'X', promptTokens: 9 },
+    ];
+    const splicer = new Splicer(async () => continuations.shift());
+    splicer.pass({ type: 'text', text: 'The lazy' }, sink);
+    await splicer.splice(connection('a'), upstreamNetworkError('a'), new AbortController().signal);
+    // The continuation fails after part of its repeat: held, not sent.
+    splicer.pass({ type: 'text', text: ' la' }, sink);
+    await splicer.splice(connection('b'), upstreamNetworkError('b'), new AbortController().signal);
+    splicer.pass({ type: 'text', text: ' dog.' }, sink);
+    expect(text).toBe('The lazy dog.');
+  });
+
   it('takes the prompt tokens the continuation reports over the estimate', async () => {
     const continuation = { connection: connection('b'), repeat: '', promptTokens: 9 };
     const { record } = await spliced(pieces('Hi', []), continuation, [

@@ -94,6 +94,8 @@ export class Splicer {
     });
     this.preamble = true;
     this.repeat = next.repeat;
+    // A repeat the failed continuation left half-matched was never sent: it is not this one's.
+    this.held = [];
     this.matched = 0;
     return next.connection;
   }
