@@ -55,6 +55,20 @@ describe('worstCaseCost', () => {
     }
   });
 
+  it('a route that splices adds each continuation: the prompt and the text so far re-read, the cap written again', () => {
+    const aliases = {
+      spliced: { targets: ['p/cheap', 'p/dear'], resume: { mode: 'splice', max_splices: 2 } },
+      off: { targets: ['p/cheap', 'p/dear'], resume: { mode: 'off' } },
+    };
+    // Per request that reads `read` tokens: the dearest served (4 a prompt token, 10 an output
+    // token), and the one other attempt (two targets, no retries) billed what it read.
+    const usd = (read: number) => (read * 4 + 10 * 10 + read * 4) / 1e6;
+    const worst = (alias: string) => usdOf(worstCaseCost(request(alias, { max_tokens: 10 }), settings(aliases)));
+    expect(worst('off')).toBeCloseTo(usd(promptBytes), 15);
+    // The first continuation re-reads the prompt and at most 10 tokens, the second at most 20.
+    expect(worst('spliced')).toBeCloseTo(usd(promptBytes) + usd(promptBytes + 10) + usd(promptBytes + 20), 15);
+  });
+
   it('names the first target without a price', () => {
     const aliases = { mixed: { targets: ['p/cheap', 'q/unknown'] } };
     expect(worstCaseCost(request('mixed'), settings(aliases))).toEqual({ unpriced: 'q/unknown' });

@@ -1,6 +1,6 @@
 import { priceOf } from '../config/prices';
 import type { Settings } from '../config/settings';
-import { resolveTargets } from '../routing/resolve-targets';
+import { resolveTargets, resumeFor } from '../routing/resolve-targets';
 import { type ChatRequest, maxOutputTokens } from '../schema/chat-request';
 import { ORIGIN } from '../schema/client-origin';
 import type { KeyBudget } from './api-key';
@@ -43,21 +43,31 @@ export type WorstCase = { usd: number } | { unpriced: string };
  * plus the output cap at the output price, for the dearest of the targets an alias may use. Every
  * other attempt the request may make (each target's retries, fallbacks, hedged legs) may be
  * billed its prompt without serving (a hedged leg that lost, one given up on while it prefilled:
- * src/spine/request-record.ts), so each adds the prompt once more.
+ * src/spine/request-record.ts), so each adds the prompt once more. Where the route splices
+ * (README, *Mid-stream failover*), each of its `max_splices` continuations is a request of its
+ * own: it re-reads the prompt and the text so far (at most the cap once more per splice before
+ * it) and is sent the whole cap again, with the same attempts; any target may serve it.
  */
 export function worstCaseCost(request: ChatRequest, settings: Settings): WorstCase {
   const prompt = encoder.encode(JSON.stringify([request.messages, request.tools ?? null])).length;
   const output = maxOutputTokens(request) ?? settings.BUDGET_DEFAULT_MAX_TOKENS;
   const targets = resolveTargets(request.model, settings);
-  let served = 0;
-  let unserved = 0;
+  const rates: { input: number; output: number }[] = [];
   for (const target of targets) {
     const price = priceOf(settings.GATEWAY_CONFIG.prices, target.providerId, target.model);
     if (!price) return { unpriced: `${target.providerId}/${target.model}` };
-    const promptUsd = (prompt * Math.max(price.input, price.cached_input ?? 0, price.cache_write ?? 0)) / PER_MILLION;
-    served = Math.max(served, promptUsd + (output * price.output) / PER_MILLION);
-    unserved = Math.max(unserved, promptUsd);
+    rates.push({ input: Math.max(price.input, price.cached_input ?? 0, price.cache_write ?? 0), output: price.output });
   }
   const attempts = targets.length * (1 + settings.UPSTREAM_MAX_RETRIES);
-  return { usd: served + (attempts - 1) * unserved };
+  /** One request that reads `read` tokens and may write the cap, with every attempt it may make. */
+  const requestUsd = (read: number) => {
+    const served = Math.max(...rates.map((rate) => read * rate.input + output * rate.output));
+    const unserved = Math.max(...rates.map((rate) => read * rate.input));
+    return (served + (attempts - 1) * unserved) / PER_MILLION;
+  };
+  const resume = resumeFor(request.model, settings);
+  const splices = resume?.mode === 'splice' ? resume.max_splices : 0;
+  let usd = requestUsd(prompt);
+  for (let splice = 1; splice <= splices; splice++) usd += requestUsd(prompt + splice * output);
+  return { usd };
 }
