@@ -35,7 +35,7 @@ export function continuationTargets(
  * splice. A continuation is connected like any request (retries, fallback over the capable
  * targets, first-byte timeout; no hedge), with the text already sent as the assistant's prefix.
  * Its attempts join the request's record marked with their splice, and the attempt that
- * failed mid-stream gets its error.
+ * failed mid-stream gets its error once a continuation connected.
  */
 export function spliceResume(
   model: string,
@@ -49,7 +49,6 @@ export function spliceResume(
     const targets = continuationTargets(options.targets, failed, options.registry);
     if (targets.length === 0) return undefined;
     const streamed = options.attempts.findLast((attempt) => attempt.error === undefined);
-    if (streamed) streamed.error = failure.code;
     const attempts: AttemptRecord[] = [];
     try {
       const connection = await connect({
@@ -60,6 +59,9 @@ export function spliceResume(
         clientSignal: signal,
         continueFrom: delivered === '' ? undefined : delivered,
       });
+      // Only now is it no longer the attempt that served: until a continuation took over, the
+      // record names it and prices what it streamed.
+      if (streamed) streamed.error = failure.code;
       const capability = connection.provider.continuation;
       return {
         connection,

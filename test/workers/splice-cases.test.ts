@@ -119,6 +119,23 @@ describe('where splicing cannot help, the honest error of today stands', () => {
     expect((await fakeLog(id)).requests).toBe(1);
   });
 
+  it('a continuation that cannot connect: the honest error, and the record keeps the attempt that streamed and its cost', async () => {
+    const first = `groq/${scenario({ id: uniqueId('streamed'), tokens: 12, reset_after: 5 })}`;
+    const second = `anthropic/${scenario({ id: uniqueId('down'), status: 500 })}`;
+    const alias = uniqueId('unconnected');
+    const prices = { [first]: { input: 2, output: 10 }, [second]: { input: 3, output: 15 } };
+    const frames = await stream(alias, { aliases: { [alias]: { targets: [first, second], resume: SPLICE } }, prices });
+    expect(contentOf(frames)).toBe(reply(5));
+    expect(errorFrame(frames)?.code).toBe('upstream_unreachable');
+    const record = await recordFor(alias);
+    expect(record).toMatchObject({ provider: 'groq', providerModel: first.slice('groq/'.length) });
+    expect(record.attempts.map((a) => [a.provider, a.error === undefined, a.splice])).toEqual([
+      ['groq', true, undefined],
+      ['anthropic', false, 1],
+    ]);
+    expect(record.cost?.usd).toBeGreaterThan(0);
+  });
+
   it('more failures than max_splices', async () => {
     const targets = (ids: string[]) => [
       `local/${scenario({ id: ids[0] as string, tokens: 12, reset_after: 3 })}`,
