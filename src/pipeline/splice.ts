@@ -71,7 +71,7 @@ export class Splicer {
     readonly records: SpliceRecord[] = [],
   ) {}
 
-  /** Whether a failure now may be spliced: only a reply that is plain text so far. */
+  /** Whether a failure now may be spliced: only a reply that is plain text so far, and not finished. */
   get possible(): boolean {
     return this.continuable;
   }
@@ -121,7 +121,9 @@ export class Splicer {
 
   private send(event: StreamEvent, sink: Emit): void {
     if (event.type === 'text' && !event.choice) this.text += event.text;
-    else if (isContent(event) || (event.type === 'finish' && event.choice)) this.continuable = false;
+    // After a finish the reply is whole: a failure then (an Anthropic error after message_delta)
+    // ends it as it would unspliced, not with text after the finish and a second one.
+    else if (isContent(event) || event.type === 'finish') this.continuable = false;
     // A provider's own Responses stream, relayed: its items close with its own events, which a
     // chat continuation cannot send.
     else if (event.type === 'upstream-extra' && event.dialect === 'responses') this.continuable = false;

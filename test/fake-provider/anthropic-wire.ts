@@ -104,7 +104,7 @@ export const anthropicWire: Wire = {
     return event('content_block_delta', { index: 0, delta });
   },
 
-  finish(ctx, reason, output) {
+  finish(ctx, reason, output, end = true) {
     const delta: Record<string, unknown> = { delta: { stop_reason: stopReason(ctx, reason), stop_sequence: null } };
     if (ctx.usage) {
       const usage = finalUsage(ctx, output);
@@ -116,7 +116,7 @@ export const anthropicWire: Wire = {
       event('content_block_stop', { index: 0 }) +
       messageDelta +
       (ctx.usageTwice ? messageDelta : '') +
-      event('message_stop', {})
+      (end ? event('message_stop', {}) : '')
     );
   },
 

@@ -115,14 +115,14 @@ export const openaiWire: Wire = {
     return chunk(ctx, i + 1, [choice({ tool_calls: [{ index: 0, function: { arguments: text } }] })]);
   },
 
-  finish(ctx, reason, output) {
+  finish(ctx, reason, output, end = true) {
     let out = chunk(ctx, 9001, [choice({}, reasonOf(ctx, reason))]);
     if (ctx.includeUsage && ctx.usage) {
       const report = ctx.usagePartial ? { prompt_tokens: ctx.promptTokens } : usage(ctx, output);
       out += chunk(ctx, 9002, [], report);
       if (ctx.usageTwice) out += chunk(ctx, 9003, [], report);
     }
-    return `${out}data: [DONE]\n\n`;
+    return end ? `${out}data: [DONE]\n\n` : out;
   },
 
   malformed() {

@@ -188,7 +188,8 @@ async function run(conn: Conn, o: DriveOpts): Promise<void> {
     const resumedInside = o.resume !== undefined && i === from.start && from.head !== units[i];
     if (!resumedInside && (await fault(conn, o, i + 1))) return;
   }
-  if (!s.noFinish) await conn.write(wire.finish(ctx, s.finish, units.length - from.start));
+  if (!s.noFinish) await conn.write(wire.finish(ctx, s.finish, units.length - from.start, !s.errorAfterFinish));
+  if (s.errorAfterFinish) await conn.write(wire.streamError(ctx));
   return conn.end();
 }
 

@@ -18,6 +18,8 @@ export type Scenario = {
   malformedAt: number | null;
   errorFirst: boolean;
   errorAfter: number | null;
+  /** An in-band error after the finish (and its usage), in place of the stream's terminator (chat wires). */
+  errorAfterFinish: boolean;
   /** The body ends cleanly after this many units, without a finish: a cut the protocol alone shows. */
   truncateAfter: number | null;
   /** A continuation repeats its assistant prefix before going on, as Mistral's does. */
@@ -77,6 +79,7 @@ export const DEFAULT_SCENARIO: Scenario = {
   malformedAt: null,
   errorFirst: false,
   errorAfter: null,
+  errorAfterFinish: false,
   truncateAfter: null,
   echo: false,
   chunk: null,
@@ -133,6 +136,7 @@ const KEYS: Record<string, [keyof Scenario, Kind]> = {
   malformed_at: ['malformedAt', 'int'],
   error_first: ['errorFirst', 'bool'],
   error_after: ['errorAfter', 'int'],
+  error_after_finish: ['errorAfterFinish', 'bool'],
   truncate_after: ['truncateAfter', 'int'],
   echo: ['echo', 'bool'],
   chunk: ['chunk', 'pos'],

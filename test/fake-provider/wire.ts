@@ -40,8 +40,8 @@ export type Wire = {
   preamble(ctx: WireCtx): string;
   /** One content unit: text token i, or tool-argument piece i. */
   unit(ctx: WireCtx, i: number, text: string): string;
-  /** Everything after the last unit: finish reason, usage, terminator. */
-  finish(ctx: WireCtx, reason: string | null, outputTokens: number): string;
+  /** Everything after the last unit: finish reason, usage, terminator (left out when `end` is false: chat wires). */
+  finish(ctx: WireCtx, reason: string | null, outputTokens: number, end?: boolean): string;
   /** A corrupt event sent in place of a unit (malformed_at). */
   malformed(): string;
   /** In-band SSE error event (after a 200). */

@@ -136,6 +136,26 @@ describe('where splicing cannot help, the honest error of today stands', () => {
     expect(record.cost?.usd).toBeGreaterThan(0);
   });
 
+  it('an error after the finish is not spliced: the reply ends as it does with splice off, with one finish', async () => {
+    for (const provider of ['anthropic', 'local']) {
+      const ends = [];
+      for (const config of [{}, { resume: SPLICE }]) {
+        const id = uniqueId(provider);
+        const frames = await stream(`${provider}/${scenario({ id, tokens: 6, error_after_finish: 1 })}`, config);
+        expect(contentOf(frames), provider).toBe(reply(6));
+        const finish = frames.findIndex((f) => f.json?.choices?.[0]?.finish_reason);
+        expect(frames.filter((f) => f.json?.choices?.[0]?.finish_reason).length, provider).toBe(1);
+        expect(
+          frames.slice(finish).some((f) => f.json?.choices?.[0]?.delta?.content),
+          provider,
+        ).toBe(false);
+        expect((await fakeLog(id)).requests, provider).toBe(1);
+        ends.push([errorFrame(frames)?.code, frames.at(-1)?.data]);
+      }
+      expect(ends[1], provider).toEqual(ends[0]);
+    }
+  });
+
   it('more failures than max_splices', async () => {
     const targets = (ids: string[]) => [
       `local/${scenario({ id: ids[0] as string, tokens: 12, reset_after: 3 })}`,
