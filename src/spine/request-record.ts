@@ -233,6 +233,13 @@ export class RequestRecorder {
       return { input: usage.inputTokens, output: usage.outputTokens, estimated: false, ...usageDetails(usage) };
     }
     const output = Math.ceil(this.observation.outputChars / CHARS_PER_TOKEN);
+    // After a splice these are the continuation's: the text before it is charged to the attempt
+    // that failed (cost()), and it read the prompt with that text as its prefix.
+    const splice = this.control.splices.at(-1);
+    if (splice) {
+      const after = Math.max(0, output - splice.offsetTokens);
+      return { input: splice.promptTokens, output: after, estimated: true, ...usageDetails(usage) };
+    }
     return { input: usage?.inputTokens, output, estimated: true, ...usageDetails(usage) };
   }
 }

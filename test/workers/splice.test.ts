@@ -97,6 +97,34 @@ describe('mid-stream failover with splice', () => {
     });
   }
 
+  it('a client that leaves after a splice: the continuation is counted its own prompt and the text after the splice', async () => {
+    const target = `local/${scenario({ id: uniqueId('left'), tokens: 200, gap: 5, reset_after: 4 })}`;
+    const alias = uniqueId('spliced');
+    const config = { aliases: { [alias]: { targets: [target], resume: { mode: 'splice' } } } };
+    const env = fakeEnv({ UPSTREAM_MAX_RETRIES: '0', LOG_PAYLOADS: 'true', GATEWAY_CONFIG: JSON.stringify(config) });
+    const res = await callGateway({ body: chat(alias, { stream: true }), env });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let seen = '';
+    while (!seen.includes('tok20 ')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += decoder.decode(value, { stream: true });
+    }
+    await reader.cancel();
+
+    const record = await recordFor(alias);
+    expect(record.outcome).toBe('client_cancelled');
+    const splice = record.splices?.[0];
+    expect(splice?.offsetTokens).toBeGreaterThan(0);
+    const relayed = Math.ceil((record.completion ?? '').length / 4);
+    expect(record.tokens).toMatchObject({
+      input: splice?.promptTokens,
+      output: relayed - (splice?.offsetTokens ?? 0),
+      estimated: true,
+    });
+  });
+
   it("the record's cost counts the attempt that failed (its prompt and the reply up to the splice) and the continuation", async () => {
     const first = `local/${scenario({ id: uniqueId('first'), tokens: TOKENS, truncate_after: 9 })}`;
     const second = `anthropic/${scenario({ id: uniqueId('second'), tokens: TOKENS })}`;
