@@ -195,24 +195,26 @@ export class RequestRecorder {
    * reply it produced up to the splice, estimated; undefined when nothing was consumed.
    */
   private cost(served: AttemptRecord | undefined, tokens: RequestLogRecord['tokens']): CostRecord | undefined {
-    // A hit, or a request that joined one in flight, called no provider: the one that did pays.
-    const cache = this.cache?.().status;
-    if (cache === 'hit' || cache === 'collapsed') return { usd: 0, estimated: false };
+    // A hit, or a request that joined one in flight, called no provider for what the cache served:
+    // the one that did pays. A continuation spliced onto it (the first splice's `to`, and any
+    // after it) was called for this request.
+    const status = this.cache?.().status;
+    const cached = status === 'hit' || status === 'collapsed';
     const parts: CostPart[] = [];
     const { splices } = this.control;
     let offset = 0;
     let input = this.promptEstimate();
-    for (const splice of splices) {
+    for (const [index, splice] of splices.entries()) {
       // `from` is `provider/model`; a model may hold slashes of its own.
       const cut = splice.from.indexOf('/');
       const output = Math.max(0, splice.offsetTokens - offset);
       const part = { provider: splice.from.slice(0, cut), model: splice.from.slice(cut + 1) };
-      parts.push({ ...part, tokens: { input, output }, estimated: true });
+      if (!cached || index > 0) parts.push({ ...part, tokens: { input, output }, estimated: true });
       // The next attempt to fail, if one does, read this continuation's prompt.
       offset = splice.offsetTokens;
       input = splice.promptTokens;
     }
-    if (served) {
+    if (served && (!cached || served.splice !== undefined)) {
       const { provider, model } = served;
       // A provider that reported no prompt count still read the prompt: it is priced at the estimate.
       const input = tokens.input ?? this.promptTokens();
@@ -223,7 +225,8 @@ export class RequestRecorder {
       if (leg.error === undefined || !BILLED_UNSERVED.has(leg.error)) continue;
       parts.push({ provider: leg.provider, model: leg.model, tokens: { input: this.promptTokens() }, estimated: true });
     }
-    return parts.length === 0 ? undefined : requestCost(parts, this.prices);
+    if (parts.length === 0) return cached ? { usd: 0, estimated: false } : undefined;
+    return requestCost(parts, this.prices);
   }
 
   /** The provider's counts when it sent them; otherwise the relayed text's estimate, marked so. */

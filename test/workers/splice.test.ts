@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { scenario } from '../fake-provider/scenario.ts';
-import { recordFor } from '../reliability/support';
+import { logsFor, recordFor } from '../reliability/support';
 import { fakeLog, uniqueId } from '../support/fake-control';
-import { callGateway, chat, contentOf, errorFrame, fakeEnv, readSse } from './gateway';
+import { callGateway, chat, contentOf, errorFrame, fakeEnv, readSse, settledFor } from './gateway';
 
 const TOKENS = 20;
 /** Ten points across a 20-unit reply: after the 1st, 3rd, … 19th unit. */
@@ -123,6 +123,39 @@ describe('mid-stream failover with splice', () => {
       output: relayed - (splice?.offsetTokens ?? 0),
       estimated: true,
     });
+  });
+
+  it('a request that joined a cached stream in flight pays for the continuation it spliced on, not for what the cache served', async () => {
+    const target = `local/${scenario({ id: uniqueId('joined'), tokens: 30, gap: 10, reset_after: 8 })}`;
+    const alias = uniqueId('spliced');
+    const config = {
+      aliases: { [alias]: { targets: [target], resume: { mode: 'splice' }, cache: { ttl_s: 60 } } },
+      prices: { [target]: { input: 2, output: 10 } },
+    };
+    const env = fakeEnv({ UPSTREAM_MAX_RETRIES: '0', GATEWAY_CONFIG: JSON.stringify(config) });
+    const body = chat(alias, { stream: true, stream_options: { include_usage: true } });
+    const leader = await callGateway({ body, env });
+    const reader = (leader.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let seen = '';
+    while (!seen.includes('tok2 ')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += decoder.decode(value, { stream: true });
+    }
+    const joined = await callGateway({ body, env });
+    expect(joined.headers.get('x-infe-cache')).toBe('collapsed');
+    expect(contentOf(await readSse(joined))).toBe(Array.from({ length: 30 }, (_, i) => `tok${i} `).join(''));
+    await reader.cancel();
+
+    await settledFor(alias);
+    const record = (await logsFor(alias)).find((row) => row.cache?.status === 'collapsed');
+    if (!record) throw new Error('no record of the request that joined');
+    expect(record.splices).toHaveLength(1);
+    const { input = 0, output = 0, estimated } = record.tokens;
+    expect([input > 0, output > 0, estimated]).toEqual([true, true, false]);
+    expect(record.cost).toEqual({ usd: expect.any(Number), estimated: false });
+    expect(record.cost?.usd).toBeCloseTo((input * 2 + output * 10) / 1e6, 12);
   });
 
   it("the record's cost counts the attempt that failed (its prompt and the reply up to the splice) and the continuation", async () => {
