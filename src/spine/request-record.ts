@@ -95,11 +95,14 @@ export class RequestRecorder {
     return blocked ? 'blocked' : 'ok';
   }
 
-  /** The record of a stream that ran (the response was committed: 200). */
-  streamed(outcome: PumpOutcome, stats: PumpStats | undefined, error?: unknown): RequestLogRecord {
+  /**
+   * The record of a stream that ran: a streamed response was committed (200); a collected one
+   * that failed answers with its error's status.
+   */
+  streamed(outcome: PumpOutcome, stats: PumpStats | undefined, error?: unknown, status = 200): RequestLogRecord {
     const served = stats !== undefined;
     return this.build({
-      status: 200,
+      status,
       outcome: this.outcomeOf(outcome),
       served,
       upstreamFirstAt: stats?.firstContentAt,

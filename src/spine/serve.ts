@@ -77,9 +77,9 @@ export async function serve(
     writeRequestLog(record, env, waitUntil);
   };
   let cache: CacheRun | undefined;
-  const onDone = (outcome: PumpOutcome, stats?: PumpStats, error?: unknown) => {
+  const onDone = (outcome: PumpOutcome, stats?: PumpStats, error?: unknown, status?: number) => {
     cache?.settled(outcome);
-    log(recorder.streamed(outcome, stats, error));
+    log(recorder.streamed(outcome, stats, error, status));
   };
 
   try {
@@ -97,8 +97,14 @@ export async function serve(
       const collector = format.collector(meta);
       const idleMs = settings.STREAM_IDLE_TIMEOUT_MS;
       const { resume } = prepared;
-      const pump = await collect(connection, stages, collector.event, idleMs, clientSignal, control, resume);
-      onDone(pump.outcome ?? 'finished', pump.stats);
+      const run = await collect(connection, stages, collector.event, idleMs, clientSignal, control, resume);
+      if (run.error !== undefined) {
+        // It failed after the provider began: the record keeps what it generated, and its cost.
+        const failure = asGatewayError(run.error);
+        onDone(run.outcome, run.stats, failure, failure.status);
+        return format.errorResponse(failure, requestId);
+      }
+      onDone(run.outcome, run.stats);
       return Response.json(collector.result(), {
         headers: { 'x-request-id': requestId, ...upstreamHeaders(connection), ...cache?.headers() },
       });

@@ -165,6 +165,30 @@ describe('cost per request, from the usage each dialect reports', () => {
     expect(body.usage.cost).toBe(120e-6);
   });
 
+  it('a non-streaming request that fails mid-generation: the same error response, and the record bills what was generated', async () => {
+    const model = `local/${scenario({ id: uniqueId('cost-broken'), tokens: 10, error_after: 4 })}`;
+    const env = pricedEnv([model], { UPSTREAM_MAX_RETRIES: '0' });
+    const res = await callGateway({ body: chat(model), env });
+    expect(res.status).toBe(502);
+    expect(await res.json()).toEqual({
+      error: {
+        message: "Provider 'local' reported an error.",
+        type: 'upstream_error',
+        param: null,
+        code: 'upstream_overloaded',
+      },
+    });
+    const record = await recordOf(res, env, model);
+    expect(record).toMatchObject({
+      status: 502,
+      outcome: 'upstream_error',
+      provider: 'local',
+      error: 'upstream_overloaded',
+    });
+    expect(record.tokens).toMatchObject({ output: Math.ceil('tok0 tok1 tok2 tok3 '.length / 4), estimated: true });
+    expect(record.cost?.usd).toBeCloseTo(handCost(PROMPT_TOKENS, 0, record.tokens.output ?? 0), 12);
+  });
+
   it('a retry after an HTTP error costs nothing; a leg given up on while it prefilled is billed its prompt', async () => {
     const failedOnce = `local/${scenario({ id: uniqueId('cost-retry'), tokens: 2, status: 500, fail_times: 1 })}`;
     const env = pricedEnv([failedOnce], { UPSTREAM_MAX_RETRIES: '1' });
