@@ -38,6 +38,19 @@ async function callAlias(setup: Setup, body: Record<string, unknown> = {}) {
   return { alias, frames: await readSse(res) };
 }
 
+/** Reads a streaming response until `marker` has arrived; returns its reader, to go on or cancel. */
+async function readUntil(res: Response, marker: string) {
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let seen = '';
+  while (!seen.includes(marker)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`the stream ended before '${marker}'`);
+    seen += decoder.decode(value, { stream: true });
+  }
+  return reader;
+}
+
 const finishes = (frames: Awaited<ReturnType<typeof readSse>>) =>
   frames.filter((f) => f.json?.choices?.[0]?.finish_reason).map((f) => f.json.choices[0].finish_reason);
 
@@ -103,14 +116,7 @@ describe('mid-stream failover with splice', () => {
     const config = { aliases: { [alias]: { targets: [target], resume: { mode: 'splice' } } } };
     const env = fakeEnv({ UPSTREAM_MAX_RETRIES: '0', LOG_PAYLOADS: 'true', GATEWAY_CONFIG: JSON.stringify(config) });
     const res = await callGateway({ body: chat(alias, { stream: true }), env });
-    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-    const decoder = new TextDecoder();
-    let seen = '';
-    while (!seen.includes('tok20 ')) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      seen += decoder.decode(value, { stream: true });
-    }
+    const reader = await readUntil(res, 'tok20 ');
     await reader.cancel();
 
     const record = await recordFor(alias);
@@ -135,14 +141,7 @@ describe('mid-stream failover with splice', () => {
     const env = fakeEnv({ UPSTREAM_MAX_RETRIES: '0', GATEWAY_CONFIG: JSON.stringify(config) });
     const body = chat(alias, { stream: true, stream_options: { include_usage: true } });
     const leader = await callGateway({ body, env });
-    const reader = (leader.body as ReadableStream<Uint8Array>).getReader();
-    const decoder = new TextDecoder();
-    let seen = '';
-    while (!seen.includes('tok2 ')) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      seen += decoder.decode(value, { stream: true });
-    }
+    const reader = await readUntil(leader, 'tok2 ');
     const joined = await callGateway({ body, env });
     expect(joined.headers.get('x-infe-cache')).toBe('collapsed');
     expect(contentOf(await readSse(joined))).toBe(Array.from({ length: 30 }, (_, i) => `tok${i} `).join(''));
