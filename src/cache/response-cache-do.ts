@@ -65,7 +65,8 @@ export class ResponseCacheDO extends DurableObject<Bindings> {
       const attempts: AttemptRecord[] = [{ provider: meta.provider, model: meta.model }];
       const saved = { upstreamMs: meta.upstreamMs, inputTokens: meta.inputTokens, outputTokens: meta.outputTokens };
       const body = replayStream(entry, call.paced);
-      return { status: 'hit', body, provider: meta.provider, model: meta.model, attempts, ttftMs: 0, saved };
+      const { provider, model, dropped } = meta;
+      return { status: 'hit', body, provider, model, attempts, ttftMs: 0, saved, dropped };
     }
     const current = this.flying.get(call.key);
     // One too large to keep no longer has its beginning: a request for it starts its own.
@@ -198,7 +199,8 @@ export class ResponseCacheDO extends DurableObject<Bindings> {
       const lines = pump.outcome === 'finished' && !current.pending.purged ? flight.text() : undefined;
       if (lines !== undefined && utf8.encode(lines).length <= call.maxEntryBytes) {
         const now = Date.now();
-        const meta = { provider: head.provider, model: head.model, upstreamMs: now - startedAt, createdAt: now };
+        const { provider, model, dropped } = head;
+        const meta = { provider, model, dropped, upstreamMs: now - startedAt, createdAt: now };
         const expiresAt = now + call.ttlS * 1000;
         current.pending.gate.finished({
           meta: { ...meta, expiresAt, ...flight.spent },

@@ -157,6 +157,25 @@ describe('response cache: what is a hit', () => {
     expect((await fakeLog(id)).requests).toBe(3);
   });
 
+  it('infe.drop_unsupported_params is part of the key, and a hit names the dropped fields as the miss did', async () => {
+    const id = uniqueId('dropped');
+    const model = `anthropic/${scenario({ id, tokens: 3 })}`;
+    const dropping = {
+      body: (m: string) => chat(m, { stream: true, logprobs: true, infe: { drop_unsupported_params: true } }),
+    };
+    const first = await send(dropping, model);
+    expect([first.res.status, first.cache]).toEqual([200, 'miss']);
+    expect(first.res.headers.get('x-infe-dropped-params')).toBe('logprobs');
+    const hit = await send(dropping, model);
+    expect(hit.cache).toBe('hit');
+    expect(hit.res.headers.get('x-infe-dropped-params')).toBe('logprobs');
+    // Without the opt-in the same request is refused, naming the field, as it is uncached.
+    const strict = await send({ body: (m: string) => chat(m, { stream: true, logprobs: true }) }, model);
+    expect(strict.res.status).toBe(400);
+    expect(JSON.parse(strict.text).error.param).toBe('logprobs');
+    expect((await fakeLog(id)).requests).toBe(1);
+  });
+
   it('Cache-Control: no-store and no-cache bypass: neither read nor written', async () => {
     const id = uniqueId('bypass');
     const model = local({ id, tokens: 3 });
