@@ -200,6 +200,20 @@ describe('response cache: what is a hit', () => {
     expect(((await refused.json()) as any).error.param).toBe('infe.cache');
   });
 
+  it('under scope: "gateway" a request\'s infe.cache.ttl_s cannot keep the shared entry past the operator\'s TTL', async () => {
+    const id = uniqueId('gateway-ttl');
+    const model = local({ id, tokens: 3 });
+    const environment = fakeEnv({ GATEWAY_CONFIG: JSON.stringify({ cache: { ttl_s: 60, scope: 'gateway' } }) });
+    const long = { body: (m: string) => chat(m, { stream: true, infe: { cache: { ttl_s: 86_400 } } }) };
+    const before = Date.now();
+    const key = (await send(long, model, environment)).key as string;
+    const expiresAt = await runInDurableObject(shardOf(env.RESPONSE_CACHE, key), (_instance, state) => {
+      return state.storage.sql.exec<{ at: number }>('SELECT expires_at AS at FROM entries WHERE key = ?', key).one().at;
+    });
+    expect(expiresAt).toBeGreaterThan(before);
+    expect(expiresAt).toBeLessThanOrEqual(Date.now() + 60_000);
+  });
+
   it('an expired entry is a miss', async () => {
     const id = uniqueId('expiry');
     const model = local({ id, tokens: 3 });
