@@ -139,10 +139,7 @@ export class ResponseCacheDO extends DurableObject<Bindings> {
     const pending: Pending = {
       key: call.key,
       model: call.model,
-      gate: new CommitGate(
-        (entry) => this.keep(pending, entry),
-        () => this.store.purge({ key: call.key }),
-      ),
+      gate: new CommitGate((entry) => this.keep(pending, entry)),
       purged: false,
     };
     // Reports keep only `pending`: the flight's events go when the flight is let go.

@@ -154,6 +154,22 @@ describe('request collapsing', () => {
     expect(upstream).toMatchObject({ requests: 1, hungUp: 0, completed: 1 });
   });
 
+  it('a reader that hangs up after another stored the answer does not take it away', async () => {
+    const id = uniqueId('collapse-late-cancel');
+    const model = local({ id, tokens: 12, gap: 5 });
+    const environment = cached();
+    const [first, second] = await Promise.all(
+      [0, 1].map(() => callGateway({ body: chat(model, { stream: true }), env: environment })),
+    );
+    const lagging = await readUntil(second as Response, 'tok0 ');
+    expect((await (first as Response).text()).endsWith('data: [DONE]\n\n')).toBe(true);
+    await settledAfter(first as Response);
+    await lagging.reader.cancel();
+    await settledAfter(second as Response);
+    expect((await streamed(model, environment)).cache).toBe('hit');
+    expect((await fakeLog(id)).requests).toBe(1);
+  });
+
   it('when every client hangs up, the upstream is aborted', async () => {
     const id = uniqueId('collapse-all-leave');
     const model = local({ id, tokens: 200, gap: 20 });
