@@ -131,6 +131,25 @@ describe('response cache: what is a hit', () => {
     expect((await fakeLog(id)).requests).toBe(1);
   });
 
+  it("a hit does not pass on the provider's own usage.cost: the client is told 0, as the record says", async () => {
+    const id = uniqueId('hit-reported-cost');
+    const model = local({ id, tokens: 2, cost_micros: 120 });
+    const withUsage = { body: (m: string) => chat(m, { stream: true, stream_options: { include_usage: true } }) };
+    for (const call of [FORMATS['chat, JSON'] as Call, withUsage]) {
+      const miss = await send(call, model);
+      const hit = await send(call, model);
+      expect(hit.cache).toBe('hit');
+      const costs = (text: string) => [...text.matchAll(/"cost":([0-9.e-]+)/g)].map((match) => Number(match[1]));
+      if (miss.cache === 'miss') expect(costs(miss.text)).toContain(120e-6);
+      expect(costs(hit.text).length).toBeGreaterThan(0);
+      for (const cost of costs(hit.text)) expect(cost).toBe(0);
+      const requestId = hit.res.headers.get('x-request-id');
+      const record = (await logsFor(model)).find((row) => row.requestId === requestId) as RequestLogRecord;
+      expect(record.cost?.usd).toBe(0);
+    }
+    expect((await fakeLog(id)).requests).toBe(1);
+  });
+
   it('another gateway key misses; `scope: "gateway"` shares across keys', async () => {
     const [a, b] = [await createKey(), await createKey()];
     for (const scope of ['key', 'gateway'] as const) {
