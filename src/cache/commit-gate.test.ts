@@ -46,4 +46,19 @@ describe('CommitGate', () => {
     commit.report('stopped');
     expect(log).toEqual(['write']);
   });
+
+  it('tells once that it decided, on the write or on the veto, and is undecided before', () => {
+    for (const last of ['finished', 'stopped'] as const) {
+      let decided = 0;
+      const commit = new CommitGate(
+        () => {},
+        () => decided++,
+      );
+      commit.finished(entry);
+      expect([commit.undecided, decided]).toEqual([true, 0]);
+      commit.report(last);
+      commit.report('client_cancelled');
+      expect([commit.undecided, decided]).toEqual([false, 1]);
+    }
+  });
 });

@@ -16,7 +16,16 @@ export class CommitGate {
   private ready: CacheEntry | undefined;
   private stored = false;
 
-  constructor(private readonly write: (entry: CacheEntry) => void) {}
+  constructor(
+    private readonly write: (entry: CacheEntry) => void,
+    /** Once: the entry was written or vetoed. */
+    private readonly decided: () => void = () => {},
+  ) {}
+
+  /** Neither written nor vetoed yet. */
+  get undecided(): boolean {
+    return !this.stored && !this.vetoed;
+  }
 
   /** The upstream finished cleanly with this entry. */
   finished(entry: CacheEntry): void {
@@ -33,8 +42,10 @@ export class CommitGate {
       this.maybeWrite();
       return;
     }
+    if (this.vetoed) return;
     this.vetoed = true;
     this.ready = undefined;
+    this.decided();
   }
 
   private maybeWrite(): void {
@@ -42,5 +53,6 @@ export class CommitGate {
     this.write(this.ready);
     this.ready = undefined;
     this.stored = true;
+    this.decided();
   }
 }

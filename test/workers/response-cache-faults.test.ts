@@ -170,6 +170,23 @@ describe('request collapsing', () => {
     expect((await fakeLog(id)).requests).toBe(1);
   });
 
+  it('a request arriving after the upstream finished but before the answer is stored joins it', async () => {
+    const id = uniqueId('collapse-after-end');
+    const model = local({ id, tokens: 6 });
+    const environment = cached();
+    const leader = await callGateway({ body: chat(model, { stream: true }), env: environment });
+    // The only reader holds the end back, so its clean report (what stores the answer) waits.
+    const held = await readUntil(leader, 'tok0 ');
+    expect(await untilLogged(id, { ended: 1 })).toMatchObject({ requests: 1, completed: 1 });
+    const late = await streamed(model, environment);
+    expect(late.cache).toBe('collapsed');
+    expect(late.text.endsWith('data: [DONE]\n\n')).toBe(true);
+    expect(masked(await rest(held.reader, held.text))).toBe(masked(late.text));
+    await settledAfter(leader);
+    expect((await streamed(model, environment)).cache).toBe('hit');
+    expect((await fakeLog(id)).requests).toBe(1);
+  });
+
   it('when every client hangs up, the upstream is aborted', async () => {
     const id = uniqueId('collapse-all-leave');
     const model = local({ id, tokens: 200, gap: 20 });
