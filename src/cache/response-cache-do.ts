@@ -203,7 +203,8 @@ export class ResponseCacheDO extends DurableObject<Bindings> {
   private async run(call: CacheCall, current: Current, pump: UpstreamPump, head: CacheHead, startedAt: number) {
     const { flight } = current;
     try {
-      while (await pump.step()) await flight.drained();
+      // Half the idle timeout: a reader that lags longer is cut before the upstream's idle timer fires.
+      while (await pump.step()) await flight.drained(call.idleTimeoutMs / 2);
     } catch (error) {
       const failure = asGatewayError(error);
       // A cut stream already reads as one to the Worker (no finish); any other failure is told.

@@ -1,4 +1,8 @@
+import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import type { CacheCall } from '../../src/cache/cache-call';
+import { shardOf } from '../../src/cache/cache-shards';
+import type { ChatRequest } from '../../src/schema/chat-request';
 import { scenario } from '../fake-provider/scenario.ts';
 import { fakeLog, uniqueId, untilHungUp, untilLogged } from '../support/fake-control';
 import { callGateway, chat, contentOf, fakeEnv, readSse, settledAfter } from './gateway';
@@ -185,6 +189,37 @@ describe('request collapsing', () => {
     await settledAfter(leader);
     expect((await streamed(model, environment)).cache).toBe('hit');
     expect((await fakeLog(id)).requests).toBe(1);
+  });
+
+  it('a reader far behind is cut, not left to stall the upstream into its idle timeout for the others', async () => {
+    const id = uniqueId('collapse-lagging');
+    const model = scenario({ id, tokens: 6, gap: 20, big: 1_200_000, big_at: 1 });
+    const key = [...crypto.getRandomValues(new Uint8Array(32))].map((b) => b.toString(16).padStart(2, '0')).join('');
+    const call: CacheCall = {
+      key,
+      model: `local/${model}`,
+      request: { model, messages: [{ role: 'user', content: 'Hello' }], stream: true } as ChatRequest,
+      targets: [{ providerId: 'local', model }],
+      firstByteTimeoutMs: 5000,
+      idleTimeoutMs: 1000,
+      retry: { maxRetries: 0, baseDelayMs: 0 },
+      ttlS: 60,
+      maxEntryBytes: 4_000_000,
+      paced: false,
+    };
+    // Straight to the object: a reader that takes nothing holds its place in the flight.
+    const stub = shardOf(env.RESPONSE_CACHE, key);
+    const [fast, slow] = [await stub.open(call), await stub.open(call)];
+    if (fast.status === 'error' || slow.status === 'error') throw new Error('the object did not connect');
+    expect([fast.status, slow.status]).toEqual(['miss', 'collapsed']);
+    const lines = (await new Response(fast.body).text()).trim().split('\n');
+    const types = lines.map((line) => (JSON.parse(line) as { type: string }).type);
+    expect(types).not.toContain('error');
+    expect(types).toContain('finish');
+    // The cut reader's stream ends without the finish: a cut stream, as its Worker tells its client.
+    const cut = (await new Response(slow.body).text()).trim().split('\n');
+    expect(cut.map((line) => (JSON.parse(line) as { type: string }).type)).not.toContain('finish');
+    expect(await untilLogged(id, { ended: 1 })).toMatchObject({ requests: 1, completed: 1 });
   });
 
   it('when every client hangs up, the upstream is aborted', async () => {
