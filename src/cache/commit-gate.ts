@@ -22,6 +22,11 @@ export class CommitGate {
     private readonly decided: () => void = () => {},
   ) {}
 
+  /** Characters of the answer it holds until a report comes. */
+  get holding(): number {
+    return this.ready?.lines.length ?? 0;
+  }
+
   /** Neither written nor vetoed yet. */
   get undecided(): boolean {
     return !this.stored && !this.vetoed;
@@ -42,7 +47,12 @@ export class CommitGate {
       this.maybeWrite();
       return;
     }
-    if (this.vetoed) return;
+    this.veto();
+  }
+
+  /** Never stored (a reader's failure, a purge, or forgotten): lets go of the answer it holds. */
+  veto(): void {
+    if (this.stored || this.vetoed) return;
     this.vetoed = true;
     this.ready = undefined;
     this.decided();

@@ -39,6 +39,13 @@ const utf8 = new TextEncoder();
 const REPORTS_KEPT = 64;
 
 /**
+ * And the oldest finished ones are forgotten while they hold more than this many characters in
+ * all (UTF-16, twice over with the joinable flight's lines): 64 answers at the size cap would
+ * come near an isolate's 128 MB.
+ */
+export const PENDING_CHARS = 8 * 1024 * 1024;
+
+/**
  * A finished generation stays joinable from its lines until the gate stores or vetoes it, so an
  * identical request in between does not call the provider again; at most this long, since the
  * report waits for its reader's client to take the end.
@@ -101,7 +108,7 @@ export class ResponseCacheDO extends DurableObject<Bindings> {
       if (!matches(target, pending)) continue;
       pending.purged = true;
       // A finished generation still waiting for its readers' reports is neither stored nor joined.
-      pending.release();
+      pending.gate.veto();
       this.reports.delete(id);
     }
     return this.store.purge(target);
@@ -132,9 +139,19 @@ export class ResponseCacheDO extends DurableObject<Bindings> {
   private track(current: Current): void {
     this.flying.set(current.pending.key, current);
     this.reports.set(current.flight.id, current.pending);
+    this.forgetOldest();
+  }
+
+  /** Forgets the oldest generations awaiting reports beyond REPORTS_KEPT, and finished ones beyond PENDING_CHARS. */
+  private forgetOldest(): void {
+    let held = 0;
+    for (const pending of this.reports.values()) held += pending.gate.holding;
     for (const [id, pending] of this.reports) {
-      if (this.reports.size <= REPORTS_KEPT) break;
-      pending.release();
+      const over = this.reports.size > REPORTS_KEPT;
+      if (!over && held <= PENDING_CHARS) break;
+      if (!over && pending.gate.holding === 0) continue;
+      held -= pending.gate.holding;
+      pending.gate.veto();
       this.reports.delete(id);
     }
   }
@@ -212,6 +229,7 @@ export class ResponseCacheDO extends DurableObject<Bindings> {
         flight.append({ type: 'error', error: { code: failure.code, message: failure.message } });
     } finally {
       const handed = this.handToGate(call, current, pump, head, startedAt);
+      this.forgetOldest();
       // Until the gate decides, a request arriving now joins the finished flight (its lines), then finds the entry.
       if (handed && current.pending.gate.undecided) {
         const timer = setTimeout(() => current.pending.release(), JOINABLE_AFTER_END_MS);
