@@ -55,10 +55,6 @@ export class Flight {
     private readonly retainChars = Number.POSITIVE_INFINITY,
   ) {}
 
-  get listeners(): number {
-    return this.readers.size;
-  }
-
   /** Everything is still here: a new reader may join, and the answer may be stored. */
   get whole(): boolean {
     return this.size <= this.retainChars;
