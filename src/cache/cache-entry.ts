@@ -6,6 +6,8 @@ export interface EntryMeta {
   upstreamMs: number;
   inputTokens?: number;
   outputTokens?: number;
+  /** Fields the provider could not take and left out: a hit names them as the miss did. */
+  dropped?: readonly string[];
   createdAt: number;
   expiresAt: number;
 }

@@ -25,7 +25,6 @@ describe('Flight', () => {
     const all = [text('a'), text('b'), text('c')];
     expect(await early).toEqual(all);
     expect(await late).toEqual(all);
-    expect(flight.listeners).toBe(0);
   });
 
   it('calls onDeserted when the last reader leaves before the end, not before', async () => {
@@ -56,12 +55,24 @@ describe('Flight: memory and pace', () => {
     const reader = flight.stream().getReader();
     flight.append(text('x'.repeat(BACKLOG_CHARS)));
     let drained = false;
-    const waiting = flight.drained().then(() => (drained = true));
+    const waiting = flight.drained(60_000).then(() => (drained = true));
     await Promise.resolve();
     expect(drained).toBe(false);
     await reader.read();
     await waiting;
     expect(drained).toBe(true);
+  });
+
+  it('a reader still BACKLOG_CHARS behind after the bound is cut; the others read on', async () => {
+    const flight = new Flight(() => {});
+    const lagging = flight.stream().getReader();
+    const reading = readAll(flight.stream());
+    flight.append(text('x'.repeat(BACKLOG_CHARS)));
+    await flight.drained(20);
+    expect(await lagging.read()).toEqual({ done: true, value: undefined });
+    flight.append(text('y'));
+    flight.end();
+    expect((await reading).map((event) => event.type === 'text' && event.text.slice(0, 1))).toEqual(['x', 'y']);
   });
 
   it('past retainChars: not whole, keeps only what a reader has yet to take, stores nothing', async () => {

@@ -21,6 +21,8 @@ interface Reader {
   next: number;
   /** Characters it has taken. */
   taken: number;
+  /** Ends its stream with an error: it fell too far behind for too long. */
+  cut: () => void;
 }
 
 const bytes = new TextEncoder();
@@ -53,10 +55,6 @@ export class Flight {
     private readonly retainChars = Number.POSITIVE_INFINITY,
   ) {}
 
-  get listeners(): number {
-    return this.readers.size;
-  }
-
   /** Everything is still here: a new reader may join, and the answer may be stored. */
   get whole(): boolean {
     return this.size <= this.retainChars;
@@ -87,17 +85,36 @@ export class Flight {
     this.wake();
   }
 
-  /** Resolves once every reader has less than BACKLOG_CHARS left to take. */
-  async drained(): Promise<void> {
-    while (!this.ended && [...this.readers].some((reader) => this.size - reader.taken >= BACKLOG_CHARS))
-      await new Promise<void>((resolve) => this.waiting.add(resolve));
+  /**
+   * Resolves once every reader has less than BACKLOG_CHARS left to take. A reader still that far
+   * behind after `withinMs` is cut: while the upstream waits, its idle timeout runs, and one slow
+   * client must not let it fire for everyone.
+   */
+  async drained(withinMs: number): Promise<void> {
+    if (this.lagging().length === 0) return;
+    let expired = false;
+    const timer = setTimeout(() => {
+      expired = true;
+      this.wake();
+    }, withinMs);
+    try {
+      while (this.lagging().length > 0) {
+        if (expired) for (const reader of this.lagging()) reader.cut();
+        else await new Promise<void>((resolve) => this.waiting.add(resolve));
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private lagging(): Reader[] {
+    if (this.ended) return [];
+    return [...this.readers].filter((reader) => this.size - reader.taken >= BACKLOG_CHARS);
   }
 
   /** Everything so far, then each event as it comes, until the end. */
   stream(): ReadableStream<Uint8Array> {
-    const reader: Reader = { next: this.base, taken: 0 };
     let reading = true;
-    this.readers.add(reader);
     const leave = () => {
       if (!reading) return;
       reading = false;
@@ -105,9 +122,23 @@ export class Flight {
       if (this.readers.size === 0 && !this.ended) this.onDeserted();
       this.wake();
     };
+    let close = () => {};
+    const reader: Reader = {
+      next: this.base,
+      taken: 0,
+      // Closed without its finish: its Worker reads a cut stream and tells its client so.
+      cut: () => {
+        leave();
+        close();
+      },
+    };
+    this.readers.add(reader);
     const end = () => this.base + this.lines.length;
     return new ReadableStream<Uint8Array>(
       {
+        start: (controller) => {
+          close = () => controller.close();
+        },
         pull: async (controller) => {
           while (reader.next >= end() && !this.ended) await new Promise<void>((resolve) => this.waiting.add(resolve));
           if (!reading) return;

@@ -23,6 +23,9 @@ describe('cacheKey', () => {
     expect(await key(request(), 'gateway')).not.toBe(base);
     expect(await key(request(), 'key:a', ['local/other'])).not.toBe(base);
     expect(await key(request({ temperature: 1 }))).not.toBe(base);
+    // A 400 naming an unsupported field or the answer without it: not the same answer.
+    expect(await key(request({ infe: { drop_unsupported_params: true } }))).not.toBe(base);
+    expect(await key(request({ infe: { drop_unsupported_params: false } }))).toBe(base);
     const tool = (stream: boolean) => ({
       tools: [{ type: 'function', function: { name: 'f', parameters: { properties: { stream: { type: stream } } } } }],
     });

@@ -33,7 +33,8 @@ export interface KeyParts {
  * The cache key: a SHA-256 of the caller's scope, the resolved targets and everything in the
  * request that can change the answer (messages, tools, parameters, and the body a same-dialect
  * provider is sent as it came). `stream` is left out, so a streamed answer serves a
- * non-streamed request and back; so are the gateway's own `infe` field and the stream options.
+ * non-streamed request and back; so are the stream options and the gateway's own `infe` field, but
+ * for `infe.drop_unsupported_params` (the operator's default is folded into it before).
  */
 export async function cacheKey(parts: KeyParts): Promise<string> {
   const origin = parts.request[ORIGIN];
@@ -42,6 +43,8 @@ export async function cacheKey(parts: KeyParts): Promise<string> {
     scope: parts.scope,
     targets: parts.targets,
     request: answerFields(parts.request),
+    // Decides between a 400 naming a field and a dropped field: a different answer.
+    drop: parts.request.infe?.drop_unsupported_params === true,
     anthropic: answerFields(origin?.anthropic),
     responses: answerFields(origin?.responses),
     headers: origin?.headers,

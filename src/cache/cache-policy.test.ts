@@ -24,6 +24,15 @@ describe('cachePolicy', () => {
     });
   });
 
+  it("under gateway scope a request's TTL is capped at the operator's; in its own scope it is not", () => {
+    const s = settings({
+      cache: { ttl_s: 60 },
+      aliases: { shared: { targets: ['local/m'], cache: { ttl_s: 600, scope: 'gateway' } } },
+    });
+    expect(cachePolicy('shared', s, { ttl_s: 86_400 })?.ttlS).toBe(600);
+    expect(cachePolicy('local/m', s, { ttl_s: 86_400 })?.ttlS).toBe(86_400);
+  });
+
   it('Cache-Control no-store and no-cache bypass; other directives do not', () => {
     expect(bypasses('no-store')).toBe(true);
     expect(bypasses('max-age=0, No-Cache')).toBe(true);

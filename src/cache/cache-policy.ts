@@ -19,14 +19,18 @@ export function bypasses(cacheControl: string | undefined): boolean {
 /**
  * Whether and how a request is cached: its alias's `cache`, else the gateway-wide one, with the
  * request's own `infe.cache` on top (it may turn caching on for itself, in its own scope).
- * Undefined when nothing asks for caching.
+ * Under `scope: "gateway"` an entry is every key's, so a request may shorten its TTL but not
+ * keep it past the operator's. Undefined when nothing asks for caching.
  */
 export function cachePolicy(model: string, settings: Settings, override?: CacheOverride): CachePolicy | undefined {
   const configured = aliasFor(model, settings)?.cache ?? settings.GATEWAY_CONFIG.cache;
   if (!configured && !override) return undefined;
+  const scope = configured?.scope ?? 'key';
+  const operatorTtlS = configured?.ttl_s ?? DEFAULT_TTL_S;
+  const ttlS = override?.ttl_s ?? operatorTtlS;
   return {
-    ttlS: override?.ttl_s ?? configured?.ttl_s ?? DEFAULT_TTL_S,
-    scope: configured?.scope ?? 'key',
+    ttlS: scope === 'gateway' ? Math.min(ttlS, operatorTtlS) : ttlS,
+    scope,
     paced: (override?.replay ?? configured?.replay) === 'recorded',
   };
 }

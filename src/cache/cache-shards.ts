@@ -7,9 +7,11 @@ import type { Bindings } from '../app-env';
  */
 export const CACHE_SHARDS = 64;
 
+const nameOf = (index: number) => `shard-${index}`;
+
 /** The name of the object that holds `key` (a hex digest). */
 export function shardName(key: string): string {
-  return `shard-${Number.parseInt(key.slice(0, 2), 16) % CACHE_SHARDS}`;
+  return nameOf(Number.parseInt(key.slice(0, 2), 16) % CACHE_SHARDS);
 }
 
 type Namespace = NonNullable<Bindings['RESPONSE_CACHE']>;
@@ -21,5 +23,5 @@ export function shardOf(namespace: Namespace, key: string) {
 
 /** Every shard, for a purge by model or of everything. */
 export function allShards(namespace: Namespace) {
-  return Array.from({ length: CACHE_SHARDS }, (_, index) => namespace.get(namespace.idFromName(`shard-${index}`)));
+  return Array.from({ length: CACHE_SHARDS }, (_, index) => namespace.get(namespace.idFromName(nameOf(index))));
 }

@@ -38,9 +38,9 @@ export function createCacheDecoder(rewrite: (event: StreamEvent) => StreamEvent 
 type Json = Record<string, unknown>;
 const count = (value: unknown) => (typeof value === 'number' ? value : 0);
 
-/** The provider's own usage object with every prompt token read from a cache. */
+/** The provider's own usage object with every prompt token read from a cache, and no cost of its own. */
 function nativeCached(native: NonNullable<Usage['native']>): Usage['native'] {
-  const value: Json = { ...native.value };
+  const { cost: _billed, ...value }: Json = native.value;
   if (native.dialect === 'anthropic') {
     const input = count(value.input_tokens) + count(value.cache_read_input_tokens);
     value.cache_read_input_tokens = input + count(value.cache_creation_input_tokens);
@@ -53,9 +53,13 @@ function nativeCached(native: NonNullable<Usage['native']>): Usage['native'] {
   return { dialect: native.dialect, value };
 }
 
-/** A hit's usage: the prompt was not read again, so every prompt token counts as cached. */
+/**
+ * A hit's usage: the prompt was not read again, so every prompt token counts as cached. The
+ * provider's own `cost` (OpenRouter's) was billed to the request that called it, not this one:
+ * it goes, so the client is told the gateway's figure (0), as the record says.
+ */
 export function cachedUsage(usage: Usage): Usage {
-  const out: Usage = { ...usage };
+  const { cost: _billed, ...out }: Usage = usage;
   if (usage.inputTokens !== undefined) out.cachedInputTokens = usage.inputTokens;
   if (usage.cacheCreationInputTokens !== undefined) out.cacheCreationInputTokens = 0;
   if (usage.native) out.native = nativeCached(usage.native);

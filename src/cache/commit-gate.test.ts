@@ -10,10 +10,7 @@ const entry: CacheEntry = {
 
 function gate() {
   const log: string[] = [];
-  const commit = new CommitGate(
-    () => log.push('write'),
-    () => log.push('remove'),
-  );
+  const commit = new CommitGate(() => log.push('write'));
   return { commit, log };
 }
 
@@ -41,11 +38,27 @@ describe('CommitGate', () => {
     }
   });
 
-  it('a veto after the write takes the entry out again', () => {
+  it('a stop or cancel after the write changes nothing: the entry stays', () => {
     const { commit, log } = gate();
     commit.finished(entry);
     commit.report('finished');
     commit.report('client_cancelled');
-    expect(log).toEqual(['write', 'remove']);
+    commit.report('stopped');
+    expect(log).toEqual(['write']);
+  });
+
+  it('tells once that it decided, on the write or on the veto, and is undecided before', () => {
+    for (const last of ['finished', 'stopped'] as const) {
+      let decided = 0;
+      const commit = new CommitGate(
+        () => {},
+        () => decided++,
+      );
+      commit.finished(entry);
+      expect([commit.undecided, decided]).toEqual([true, 0]);
+      commit.report(last);
+      commit.report('client_cancelled');
+      expect([commit.undecided, decided]).toEqual([false, 1]);
+    }
   });
 });

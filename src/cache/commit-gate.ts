@@ -5,8 +5,10 @@ import type { CacheEntry } from './cache-entry';
  * Decides whether a generation is stored. The cache object sees the upstream finish, but only the
  * Worker that relayed it knows whether its stages let it through (a guard block stops a stream
  * the provider finished) or its client took it to the end. So an entry is stored once the
- * upstream finished cleanly and a reader reported a clean end; any reader reporting a stop,
- * cancel or failure keeps it out (and takes it out again if it was stored already).
+ * upstream finished cleanly and a reader reported a clean end; a reader reporting a stop, cancel
+ * or failure before that keeps it out. Once stored, a later reader's end changes nothing: a
+ * client that hangs up on a shared answer someone already took whole must not take it (or a
+ * newer entry under the same key) away from everyone else.
  */
 export class CommitGate {
   private clean = false;
@@ -16,8 +18,19 @@ export class CommitGate {
 
   constructor(
     private readonly write: (entry: CacheEntry) => void,
-    private readonly remove: () => void,
+    /** Once: the entry was written or vetoed. */
+    private readonly decided: () => void = () => {},
   ) {}
+
+  /** Characters of the answer it holds until a report comes. */
+  get holding(): number {
+    return this.ready?.lines.length ?? 0;
+  }
+
+  /** Neither written nor vetoed yet. */
+  get undecided(): boolean {
+    return !this.stored && !this.vetoed;
+  }
 
   /** The upstream finished cleanly with this entry. */
   finished(entry: CacheEntry): void {
@@ -28,15 +41,21 @@ export class CommitGate {
 
   /** A reader's relay ended with `outcome`. */
   report(outcome: PumpOutcome): void {
+    if (this.stored) return;
     if (outcome === 'finished') {
       this.clean = true;
       this.maybeWrite();
       return;
     }
+    this.veto();
+  }
+
+  /** Never stored (a reader's failure, a purge, or forgotten): lets go of the answer it holds. */
+  veto(): void {
+    if (this.stored || this.vetoed) return;
     this.vetoed = true;
     this.ready = undefined;
-    if (this.stored) this.remove();
-    this.stored = false;
+    this.decided();
   }
 
   private maybeWrite(): void {
@@ -44,5 +63,6 @@ export class CommitGate {
     this.write(this.ready);
     this.ready = undefined;
     this.stored = true;
+    this.decided();
   }
 }

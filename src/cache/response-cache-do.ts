@@ -17,6 +17,8 @@ interface Pending {
   gate: CommitGate;
   /** Purged while in flight: served to its readers, never stored. */
   purged: boolean;
+  /** Lets a finished generation go: no longer joinable (see `run`). */
+  release: () => void;
 }
 
 /** One generation in flight, for one cache key. */
@@ -35,6 +37,20 @@ const utf8 = new TextEncoder();
  * comes, normally within milliseconds: this bounds what lost reports could hold in memory.
  */
 const REPORTS_KEPT = 64;
+
+/**
+ * And the oldest finished ones are forgotten while they hold more than this many characters in
+ * all (UTF-16, twice over with the joinable flight's lines): 64 answers at the size cap would
+ * come near an isolate's 128 MB.
+ */
+export const PENDING_CHARS = 8 * 1024 * 1024;
+
+/**
+ * A finished generation stays joinable from its lines until the gate stores or vetoes it, so an
+ * identical request in between does not call the provider again; at most this long, since the
+ * report waits for its reader's client to take the end.
+ */
+const JOINABLE_AFTER_END_MS = 10_000;
 
 const matches = (target: PurgeTarget, pending: Pending) =>
   'all' in target || ('key' in target ? target.key === pending.key : target.model === pending.model);
@@ -65,7 +81,8 @@ export class ResponseCacheDO extends DurableObject<Bindings> {
       const attempts: AttemptRecord[] = [{ provider: meta.provider, model: meta.model }];
       const saved = { upstreamMs: meta.upstreamMs, inputTokens: meta.inputTokens, outputTokens: meta.outputTokens };
       const body = replayStream(entry, call.paced);
-      return { status: 'hit', body, provider: meta.provider, model: meta.model, attempts, ttftMs: 0, saved };
+      const { provider, model, dropped } = meta;
+      return { status: 'hit', body, provider, model, attempts, ttftMs: 0, saved, dropped };
     }
     const current = this.flying.get(call.key);
     // One too large to keep no longer has its beginning: a request for it starts its own.
@@ -90,7 +107,8 @@ export class ResponseCacheDO extends DurableObject<Bindings> {
     for (const [id, pending] of this.reports) {
       if (!matches(target, pending)) continue;
       pending.purged = true;
-      // A finished generation still waiting for its readers' reports is not stored either.
+      // A finished generation still waiting for its readers' reports is neither stored nor joined.
+      pending.gate.veto();
       this.reports.delete(id);
     }
     return this.store.purge(target);
@@ -121,7 +139,21 @@ export class ResponseCacheDO extends DurableObject<Bindings> {
   private track(current: Current): void {
     this.flying.set(current.pending.key, current);
     this.reports.set(current.flight.id, current.pending);
-    for (const id of this.reports.keys()) if (this.reports.size > REPORTS_KEPT) this.reports.delete(id);
+    this.forgetOldest();
+  }
+
+  /** Forgets the oldest generations awaiting reports beyond REPORTS_KEPT, and finished ones beyond PENDING_CHARS. */
+  private forgetOldest(): void {
+    let held = 0;
+    for (const pending of this.reports.values()) held += pending.gate.holding;
+    for (const [id, pending] of this.reports) {
+      const over = this.reports.size > REPORTS_KEPT;
+      if (!over && held <= PENDING_CHARS) break;
+      if (!over && pending.gate.holding === 0) continue;
+      held -= pending.gate.holding;
+      pending.gate.veto();
+      this.reports.delete(id);
+    }
   }
 
   private async lead(call: CacheCall): Promise<CacheAnswer> {
@@ -129,7 +161,7 @@ export class ResponseCacheDO extends DurableObject<Bindings> {
     let pump: UpstreamPump | undefined;
     const flight = new Flight(() => {
       // Let go at once: a request arriving now starts afresh instead of joining a stream being torn down.
-      if (this.flying.get(call.key) === current) this.flying.delete(call.key);
+      this.letGo(call.key, current);
       abort.abort(new Error('every client left'));
       pump?.cancel('client_cancelled');
     }, call.maxEntryBytes);
@@ -140,9 +172,10 @@ export class ResponseCacheDO extends DurableObject<Bindings> {
       model: call.model,
       gate: new CommitGate(
         (entry) => this.keep(pending, entry),
-        () => this.store.purge({ key: call.key }),
+        () => pending.release(),
       ),
       purged: false,
+      release: () => {},
     };
     // Reports keep only `pending`: the flight's events go when the flight is let go.
     const current: Current = { pending, flight, head };
@@ -176,7 +209,7 @@ export class ResponseCacheDO extends DurableObject<Bindings> {
       return { status: 'miss', body, flight: flight.id, ...connected };
     } catch (error) {
       const failure = failureOf(asGatewayError(error));
-      if (this.flying.get(call.key) === current) this.flying.delete(call.key);
+      this.letGo(call.key, current);
       settle({ error: failure });
       await body.cancel();
       return { status: 'error', error: failure, attempts };
@@ -187,28 +220,43 @@ export class ResponseCacheDO extends DurableObject<Bindings> {
   private async run(call: CacheCall, current: Current, pump: UpstreamPump, head: CacheHead, startedAt: number) {
     const { flight } = current;
     try {
-      while (await pump.step()) await flight.drained();
+      // Half the idle timeout: a reader that lags longer is cut before the upstream's idle timer fires.
+      while (await pump.step()) await flight.drained(call.idleTimeoutMs / 2);
     } catch (error) {
       const failure = asGatewayError(error);
       // A cut stream already reads as one to the Worker (no finish); any other failure is told.
       if (pump.outcome !== 'truncated')
         flight.append({ type: 'error', error: { code: failure.code, message: failure.message } });
     } finally {
-      // The flight's length never exceeds the bytes, so only an answer that may fit has its bytes counted.
-      const lines = pump.outcome === 'finished' && !current.pending.purged ? flight.text() : undefined;
-      if (lines !== undefined && utf8.encode(lines).length <= call.maxEntryBytes) {
-        const now = Date.now();
-        const meta = { provider: head.provider, model: head.model, upstreamMs: now - startedAt, createdAt: now };
-        const expiresAt = now + call.ttlS * 1000;
-        current.pending.gate.finished({
-          meta: { ...meta, expiresAt, ...flight.spent },
-          lines,
-          offsets: [...flight.offsets],
-        });
-      }
-      // Handed to the gate before the flight is let go, so a request arriving now finds one or the other.
-      if (this.flying.get(call.key) === current) this.flying.delete(call.key);
+      const handed = this.handToGate(call, current, pump, head, startedAt);
+      this.forgetOldest();
+      // Until the gate decides, a request arriving now joins the finished flight (its lines), then finds the entry.
+      if (handed && current.pending.gate.undecided) {
+        const timer = setTimeout(() => current.pending.release(), JOINABLE_AFTER_END_MS);
+        current.pending.release = () => {
+          clearTimeout(timer);
+          this.letGo(call.key, current);
+        };
+      } else this.letGo(call.key, current);
       flight.end();
     }
+  }
+
+  /** A clean finish that may be stored goes to the commit gate; true if it went. */
+  private handToGate(call: CacheCall, current: Current, pump: UpstreamPump, head: CacheHead, startedAt: number) {
+    const { flight, pending } = current;
+    // The flight's length never exceeds the bytes, so only an answer that may fit has its bytes counted.
+    const lines = pump.outcome === 'finished' && !pending.purged ? flight.text() : undefined;
+    if (lines === undefined || utf8.encode(lines).length > call.maxEntryBytes) return false;
+    const now = Date.now();
+    const { provider, model, dropped } = head;
+    const meta = { provider, model, dropped, upstreamMs: now - startedAt, createdAt: now };
+    const expiresAt = now + call.ttlS * 1000;
+    pending.gate.finished({ meta: { ...meta, expiresAt, ...flight.spent }, lines, offsets: [...flight.offsets] });
+    return true;
+  }
+
+  private letGo(key: string, current: Current): void {
+    if (this.flying.get(key) === current) this.flying.delete(key);
   }
 }

@@ -1,4 +1,9 @@
+import { env, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import type { CacheCall } from '../../src/cache/cache-call';
+import { shardOf } from '../../src/cache/cache-shards';
+import { PENDING_CHARS } from '../../src/cache/response-cache-do';
+import type { ChatRequest } from '../../src/schema/chat-request';
 import { scenario } from '../fake-provider/scenario.ts';
 import { fakeLog, uniqueId, untilHungUp, untilLogged } from '../support/fake-control';
 import { callGateway, chat, contentOf, fakeEnv, readSse, settledAfter } from './gateway';
@@ -42,6 +47,28 @@ async function expectRetryCallsProvider(id: string, model: string, environment: 
   if (retry.status === 200) expect(retry.cache).toBe('miss');
   expect((await fakeLog(id)).requests).toBe(before + 1);
 }
+
+const randomKey = (first = '') =>
+  first +
+  [...crypto.getRandomValues(new Uint8Array(32))]
+    .map((b) => b.toString(16).padStart(2, '0'))
+    .join('')
+    .slice(first.length);
+
+/** What the Worker would hand the object for `model` on the fake provider, to call the object without a Worker (no report comes). */
+const directCall = (model: string, key: string, overrides: Partial<CacheCall> = {}): CacheCall => ({
+  key,
+  model: `local/${model}`,
+  request: { model, messages: [{ role: 'user', content: 'Hello' }], stream: true } as ChatRequest,
+  targets: [{ providerId: 'local', model }],
+  firstByteTimeoutMs: 5000,
+  idleTimeoutMs: 5000,
+  retry: { maxRetries: 0, baseDelayMs: 0 },
+  ttlS: 60,
+  maxEntryBytes: 4_000_000,
+  paced: false,
+  ...overrides,
+});
 
 describe('response cache: a failed or stopped stream is never stored', () => {
   const faults: Array<[string, Record<string, number>, Record<string, unknown>]> = [
@@ -152,6 +179,81 @@ describe('request collapsing', () => {
     }
     const upstream = await untilLogged(id, { ended: 1 });
     expect(upstream).toMatchObject({ requests: 1, hungUp: 0, completed: 1 });
+  });
+
+  it('a reader that hangs up after another stored the answer does not take it away', async () => {
+    const id = uniqueId('collapse-late-cancel');
+    const model = local({ id, tokens: 12, gap: 5 });
+    const environment = cached();
+    const [first, second] = await Promise.all(
+      [0, 1].map(() => callGateway({ body: chat(model, { stream: true }), env: environment })),
+    );
+    const lagging = await readUntil(second as Response, 'tok0 ');
+    expect((await (first as Response).text()).endsWith('data: [DONE]\n\n')).toBe(true);
+    await settledAfter(first as Response);
+    await lagging.reader.cancel();
+    await settledAfter(second as Response);
+    expect((await streamed(model, environment)).cache).toBe('hit');
+    expect((await fakeLog(id)).requests).toBe(1);
+  });
+
+  it('a request arriving after the upstream finished but before the answer is stored joins it', async () => {
+    const id = uniqueId('collapse-after-end');
+    const model = local({ id, tokens: 6 });
+    const environment = cached();
+    const leader = await callGateway({ body: chat(model, { stream: true }), env: environment });
+    // The only reader holds the end back, so its clean report (what stores the answer) waits.
+    const held = await readUntil(leader, 'tok0 ');
+    expect(await untilLogged(id, { ended: 1 })).toMatchObject({ requests: 1, completed: 1 });
+    const late = await streamed(model, environment);
+    expect(late.cache).toBe('collapsed');
+    expect(late.text.endsWith('data: [DONE]\n\n')).toBe(true);
+    expect(masked(await rest(held.reader, held.text))).toBe(masked(late.text));
+    await settledAfter(leader);
+    expect((await streamed(model, environment)).cache).toBe('hit');
+    expect((await fakeLog(id)).requests).toBe(1);
+  });
+
+  it('a reader far behind is cut, not left to stall the upstream into its idle timeout for the others', async () => {
+    const id = uniqueId('collapse-lagging');
+    const model = scenario({ id, tokens: 6, gap: 20, big: 1_200_000, big_at: 1 });
+    const key = randomKey();
+    const call = directCall(model, key, { idleTimeoutMs: 1000, maxEntryBytes: 4_000_000 });
+    // Straight to the object: a reader that takes nothing holds its place in the flight.
+    const stub = shardOf(env.RESPONSE_CACHE, key);
+    const [fast, slow] = [await stub.open(call), await stub.open(call)];
+    if (fast.status === 'error' || slow.status === 'error') throw new Error('the object did not connect');
+    expect([fast.status, slow.status]).toEqual(['miss', 'collapsed']);
+    const lines = (await new Response(fast.body).text()).trim().split('\n');
+    const types = lines.map((line) => (JSON.parse(line) as { type: string }).type);
+    expect(types).not.toContain('error');
+    expect(types).toContain('finish');
+    // The cut reader's stream ends without the finish: a cut stream, as its Worker tells its client.
+    const cut = (await new Response(slow.body).text()).trim().split('\n');
+    expect(cut.map((line) => (JSON.parse(line) as { type: string }).type)).not.toContain('finish');
+    expect(await untilLogged(id, { ended: 1 })).toMatchObject({ requests: 1, completed: 1 });
+  });
+
+  it('finished generations awaiting reports hold at most PENDING_CHARS: the oldest is forgotten, not stored', async () => {
+    const size = 1_200_000;
+    const count = Math.ceil(PENDING_CHARS / size) + 1;
+    // One shard: keys that share their first byte.
+    const keys = Array.from({ length: count }, () => randomKey('ab'));
+    const stub = shardOf(env.RESPONSE_CACHE, keys[0] as string);
+    const flights: string[] = [];
+    for (const key of keys) {
+      const model = scenario({ id: uniqueId('pending-bytes'), tokens: 2, big: size, big_at: 0 });
+      const answer = await stub.open(directCall(model, key));
+      if (answer.status !== 'miss') throw new Error(`expected a miss, got ${answer.status}`);
+      expect(await new Response(answer.body).text()).toContain('"finish"');
+      flights.push(answer.flight);
+    }
+    for (const flight of flights) await stub.report(flight, 'finished');
+    const stored = await runInDurableObject(stub, (_instance, state) =>
+      keys.map((key) => state.storage.sql.exec('SELECT key FROM entries WHERE key = ?', key).toArray().length),
+    );
+    expect(stored[0]).toBe(0);
+    expect(stored.at(-1)).toBe(1);
   });
 
   it('when every client hangs up, the upstream is aborted', async () => {

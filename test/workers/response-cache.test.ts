@@ -131,6 +131,25 @@ describe('response cache: what is a hit', () => {
     expect((await fakeLog(id)).requests).toBe(1);
   });
 
+  it("a hit does not pass on the provider's own usage.cost: the client is told 0, as the record says", async () => {
+    const id = uniqueId('hit-reported-cost');
+    const model = local({ id, tokens: 2, cost_micros: 120 });
+    const withUsage = { body: (m: string) => chat(m, { stream: true, stream_options: { include_usage: true } }) };
+    for (const call of [FORMATS['chat, JSON'] as Call, withUsage]) {
+      const miss = await send(call, model);
+      const hit = await send(call, model);
+      expect(hit.cache).toBe('hit');
+      const costs = (text: string) => [...text.matchAll(/"cost":([0-9.e-]+)/g)].map((match) => Number(match[1]));
+      if (miss.cache === 'miss') expect(costs(miss.text)).toContain(120e-6);
+      expect(costs(hit.text).length).toBeGreaterThan(0);
+      for (const cost of costs(hit.text)) expect(cost).toBe(0);
+      const requestId = hit.res.headers.get('x-request-id');
+      const record = (await logsFor(model)).find((row) => row.requestId === requestId) as RequestLogRecord;
+      expect(record.cost?.usd).toBe(0);
+    }
+    expect((await fakeLog(id)).requests).toBe(1);
+  });
+
   it('another gateway key misses; `scope: "gateway"` shares across keys', async () => {
     const [a, b] = [await createKey(), await createKey()];
     for (const scope of ['key', 'gateway'] as const) {
@@ -157,6 +176,25 @@ describe('response cache: what is a hit', () => {
     expect((await fakeLog(id)).requests).toBe(3);
   });
 
+  it('infe.drop_unsupported_params is part of the key, and a hit names the dropped fields as the miss did', async () => {
+    const id = uniqueId('dropped');
+    const model = `anthropic/${scenario({ id, tokens: 3 })}`;
+    const dropping = {
+      body: (m: string) => chat(m, { stream: true, logprobs: true, infe: { drop_unsupported_params: true } }),
+    };
+    const first = await send(dropping, model);
+    expect([first.res.status, first.cache]).toEqual([200, 'miss']);
+    expect(first.res.headers.get('x-infe-dropped-params')).toBe('logprobs');
+    const hit = await send(dropping, model);
+    expect(hit.cache).toBe('hit');
+    expect(hit.res.headers.get('x-infe-dropped-params')).toBe('logprobs');
+    // Without the opt-in the same request is refused, naming the field, as it is uncached.
+    const strict = await send({ body: (m: string) => chat(m, { stream: true, logprobs: true }) }, model);
+    expect(strict.res.status).toBe(400);
+    expect(JSON.parse(strict.text).error.param).toBe('logprobs');
+    expect((await fakeLog(id)).requests).toBe(1);
+  });
+
   it('Cache-Control: no-store and no-cache bypass: neither read nor written', async () => {
     const id = uniqueId('bypass');
     const model = local({ id, tokens: 3 });
@@ -179,6 +217,20 @@ describe('response cache: what is a hit', () => {
     const refused = await callGateway({ body: opted.body(model), env: refusing });
     expect(refused.status).toBe(400);
     expect(((await refused.json()) as any).error.param).toBe('infe.cache');
+  });
+
+  it('under scope: "gateway" a request\'s infe.cache.ttl_s cannot keep the shared entry past the operator\'s TTL', async () => {
+    const id = uniqueId('gateway-ttl');
+    const model = local({ id, tokens: 3 });
+    const environment = fakeEnv({ GATEWAY_CONFIG: JSON.stringify({ cache: { ttl_s: 60, scope: 'gateway' } }) });
+    const long = { body: (m: string) => chat(m, { stream: true, infe: { cache: { ttl_s: 86_400 } } }) };
+    const before = Date.now();
+    const key = (await send(long, model, environment)).key as string;
+    const expiresAt = await runInDurableObject(shardOf(env.RESPONSE_CACHE, key), (_instance, state) => {
+      return state.storage.sql.exec<{ at: number }>('SELECT expires_at AS at FROM entries WHERE key = ?', key).one().at;
+    });
+    expect(expiresAt).toBeGreaterThan(before);
+    expect(expiresAt).toBeLessThanOrEqual(Date.now() + 60_000);
   });
 
   it('an expired entry is a miss', async () => {
