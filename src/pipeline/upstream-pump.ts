@@ -2,7 +2,7 @@ import type { GatewayError } from '../errors/gateway-error';
 import { idleTimeout, truncated, upstreamNetworkError, upstreamStreamError } from '../errors/upstream';
 import { type Emit, isContent, type StreamEvent } from '../stream/events';
 import type { Connection } from './connection';
-import { type Resume, type SpliceRecord, Splicer } from './splice';
+import { type Resume, Splicer } from './splice';
 import type { StageControl } from './stage';
 
 /** `stopped`: a stage ended the generation on purpose (a guard block, an early structured stop). */
@@ -22,8 +22,6 @@ export interface PumpStats {
   /** Epoch ms of the first content event; undefined if none came. */
   firstContentAt?: number;
   contentEvents: number;
-  /** Mid-stream failures the stream went on past (README, *Mid-stream failover*). */
-  splices?: SpliceRecord[];
 }
 
 /**
@@ -54,9 +52,9 @@ export class UpstreamPump {
     resume?: Resume,
   ) {
     this.lastContentAt = Date.now();
+    // The splices are recorded on the request's control, where its record and cost read them.
     const splicer = resume && new Splicer(resume, control?.splices);
     this.splicer = splicer;
-    if (splicer) this.stats.splices = splicer.records;
     const pass = splicer ? (event: StreamEvent) => splicer.pass(event, sink) : sink;
     this.forward = (event: StreamEvent) => {
       if (event.type === 'error') {

@@ -12,7 +12,6 @@ import {
   type RequestLogRecord,
 } from '../observe/request-log';
 import type { StageTiming } from '../observe/stage-timing';
-import type { SpliceRecord } from '../pipeline/splice';
 import { StageControl } from '../pipeline/stage';
 import type { GuardRecord } from '../pipeline/stage-records';
 import type { PumpOutcome, PumpStats } from '../pipeline/upstream-pump';
@@ -44,8 +43,6 @@ export interface RecordEnd {
   /** Epoch ms of the provider's first content: the upstream TTFT. */
   upstreamFirstAt?: number;
   error?: unknown;
-  /** Mid-stream failures the stream went on past. */
-  splices?: SpliceRecord[];
   /** Only for a run with no stream to count (a warm-up): what it cost. */
   tokens?: RequestLogRecord['tokens'];
 }
@@ -107,7 +104,6 @@ export class RequestRecorder {
       served,
       upstreamFirstAt: stats?.firstContentAt,
       error,
-      splices: stats?.splices,
     });
   }
 
@@ -164,7 +160,7 @@ export class RequestRecorder {
       structured: records.structured.at(-1),
       moderation: records.moderation.length > 0 ? records.moderation : undefined,
       stages: this.timings,
-      splices: end.splices?.length ? end.splices : undefined,
+      splices: this.control.splices.length > 0 ? this.control.splices : undefined,
       error: end.error === undefined ? undefined : asGatewayError(end.error).code,
       durationMs: Date.now() - facts.receivedAt,
       prompt: facts.logPayloads ? JSON.stringify(this.messages) : undefined,
